@@ -1,0 +1,117 @@
+"""The one exception tree of pytest-llmbench.
+
+::
+
+    LlmBenchError                 every error this package raises on purpose
+    ├── UsageError                a bad option, config value or marker argument (pytest exit 4)
+    ├── DatasetError              a question file or dataset that cannot be read (names file and line)
+    ├── StorageError              the database cannot be opened, written or is of an unknown schema
+    ├── BudgetExhausted           --llm-max-cost would be exceeded by the next request
+    └── ProviderError             a model API call failed; ``retryable`` says whether to try again
+        ├── AuthenticationError   401/403: missing, wrong or revoked key (not retried)
+        ├── OutOfCreditsError     402: the account is out of credits (never retried; stops the run)
+        ├── BadRequestError       400/404/422: the request is wrong, e.g. an unknown model (not retried)
+        ├── RateLimitError        429, with ``retry_after`` seconds when the server said so
+        ├── ServerError           5xx, or an error object inside a 200 body or a stream
+        ├── ProviderTimeout       an attempt exceeded --llm-timeout
+        ├── ConnectionFailed      connect/read failures, resets
+        └── BadResponse           malformed JSON, truncated body, unexpected shape
+
+Foreign exceptions (httpx, SQLAlchemy, yaml, json) are converted where they enter our code, so every
+message here is a sentence a user can act on and carries no secret (see ``redact``).
+"""
+
+from __future__ import annotations
+
+from pytest_llmbench.types import ErrorKind
+
+
+class LlmBenchError(Exception):
+    """Base of every error raised on purpose by pytest-llmbench."""
+
+
+class UsageError(LlmBenchError):
+    """A wrong option, config value or marker argument."""
+
+
+class DatasetError(LlmBenchError):
+    """A dataset or question file that cannot be read; the message names the file (and line)."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(f"{where}{message}")
+        self.path = path
+        self.line = line
+
+
+class StorageError(LlmBenchError):
+    """The results database cannot be used."""
+
+
+class BudgetExhausted(LlmBenchError):
+    """The next request could take the session past ``--llm-max-cost``."""
+
+
+class ProviderError(LlmBenchError):
+    """A model API call failed."""
+
+    retryable: bool = False
+    kind: ErrorKind = ErrorKind.SERVER
+
+    def __init__(self, message: str, *, status: int | None = None, code: object = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AuthenticationError(ProviderError):
+    kind = ErrorKind.AUTH
+
+
+class OutOfCreditsError(ProviderError):
+    kind = ErrorKind.CREDITS
+
+
+class BadRequestError(ProviderError):
+    kind = ErrorKind.BAD_REQUEST
+
+
+class RateLimitError(ProviderError):
+    retryable = True
+    kind = ErrorKind.RATE_LIMIT
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, code: object = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class ServerError(ProviderError):
+    retryable = True
+    kind = ErrorKind.SERVER
+
+
+class ProviderTimeout(ProviderError):
+    retryable = True
+    kind = ErrorKind.TIMEOUT
+
+
+class ConnectionFailed(ProviderError):
+    retryable = True
+    kind = ErrorKind.CONNECTION
+
+
+class BadResponse(ProviderError):
+    retryable = True
+    kind = ErrorKind.BAD_RESPONSE
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Replace every occurrence of each non-empty secret in ``text``; used on anything that leaves memory."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return text

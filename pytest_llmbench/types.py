@@ -1,0 +1,158 @@
+"""The value types that flow through pytest-llmbench.
+
+Data flows one way: ``Question`` -> ``ChatRequest`` -> ``Completion`` -> ``Grade`` -> ``ItemResult``.
+None of these types know about pytest, HTTP or the database; every layer can be tested with plain values.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+#: One OpenAI-style chat message (``{"role": ..., "content": ...}``).
+Message = dict[str, Any]
+#: JSON-compatible value.
+JSON = Any
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One benchmark question.
+
+    ``id`` is a stable, content-derived key unique within ``dataset`` (for Jeopardy: ``"4680-3fa9c1"``, the
+    show number and a short content hash); ``key`` adds the dataset, and is what item ids and the
+    ``questions`` table use.
+    """
+
+    id: str
+    clue: str
+    answer: str
+    dataset: str = "custom"
+    category: str | None = None
+    value: int | None = None
+    round: str | None = None
+    air_date: _dt.date | None = None
+    show_number: int | None = None
+    attachments: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}:{self.id}"
+
+    def with_metadata(self, **extra: Any) -> Question:
+        merged = dict(self.metadata)
+        merged.update(extra)
+        return replace(self, metadata=merged)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """What is sent to a model: an OpenAI-compatible chat completion request.
+
+    ``params`` holds everything besides model and messages (temperature, max_tokens, response_format,
+    tools, provider routing, ...). ``repeat`` distinguishes the K asks of ``--llm-repeat`` so that each has
+    its own cache key although the body is the same.
+    """
+
+    model: str
+    messages: tuple[Message, ...]
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    stream: bool = True
+    repeat: int = 0
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body for ``POST /chat/completions`` (without stream flags, which the provider adds)."""
+        out: dict[str, Any] = {"model": self.model, "messages": [dict(m) for m in self.messages]}
+        out.update(self.params)
+        return out
+
+
+class ErrorKind(str, Enum):
+    """Why a completion has no usable answer. Never a wrong answer: these become pytest errors or skips."""
+
+    AUTH = "auth"  # 401/403: the key is missing, wrong or revoked
+    CREDITS = "credits"  # 402: out of credits; the run stops
+    RATE_LIMIT = "rate_limit"  # 429 still failing after retries
+    SERVER = "server"  # 5xx, or an error inside a 200 body / stream, after retries
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    BAD_REQUEST = "bad_request"  # 400/404: the request itself is wrong (unknown model, bad parameter)
+    BAD_RESPONSE = "bad_response"  # malformed JSON or an unexpected shape
+    BUDGET = "budget"  # --llm-max-cost would be exceeded: not sent
+    STOPPED = "stopped"  # the session stopped before this request started
+    UNSUPPORTED = "unsupported"  # the model lacks a needed capability: not sent
+    INPUT = "input"  # the question itself could not be turned into a request (bad attachment, ...)
+
+    @property
+    def skips(self) -> bool:
+        """Kinds that are reported as skipped rather than errored: nothing went wrong, nothing was asked."""
+        return self in (ErrorKind.BUDGET, ErrorKind.STOPPED, ErrorKind.UNSUPPORTED)
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A model's answer, or the reason there is none (``error``), with what it cost.
+
+    ``latency_ms`` is wall time of the successful attempt; ``ttft_ms`` time to the first content token
+    (streaming only). For a cache hit ``cached`` is true, ``cost_usd`` is 0 and the latencies are those
+    of the original call (statistics leave cached items out).
+    ``cost_estimated`` is true when the cost was computed from catalog prices, not billed by the provider.
+    """
+
+    model: str
+    text: str = ""
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    cost_estimated: bool = False
+    cached: bool = False
+    simulated: bool = False
+    attempts: int = 1
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    served_model: str | None = None
+    generation_id: str | None = None
+    finish_reason: str | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def total_tokens(self) -> int | None:
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return None
+        return (self.prompt_tokens or 0) + (self.completion_tokens or 0)
+
+
+class Verdict(str, Enum):
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not_attempted"  # refusal, empty reply, "I don't know"
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A grader's decision. ``score`` is in [0, 1]; ``matched`` is the accepted alternative of the key."""
+
+    correct: bool
+    score: float
+    method: str
+    explanation: str = ""
+    matched: str | None = None
+    verdict: Verdict | None = None
+    extracted: str | None = None
+    confidence: float | None = None
+    cost_usd: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.verdict is None:
+            object.__setattr__(self, "verdict", Verdict.CORRECT if self.correct else Verdict.INCORRECT)
