@@ -156,3 +156,62 @@ class Grade:
     def __post_init__(self) -> None:
         if self.verdict is None:
             object.__setattr__(self, "verdict", Verdict.CORRECT if self.correct else Verdict.INCORRECT)
+
+
+class Outcome(str, Enum):
+    PASSED = "passed"  # graded correct
+    FAILED = "failed"  # graded wrong
+    ERROR = "error"  # infrastructure failure after retries: never counted as a wrong answer
+    SKIPPED = "skipped"  # not asked: budget exhausted, session stopped, capability missing
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    """The flat record of one finished item.
+
+    It is what crosses from an xdist worker to the controller (``to_dict`` gives builtins only), what the
+    storage layer writes, and what statistics and reports read. Every number in a report comes from these.
+    """
+
+    model: str
+    question_key: str
+    outcome: Outcome
+    nodeid: str = ""
+    dataset: str = ""
+    category: str | None = None
+    round: str | None = None
+    value: int | None = None
+    air_date: str | None = None  # ISO date
+    repeat: int = 0
+    simulated: bool = False
+    correct: bool | None = None  # None when there is no answer to grade
+    score: float | None = None
+    grader: str | None = None
+    grade_method: str | None = None
+    explanation: str | None = None
+    matched: str | None = None
+    verdict: str | None = None
+    confidence: float | None = None
+    response_text: str = ""
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    cost_estimated: bool = False
+    grade_cost_usd: float = 0.0
+    cached: bool = False
+    attempts: int = 1
+    error: str | None = None
+    error_kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out["outcome"] = self.outcome.value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ResultRecord:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["outcome"] = Outcome(known["outcome"])
+        return cls(**known)
