@@ -178,10 +178,14 @@ class ResultRecord:
     outcome: Outcome
     nodeid: str = ""
     dataset: str = ""
+    clue: str = ""
+    answer: str = ""
     category: str | None = None
     round: str | None = None
     value: int | None = None
     air_date: str | None = None  # ISO date
+    show_number: int | None = None
+    difficulty: int | None = None
     repeat: int = 0
     simulated: bool = False
     correct: bool | None = None  # None when there is no answer to grade

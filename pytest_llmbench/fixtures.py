@@ -1,0 +1,125 @@
+"""The fixtures of DESIGN.md section 4. Each is a thin view over the session's ``BenchSession``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from pytest_llmbench._keys import SESSION_KEY, STATE_KEY
+from pytest_llmbench.engine import Budget
+from pytest_llmbench.items import ItemSpec
+from pytest_llmbench.result import ItemResult
+from pytest_llmbench.session import BenchSession, ItemState
+from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Question
+
+
+def _bench(config: pytest.Config) -> BenchSession:
+    return config.stash[SESSION_KEY]
+
+
+def _state(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemState:
+    item = request.node
+    if STATE_KEY not in item.stash:
+        item.stash[STATE_KEY] = ItemState(spec)
+    return item.stash[STATE_KEY]
+
+
+def _outcome(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemResult | Completion:
+    bench = _bench(request.config)
+    result = bench.item_result(_state(request, spec), request.node.nodeid)
+    if isinstance(result, Completion):
+        # Not a wrong answer: the model was never asked or never answered. Skip or error, with the reason.
+        message = f"{result.model}: {result.error}"
+        if result.error_kind is not None and result.error_kind.skips:
+            pytest.skip(message)
+        pytest.fail(f"infrastructure error ({result.error_kind.value if result.error_kind else '?'}): {message}",
+                    pytrace=False)
+    return result
+
+
+@pytest.fixture
+def _llmbench_case(request: pytest.FixtureRequest) -> ItemSpec:
+    param = getattr(request, "param", None)
+    if not isinstance(param, ItemSpec):
+        pytest.fail("this test uses llm_* fixtures but has no benchmark items (see the usage error above)",
+                    pytrace=False)
+    return param
+
+
+@pytest.fixture
+def llm_question(_llmbench_case: ItemSpec) -> Question:
+    """The ``Question`` of this item (asks no model by itself)."""
+    return _llmbench_case.question
+
+
+@pytest.fixture
+def llm_result(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> ItemResult:
+    """The graded outcome of this item: ``.question``, ``.model``, ``.response``, ``.grade``, ``.assert_correct()``."""
+    result = _outcome(request, _llmbench_case)
+    assert isinstance(result, ItemResult)
+    return result
+
+
+@pytest.fixture
+def llm_response(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> Completion:
+    """The model's ``Completion`` for this item (graded too, so the stored result is complete)."""
+    result = _outcome(request, _llmbench_case)
+    assert isinstance(result, ItemResult)
+    return result.response
+
+
+@pytest.fixture
+def llm_grader(request: pytest.FixtureRequest) -> Callable[[Question, str], Grade]:
+    """The configured grader as a callable ``(question, text) -> Grade``."""
+    bench = _bench(request.config)
+    return bench.grader(bench.settings.grader).grade
+
+
+@dataclass
+class LlmClient:
+    """Synchronous ad-hoc calls inside a test (not prefetched; limited, retried, budgeted and cached)."""
+
+    _call: Callable[[ChatRequest], Completion]
+    stream: bool = False
+
+    def complete(self, model: str, messages: list[Message], **params: Any) -> Completion:
+        return self._call(ChatRequest(model=model, messages=tuple(messages), params=params, stream=self.stream))
+
+    def ask(self, model: str, prompt: str, **params: Any) -> str:
+        completion = self.complete(model, [{"role": "user", "content": prompt}], **params)
+        if not completion.ok:
+            pytest.fail(f"{model}: {completion.error}", pytrace=False)
+        return completion.text
+
+
+@pytest.fixture
+def llm_client(request: pytest.FixtureRequest) -> LlmClient:
+    bench = _bench(request.config)
+    return LlmClient(bench.engine_call, stream=bench.settings.stream)
+
+
+@dataclass
+class CostView:
+    """The session's spending so far (billed where the provider bills, else estimated)."""
+
+    _budget: Budget
+
+    @property
+    def spent(self) -> float:
+        return self._budget.spent
+
+    @property
+    def budget(self) -> float | None:
+        return self._budget.limit
+
+    @property
+    def per_model(self) -> Mapping[str, float]:
+        return dict(self._budget.by_model)
+
+
+@pytest.fixture
+def llm_cost(request: pytest.FixtureRequest) -> CostView:
+    return CostView(_bench(request.config).engine().budget)

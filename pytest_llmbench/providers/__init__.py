@@ -1,0 +1,1 @@
+"""Model providers: OpenRouter (any OpenAI-compatible server) and the built-in simulated models."""

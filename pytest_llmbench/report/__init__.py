@@ -1,0 +1,1 @@
+"""Renderers of a finished run: terminal table, JUnit properties, and file reports."""

@@ -1,0 +1,382 @@
+"""``BenchSession``: one per pytest session, created in ``pytest_configure``, doing the work the hooks delegate.
+
+It turns marker and option settings into items, hands their requests to the engine once collection is final,
+turns completions into grades and records, stores records (only where this process is the writer: the
+single process, or the xdist controller) and builds the summary and the gates at the end.
+Nothing here is opened before the first item that uses the plugin: a project that never requests an
+``llm_*`` fixture gets no database, no engine and no output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_llmbench import data as data_mod
+from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
+from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.errors import LlmBenchError, UsageError
+from pytest_llmbench.gates import evaluate_gates
+from pytest_llmbench.grading import Grader, get_grader
+from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
+from pytest_llmbench.prompts import Template, load_template
+from pytest_llmbench.providers.base import Provider
+from pytest_llmbench.providers.simulated import PROFILES, SimulatedProvider
+from pytest_llmbench.result import ItemResult
+from pytest_llmbench.storage.cache import DatabaseCache
+from pytest_llmbench.storage.repository import Repository
+from pytest_llmbench.summary import RunSummary
+from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
+
+#: Options whose feature is not in this version yet: using one is a usage error, never silently ignored.
+NOT_YET: dict[str, str] = {
+    "estimate": "--llm-estimate",
+    "baseline": "--llm-baseline",
+    "max_regression": "--llm-max-regression",
+    "resume": "--llm-resume",
+    "report": "--llm-report",
+    "shard": "--llm-shard",
+    "pdf": "--llm-pdf",
+}
+
+
+@dataclass
+class ItemState:
+    """What one item went through, kept on the item until its report is made."""
+
+    spec: ItemSpec
+    completion: Completion | None = None
+    grade: Grade | None = None
+    recorded: bool = False
+
+
+@dataclass
+class Hooks:
+    """The plugin's hook callers, injected so this module needs no pytest config."""
+
+    load_dataset: Callable[[str], list[Question] | None]
+    build_messages: Callable[[Question, str, str], list[Message] | None]
+    grade: Callable[[Question, Completion, str], Grade | None]
+    on_result: Callable[[ResultRecord], None]
+    on_summary: Callable[[RunSummary], None]
+
+
+@dataclass
+class BenchSession:
+    settings: Settings
+    rootdir: Path
+    hooks: Hooks
+    writer: bool = True  # stores results: the single process or the xdist controller
+    runs_items: bool = True  # collects and runs items: not the xdist controller
+    prefetch: bool = True  # not on xdist workers, which do not know their items in advance
+    records: list[ResultRecord] = field(default_factory=list)
+    usage_errors: list[str] = field(default_factory=list)
+    dataset_origins: dict[str, str] = field(default_factory=dict)
+    run_id: int | None = None
+    run_name: str | None = None
+    interrupted: bool = False
+    other_failures: int = 0
+    _engine: Engine | None = None
+    _repo: Repository | None = None
+    _cache: DatabaseCache | None = None
+    _questions_by_prompt: dict[str, Question] = field(default_factory=dict)
+    _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
+    _graders: dict[str, Grader] = field(default_factory=dict)
+    _templates: dict[str, Template] = field(default_factory=dict)
+    _jobs: dict[str, Job] = field(default_factory=dict)
+
+    # --- configuration -------------------------------------------------------------------------------
+
+    def check_available(self) -> None:
+        for dest, option in NOT_YET.items():
+            if dest in self.settings.sources:
+                raise UsageError(f"{option} is not available in this version of pytest-llmbench yet.")
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return default_models(self.settings)
+
+    def _effective(self, key: str, marker: Mapping[str, Any]) -> Any:
+        """Command line beats the marker; the marker beats environment, config file and defaults."""
+        from_cli = self.settings.sources.get(key, "").startswith("--")
+        if key in marker and not from_cli:
+            return marker[key]
+        return getattr(self.settings, key)
+
+    # --- collection ----------------------------------------------------------------------------------
+
+    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
+        """The items of one benchmark function; a problem is remembered and raised as a usage error later."""
+        try:
+            return self._specs_for(marker)
+        except LlmBenchError as exc:
+            self.usage_errors.append(str(exc))
+            return []
+
+    def _specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
+        unknown = sorted(set(marker) - MARKER_KEYS)
+        if unknown:
+            raise UsageError(f"Unknown llmbench marker argument {unknown[0]!r}; known: {', '.join(sorted(MARKER_KEYS))}.")
+        models_value = self._effective("models", marker)
+        models = tuple(models_value) if models_value else self.models
+        if isinstance(models_value, str):
+            models = tuple(m.strip() for m in models_value.split(",") if m.strip())
+        grader = str(self._effective("grader", marker))
+        template = str(self._effective("template", marker))
+        self.grader(grader)  # an unknown grader is a usage error now, not a failure per item
+        self.template(template)
+        questions = self.questions(marker)
+        repeat = int(self._effective("repeat", marker))
+        specs = build_specs(questions, models, grader=grader, template=template, repeat=repeat)
+        for spec in specs:
+            self._questions_by_prompt.setdefault(self._prompt_key(self.messages(spec)), spec.question)
+        return specs
+
+    def questions(self, marker: Mapping[str, Any]) -> list[Question]:
+        dataset = str(self._effective("dataset", marker))
+        sample = self._effective("sample", marker)
+        if isinstance(sample, str):
+            sample = data_mod.parse_sample_size(sample)
+        seed = int(self._effective("seed", marker))
+        method = str(self._effective("sample_method", marker))
+        stratify = self._effective("stratify", marker)
+        if isinstance(stratify, str):
+            stratify = tuple(s.strip() for s in stratify.split(",") if s.strip())
+        key = (dataset, sample, seed, method, tuple(stratify), self._effective("category", marker),
+               tuple(self._effective("rounds", marker)))
+        if key not in self._datasets:
+            loaded = self.hooks.load_dataset(dataset)
+            if loaded is None:
+                raise UsageError(f"No plugin could load dataset {dataset!r}.")
+            self._datasets[key] = data_mod.sample_questions(loaded, sample, seed=seed, method=method,
+                                                            stratify=tuple(stratify))
+        return self._datasets[key]
+
+    def load_dataset(self, name: str) -> list[Question]:
+        """The built-in loader (the last implementation of ``pytest_llmbench_load_dataset``)."""
+        options = data_mod.DataOptions(
+            include_media=self.settings.include_media,
+            allow_download=not all(m.startswith(SIMULATED_PREFIX) for m in self.models),
+            category=self.settings.category,
+            rounds=self.settings.rounds,
+        )
+        loaded = data_mod.load_dataset(name, base_dir=self.rootdir, options=options)
+        self.dataset_origins[loaded.name] = loaded.origin
+        return loaded.questions
+
+    def grader(self, name: str) -> Grader:
+        if name not in self._graders:
+            self._graders[name] = get_grader(name, judge=self.engine_call, judge_model=self.settings.judge_model)
+        return self._graders[name]
+
+    def template(self, name: str) -> Template:
+        if name not in self._templates:
+            self._templates[name] = load_template(name, self.rootdir)
+        return self._templates[name]
+
+    def messages(self, spec: ItemSpec) -> list[Message]:
+        built = self.hooks.build_messages(spec.question, spec.model, spec.template)
+        return built if built is not None else self.template(spec.template).render(spec.question)
+
+    @staticmethod
+    def _prompt_key(messages: Sequence[Message]) -> str:
+        return str(messages[-1].get("content", "")) if messages else ""
+
+    def request_for(self, spec: ItemSpec) -> ChatRequest:
+        template = self.template(spec.template)
+        return make_request(spec, self.messages(spec), template.params, stream=self.settings.stream)
+
+    def job_for(self, nodeid: str, spec: ItemSpec) -> Job:
+        job = self._jobs.get(nodeid)
+        if job is None:
+            job = self._jobs[nodeid] = Job(nodeid, self.request_for(spec))
+        return job
+
+    def start(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> None:
+        """Collection is final: open storage and prefetch every selected item that asks a model.
+
+        ``items`` are (node id, spec, needs a completion) in test order.
+        """
+        if self.usage_errors:
+            raise UsageError(self.usage_errors[0])
+        if not items:
+            return
+        if self.writer:
+            self.repository()
+            self.ensure_run()
+        engine = self.engine()
+        if self.prefetch:
+            engine.submit(self.job_for(nodeid, spec) for nodeid, spec, asks in items if asks)
+
+    def select_shard(self, nodeid: str) -> bool:
+        shard = self.settings.shard
+        return shard is None or in_shard(nodeid, shard.index, shard.total)
+
+    # --- the engine and storage ------------------------------------------------------------------------
+
+    def repository(self) -> Repository:
+        if self._repo is None:
+            self._repo = Repository(self.settings.db, base_dir=self.rootdir)
+        return self._repo
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._make_engine()
+        return self._engine
+
+    def _make_engine(self) -> Engine:
+        s = self.settings
+        providers: list[Provider] = [SimulatedProvider(self._question_for)]
+        if any(not m.startswith(SIMULATED_PREFIX) for m in self.models):
+            providers.append(self._openrouter())
+        if s.cache != "off":
+            self._cache = DatabaseCache(self.repository().engine)
+        return Engine(
+            providers,
+            EngineSettings(concurrency=s.concurrency, rpm=s.rpm, timeout=s.timeout, retries=s.retries,
+                           max_cost=s.max_cost, cache_mode=s.cache),
+            cache=self._cache,
+            prices=_sim_prices,
+        )
+
+    def _openrouter(self) -> Provider:
+        from pytest_llmbench.providers.openrouter import OpenRouterProvider
+
+        s = self.settings
+        if not s.api_key and "base_url" not in s.sources:
+            real = [m for m in self.models if not m.startswith(SIMULATED_PREFIX)]
+            raise UsageError(
+                f"OPENROUTER_API_KEY is not set: set it (or put it in .env) to ask {', '.join(real)}, "
+                f"or choose simulated models such as --llm-models=sim/strong."
+            )
+        return OpenRouterProvider(s.api_key, s.base_url)
+
+    def _question_for(self, request: ChatRequest) -> Question | None:
+        return self._questions_by_prompt.get(self._prompt_key(request.messages))
+
+    def engine_call(self, request: ChatRequest) -> Completion:
+        return self.engine().call(request)
+
+    def ensure_run(self) -> int:
+        if self.run_id is None:
+            s = self.settings
+            self.run_name = s.run_name or dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
+            self.run_id = self.repository().start_run(
+                name=self.run_name, models=list(self.models), dataset=s.dataset, grader=s.grader, seed=s.seed,
+                sample=None if s.sample is None else str(s.sample), config=s.snapshot(),
+                dataset_origin="; ".join(self.dataset_origins.values()) or None,
+            )
+        return self.run_id
+
+    # --- running items -------------------------------------------------------------------------------
+
+    def complete(self, nodeid: str, spec: ItemSpec) -> Completion:
+        return self.engine().result(self.job_for(nodeid, spec))
+
+    def grade(self, spec: ItemSpec, completion: Completion) -> Grade:
+        override = self.hooks.grade(spec.question, completion, spec.grader)
+        return override if override is not None else self.grader(spec.grader).grade(spec.question, completion.text)
+
+    def item_result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
+        """Ask (or collect the prefetched answer) and grade; a failed completion is returned as is."""
+        if state.completion is None:
+            state.completion = self.complete(nodeid, state.spec)
+        if not state.completion.ok:
+            return state.completion
+        if state.grade is None:
+            state.grade = self.grade(state.spec, state.completion)
+        return ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
+
+    def stop(self, reason: str) -> None:
+        if self._engine is not None:
+            self._engine.stop(reason)
+
+    def record_for(self, state: ItemState, nodeid: str, outcome: Outcome) -> ResultRecord:
+        q, c, g = state.spec.question, state.completion, state.grade
+        assert c is not None
+        if not c.ok:
+            outcome = Outcome.SKIPPED if c.error_kind is not None and c.error_kind.skips else Outcome.ERROR
+        difficulty = q.metadata.get("difficulty")
+        return ResultRecord(
+            model=state.spec.model, question_key=q.key, outcome=outcome, nodeid=nodeid, dataset=q.dataset,
+            clue=q.clue, answer=q.answer, category=q.category, round=q.round, value=q.value,
+            air_date=q.air_date.isoformat() if q.air_date else None, show_number=q.show_number,
+            difficulty=int(difficulty) if isinstance(difficulty, int | float) else None, repeat=state.spec.repeat,
+            simulated=c.simulated or state.spec.model.startswith(SIMULATED_PREFIX),
+            correct=g.correct if g else None, score=g.score if g else None, grader=state.spec.grader,
+            grade_method=g.method if g else None, explanation=g.explanation if g else None,
+            matched=g.matched if g else None, verdict=g.verdict.value if g and g.verdict else None,
+            confidence=g.confidence if g else None, response_text=c.text, latency_ms=c.latency_ms,
+            ttft_ms=c.ttft_ms, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
+            cost_usd=c.cost_usd, cost_estimated=c.cost_estimated, grade_cost_usd=g.cost_usd if g else 0.0,
+            cached=c.cached, attempts=c.attempts, error=c.error,
+            error_kind=c.error_kind.value if c.error_kind else None,
+        )
+
+    def record(self, record: ResultRecord) -> None:
+        """A finished item reached the writer: keep it, store it now, tell observers."""
+        self.records.append(record)
+        if self.writer:
+            self.repository().add_results(self.ensure_run(), [record])
+        self.hooks.on_result(record)
+
+    # --- the end -------------------------------------------------------------------------------------
+
+    def finish(self, exitstatus: int) -> RunSummary | None:
+        stop_reason = self._engine.stop_reason if self._engine else None
+        if self._cache is not None:
+            self._cache.flush()
+        if self._engine is not None:
+            self._engine.close()
+        if not self.records or not self.writer:
+            return None
+        summary = RunSummary.from_records(
+            self.records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
+            dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
+            stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
+        )
+        summary.gates = evaluate_gates(self.settings, summary.models)
+        self.hooks.on_summary(summary)
+        status = "interrupted" if self.interrupted else "completed"
+        repo = self.repository()
+        run_id = self.ensure_run()
+        repo.save_performance(run_id, [_performance_row(m) for m in summary.models])
+        repo.finish_run(run_id, status=status, totals=_totals(summary), exit_status=exitstatus)
+        return summary
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        if self._repo is not None:
+            self._repo.close()
+
+
+def _sim_prices(model: str) -> tuple[float, float] | None:
+    profile = PROFILES.get(model)
+    return (profile.prompt_price, profile.completion_price) if profile else None
+
+
+def _performance_row(m: Any) -> dict[str, Any]:
+    return {
+        "model": m.model, "simulated": m.simulated, "items": m.items, "answered": m.answered, "correct": m.correct,
+        "errors": m.errors, "skipped": m.skipped, "accuracy": m.accuracy, "ci_low": m.ci_low, "ci_high": m.ci_high,
+        "latency_p50_ms": m.latency_p50_ms, "latency_p95_ms": m.latency_p95_ms, "prompt_tokens": m.prompt_tokens,
+        "completion_tokens": m.completion_tokens, "cost_usd": m.cost_usd, "cost_per_correct": m.cost_per_correct,
+    }
+
+
+def _totals(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "items": sum(m.items for m in summary.models),
+        "correct": sum(m.correct for m in summary.models),
+        "errors": sum(m.errors for m in summary.models),
+        "skipped": sum(m.skipped for m in summary.models),
+        "cost_usd": summary.spent,
+        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in summary.gates],
+        "gates_passed": summary.gates_passed if summary.gates else None,
+        "simulated": summary.simulated,
+    }
+

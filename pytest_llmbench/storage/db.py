@@ -1,0 +1,109 @@
+"""Opening a results database by URL: SQLite (WAL) by default, PostgreSQL or anything SQLAlchemy speaks.
+
+Foreign errors stop here: a path that cannot be created, a server that cannot be reached or a schema from a
+newer version become one ``StorageError`` sentence, before anything is spent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from pytest_llmbench.errors import StorageError
+from pytest_llmbench.storage.models import SCHEMA_VERSION, Base, SchemaInfo
+
+#: Upgrade steps: version N -> N+1, each a function of a connection. Empty while there is one version.
+UPGRADES: dict[int, Any] = {}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and one writer work at once (xdist workers write the cache while the controller
+    # writes results); busy_timeout waits for the lock instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable URL>"
+
+
+def open_engine(url: str, *, base_dir: Path | None = None) -> Engine:
+    """Create the engine, the SQLite folder if needed, the tables, and check the schema version."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(f"--llm-db {url!r} is not a database URL such as sqlite:///results.db.") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot create the folder for the results database {path}: {exc.strerror}.") from None
+        parsed = parsed.set(database=str(path))
+    try:
+        engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise StorageError(
+            f"No driver for {describe(url)} ({exc}); for PostgreSQL install 'pytest-llmbench[postgres]'."
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        _prepare(engine)
+    except StorageError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StorageError(f"Cannot use the results database {describe(url)}: {reason}.") from None
+    return engine
+
+
+def _prepare(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    if "llmbench_schema" in tables:
+        with Session(engine) as session:
+            version = session.scalar(select(SchemaInfo.version).order_by(SchemaInfo.id.desc()).limit(1))
+        if version is not None and version > SCHEMA_VERSION:
+            raise StorageError(
+                f"The results database {describe(str(engine.url))} was written by a newer pytest-llmbench "
+                f"(schema {version}; this version knows {SCHEMA_VERSION}); upgrade pytest-llmbench or use "
+                f"another --llm-db. It was left untouched."
+            )
+        if version is not None and version < SCHEMA_VERSION:
+            upgrade(engine, version)
+            return
+    elif tables & {"benchmark_runs", "benchmark_results"}:
+        raise StorageError(
+            f"The database {describe(str(engine.url))} has benchmark tables but no schema version; "
+            f"it was not written by pytest-llmbench. Use another --llm-db. It was left untouched."
+        )
+    Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        if session.scalar(select(SchemaInfo.version).limit(1)) is None:
+            session.add(SchemaInfo(version=SCHEMA_VERSION))
+
+
+def upgrade(engine: Engine, version: int) -> None:
+    """Apply the upgrade steps from ``version`` to ``SCHEMA_VERSION`` in one transaction."""
+    with engine.begin() as connection:
+        for step in range(version, SCHEMA_VERSION):
+            UPGRADES[step](connection)
+        Base.metadata.create_all(connection)
+        connection.execute(SchemaInfo.__table__.insert().values(version=SCHEMA_VERSION))

@@ -1,0 +1,238 @@
+"""Reading and writing runs, questions and results. Knows nothing of pytest.
+
+Each finished item is committed as it arrives, so a killed process loses nothing that had finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import platform
+import socket
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from pytest_llmbench._version import __version__
+from pytest_llmbench.errors import StorageError
+from pytest_llmbench.storage.db import describe, open_engine
+from pytest_llmbench.storage.models import ModelPerformanceRow, QuestionRow, ResultRow, RunRow
+from pytest_llmbench.types import Outcome, ResultRecord
+
+_RESULT_FIELDS = (
+    "model", "simulated", "nodeid", "repeat", "response_text", "correct", "score", "grader", "grade_method",
+    "explanation", "matched", "verdict", "confidence", "latency_ms", "ttft_ms", "prompt_tokens",
+    "completion_tokens", "cost_usd", "cost_estimated", "grade_cost_usd", "cached", "attempts", "error",
+    "error_kind",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    id: int
+    name: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    models: list[str]
+    dataset: str
+    dataset_origin: str | None
+    grader: str
+    seed: int
+    sample: str | None
+    totals: dict[str, Any] | None
+    config: dict[str, Any]
+    environment: dict[str, Any]
+    parent_id: int | None
+    parent_relation: str | None
+
+
+def environment_info() -> dict[str, Any]:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = None
+    return {
+        "llmbench": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "host": socket.gethostname(),
+        "user": user,
+    }
+
+
+class Repository:
+    def __init__(self, url: str, *, base_dir: Path | None = None) -> None:
+        self.url = url
+        self.engine: Engine = open_engine(url, base_dir=base_dir)
+        self._question_ids: dict[str, int] = {}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _fail(self, action: str, exc: SQLAlchemyError) -> StorageError:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return StorageError(f"Could not {action} in {describe(self.url)}: {reason}.")
+
+    # --- runs -----------------------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        *,
+        name: str,
+        models: Sequence[str],
+        dataset: str,
+        grader: str,
+        seed: int,
+        sample: str | None,
+        config: dict[str, Any],
+        dataset_origin: str | None = None,
+        parent_id: int | None = None,
+        parent_relation: str | None = None,
+    ) -> int:
+        row = RunRow(
+            name=name, status="running", seed=seed, sample=sample, models=list(models), dataset=dataset,
+            dataset_origin=dataset_origin, grader=grader, config=config, environment=environment_info(),
+            parent_id=parent_id, parent_relation=parent_relation,
+        )
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(row)
+                session.flush()
+                return row.id
+        except SQLAlchemyError as exc:
+            raise self._fail("start a run", exc) from None
+
+    def update_run(self, run_id: int, **values: Any) -> None:
+        try:
+            with Session(self.engine) as session, session.begin():
+                row = session.get(RunRow, run_id)
+                if row is None:
+                    raise StorageError(f"Run {run_id} does not exist in {describe(self.url)}.")
+                for key, value in values.items():
+                    setattr(row, key, value)
+        except SQLAlchemyError as exc:
+            raise self._fail("update the run", exc) from None
+
+    def finish_run(self, run_id: int, *, status: str, totals: dict[str, Any], exit_status: int | None) -> None:
+        self.update_run(
+            run_id, status=status, totals=totals, exit_status=exit_status,
+            finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        )
+
+    def runs(self, limit: int | None = None) -> list[RunInfo]:
+        with Session(self.engine) as session:
+            query = select(RunRow).order_by(RunRow.id.desc())
+            if limit:
+                query = query.limit(limit)
+            return [_run_info(r) for r in session.scalars(query)]
+
+    def get_run(self, ref: str | int) -> RunInfo:
+        """A run by id, or 'latest'/'last' (newest run of any status)."""
+        with Session(self.engine) as session:
+            text = str(ref).strip().lower()
+            if text in ("latest", "last"):
+                row = session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(1)).first()
+                if row is None:
+                    raise StorageError(f"There is no stored run in {describe(self.url)} yet.")
+                return _run_info(row)
+            if not text.isdigit():
+                raise StorageError(f"{ref!r} is not a run id; use a number from 'llmbench runs list' or 'latest'.")
+            found = session.get(RunRow, int(text))
+            if found is None:
+                raise StorageError(f"Run {ref} does not exist in {describe(self.url)}; see 'llmbench runs list'.")
+            return _run_info(found)
+
+    # --- questions and results ---------------------------------------------------------------------------
+
+    def _question_id(self, session: Session, record: ResultRecord) -> int:
+        cached = self._question_ids.get(record.question_key)
+        if cached is not None:
+            return cached
+        found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == record.question_key))
+        if found is None:
+            row = QuestionRow(
+                key=record.question_key, dataset=record.dataset, category=record.category, clue=record.clue,
+                answer=record.answer, value=record.value, round=record.round,
+                air_date=dt.date.fromisoformat(record.air_date) if record.air_date else None,
+                show_number=record.show_number, difficulty=record.difficulty,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                found = row.id
+            except IntegrityError:  # another process added it meanwhile
+                found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == record.question_key))
+                assert found is not None
+        self._question_ids[record.question_key] = found
+        return found
+
+    def add_results(self, run_id: int, records: Iterable[ResultRecord]) -> None:
+        """Store finished items; an item already stored for this run is left as it is (stored exactly once)."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                for record in records:
+                    exists = session.scalar(
+                        select(ResultRow.id).where(
+                            ResultRow.run_id == run_id, ResultRow.nodeid == record.nodeid,
+                            ResultRow.repeat == record.repeat,
+                        )
+                    )
+                    if exists is not None:
+                        continue
+                    values = {name: getattr(record, name) for name in _RESULT_FIELDS}
+                    session.add(ResultRow(
+                        run_id=run_id, question_id=self._question_id(session, record),
+                        outcome=record.outcome.value, **values,
+                    ))
+        except SQLAlchemyError as exc:
+            self._question_ids.clear()
+            raise self._fail("store results", exc) from None
+
+    def results(self, run_id: int) -> list[ResultRecord]:
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(ResultRow, QuestionRow).join(QuestionRow).where(ResultRow.run_id == run_id)
+                .order_by(ResultRow.id)
+            ).all()
+            return [_record(result, question) for result, question in rows]
+
+    def count_results(self, run_id: int) -> int:
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count(ResultRow.id)).where(ResultRow.run_id == run_id)) or 0
+
+    def save_performance(self, run_id: int, rows: Sequence[dict[str, Any]]) -> None:
+        try:
+            with Session(self.engine) as session, session.begin():
+                for old in session.scalars(select(ModelPerformanceRow).where(ModelPerformanceRow.run_id == run_id)):
+                    session.delete(old)
+                session.flush()
+                for values in rows:
+                    session.add(ModelPerformanceRow(run_id=run_id, **values))
+        except SQLAlchemyError as exc:
+            raise self._fail("store the per-model summary", exc) from None
+
+
+def _run_info(row: RunRow) -> RunInfo:
+    return RunInfo(
+        id=row.id, name=row.name, status=row.status, started_at=row.started_at, finished_at=row.finished_at,
+        models=list(row.models or []), dataset=row.dataset, dataset_origin=row.dataset_origin, grader=row.grader,
+        seed=row.seed, sample=row.sample, totals=row.totals, config=row.config or {},
+        environment=row.environment or {}, parent_id=row.parent_id, parent_relation=row.parent_relation,
+    )
+
+
+def _record(row: ResultRow, question: QuestionRow) -> ResultRecord:
+    values = {name: getattr(row, name) for name in _RESULT_FIELDS}
+    return ResultRecord(
+        question_key=question.key, outcome=Outcome(row.outcome), dataset=question.dataset, clue=question.clue,
+        answer=question.answer, category=question.category, round=question.round, value=question.value,
+        air_date=question.air_date.isoformat() if question.air_date else None, show_number=question.show_number,
+        difficulty=question.difficulty, **values,
+    )
