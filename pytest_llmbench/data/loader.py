@@ -1,0 +1,215 @@
+"""``load_dataset``: a dataset name or file -> cleaned, filtered, de-duplicated questions and a report."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pytest_llmbench.data import kaggle
+from pytest_llmbench.data.filters import QuestionFilter
+from pytest_llmbench.data.readers import SUFFIXES, open_records
+from pytest_llmbench.data.records import JEOPARDY_DATASET, Dropped, file_question, jeopardy_question
+from pytest_llmbench.data.validate import BAD_REASONS, DUPLICATE, MALFORMED, QualityReport, ReportBuilder
+from pytest_llmbench.errors import DatasetError, UsageError
+from pytest_llmbench.types import Question
+
+SAMPLE_NAMES = ("jeopardy-sample", "jeopardy_sample")
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """How to read and filter a dataset. Frozen and hashable: loads are memoised on it."""
+
+    include_media: bool = False
+    allow_download: bool = True
+    category: str | None = None
+    rounds: tuple[str, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+    date_from: _dt.date | None = None
+    date_to: _dt.date | None = None
+    cache_dir: Path | None = None
+
+    def question_filter(self) -> QuestionFilter:
+        return QuestionFilter(
+            self.category, tuple(self.rounds), self.min_value, self.max_value, self.date_from, self.date_to
+        )
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    """The questions of one dataset, where they came from (``origin``, for humans) and the quality report."""
+
+    name: str
+    questions: list[Question] = field(hash=False)
+    origin: str
+    report: QualityReport = field(hash=False)
+
+
+def read_questions(
+    path: Path, options: DataOptions = DataOptions(), *, stop_when_mostly_bad: bool = True
+) -> tuple[str, list[Question], QualityReport]:
+    """Read one file: (dataset name, questions, report). Bad rows are dropped unless most rows are bad."""
+    stream = open_records(path)
+    jeopardy = stream.flavor == "jeopardy"
+    dataset = JEOPARDY_DATASET if jeopardy else path.stem
+    base = path.parent.resolve()
+    convert: Callable[[dict[str, object]], Question | Dropped]
+    if jeopardy:
+        convert = lambda fields: jeopardy_question(fields, include_media=options.include_media)  # noqa: E731
+    else:
+        convert = lambda fields: file_question(fields, dataset=dataset, base=base)  # noqa: E731
+    spec = options.question_filter()
+    keep = spec.compile() if spec.active else None
+    builder = ReportBuilder(str(path))
+    seen: dict[str, int] = {}
+    questions: list[Question] = []
+    filtered = 0
+    first_bad: DatasetError | None = None
+    for item in stream.records:
+        builder.read()
+        if isinstance(item, DatasetError):
+            first_bad = first_bad or item
+            builder.drop(MALFORMED, str(item))
+            continue
+        try:
+            result = convert(dict(item.fields))
+        except DatasetError as exc:
+            result = Dropped(MALFORMED, str(exc))
+        if isinstance(result, Dropped):
+            if result.reason in BAD_REASONS:
+                error = DatasetError(result.detail, path=str(path), line=item.line)
+                first_bad = first_bad or error
+                builder.drop(result.reason, str(error))
+            else:
+                builder.drop(result.reason)
+            continue
+        earlier = seen.get(result.id)
+        if earlier is not None:
+            # Repeats are common in scraped dumps; in a hand-written file a repeated id is a mistake.
+            example = (
+                None if jeopardy else f"{path}:{item.line}: id {result.id!r} already used at line {earlier}"
+            )
+            builder.drop(DUPLICATE, example)
+            continue
+        seen[result.id] = item.line
+        if keep is not None and not keep(result):
+            filtered += 1
+            continue
+        questions.append(result)
+    if builder.rows_read == 0:
+        raise DatasetError("contains no questions", path=str(path))
+    if stop_when_mostly_bad and first_bad is not None and builder.bad_rows * 2 > builder.rows_read:
+        counts = ", ".join(f"{r} {n}" for r, n in sorted(builder.dropped.items()) if r in BAD_REASONS)
+        detail = str(first_bad).removeprefix(f"{path}:{first_bad.line}: ").removeprefix(f"{path}: ")
+        raise DatasetError(
+            f"{builder.bad_rows} of {builder.rows_read} rows cannot be used ({counts}); the first: {detail}",
+            path=str(path),
+            line=first_bad.line,
+        )
+    return dataset, questions, builder.build(questions, filtered=filtered)
+
+
+def _check_not_empty(
+    source: str, questions: list[Question], report: QualityReport, options: DataOptions
+) -> None:
+    if questions:
+        return
+    if report.filtered:
+        raise UsageError(
+            f"No question of dataset '{source}' matches the filters ({options.question_filter().describe()})."
+        )
+    reasons = ", ".join(f"{r} {n}" for r, n in sorted(report.dropped.items())) or "none read"
+    raise DatasetError(f"no usable questions ({reasons})", path=report.source)
+
+
+def _load_bundled(options: DataOptions, reason: str | None) -> LoadedDataset:
+    name, questions, report = read_questions(kaggle.bundled_sample_path(), options)
+    total = len(questions) + report.filtered
+    origin = f"bundled sample ({total} clues"
+    origin += f"; Kaggle dataset not available: {reason})" if reason else ")"
+    return LoadedDataset(name, questions, origin, replace(report, source="bundled Jeopardy! sample"))
+
+
+def _load_jeopardy(options: DataOptions) -> LoadedDataset:
+    located = kaggle.locate(allow_download=options.allow_download, cache_dir=options.cache_dir)
+    reason = located.reason
+    if located.path is not None:
+        try:
+            _, questions, report = read_questions(located.path, options)
+        except DatasetError as exc:
+            reason = f"{located.path} could not be read ({exc})"
+        else:
+            how = "cached at" if located.tier == "cache" else "downloaded to"
+            total = len(questions) + report.filtered
+            origin = f"Kaggle dataset {kaggle.HANDLE} ({total:,} clues, {how} {located.path})"
+            return LoadedDataset(JEOPARDY_DATASET, questions, origin, report)
+    return _load_bundled(options, reason)
+
+
+def _load_file(path: Path, options: DataOptions) -> LoadedDataset:
+    name, questions, report = read_questions(path, options)
+    return LoadedDataset(
+        name, questions, f"file {path} ({len(questions) + report.filtered} questions)", report
+    )
+
+
+def resolve_path(source: str, base_dir: Path | None) -> Path:
+    path = Path(source).expanduser()
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    if path.is_file():
+        return path
+    if path.suffix.lower() in SUFFIXES or "/" in source or "\\" in source:
+        raise UsageError(f"Dataset file '{source}' does not exist (looked for {path}).")
+    raise UsageError(
+        f"Unknown dataset '{source}': use 'jeopardy' or a path to a .csv/.json/.jsonl/.yaml file."
+    )
+
+
+_memo: dict[Hashable, LoadedDataset] = {}
+_memo_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget memoised loads (tests, and long-lived processes that edit files)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def load_dataset(
+    source: str, *, base_dir: Path | None = None, options: DataOptions = DataOptions()
+) -> LoadedDataset:
+    """``"jeopardy"`` (Kaggle, else the bundled sample), ``"jeopardy-sample"``, or a question file.
+
+    Memoised per source and options in this process (a file also by its size and modification time),
+    because the plugin asks once per benchmark function.
+    """
+    name = source.strip()
+    if not name:
+        raise UsageError("The dataset name is empty: use 'jeopardy' or a path to a question file.")
+    loader: Callable[[], LoadedDataset]
+    key: Hashable
+    if name.lower() == JEOPARDY_DATASET:
+        key = (JEOPARDY_DATASET, options)
+        loader = lambda: _load_jeopardy(options)  # noqa: E731
+    elif name.lower() in SAMPLE_NAMES:
+        key = (SAMPLE_NAMES[0], options)
+        loader = lambda: _load_bundled(options, None)  # noqa: E731
+    else:
+        path = resolve_path(name, base_dir).resolve()
+        stat = path.stat()
+        key = ("file", str(path), stat.st_mtime_ns, stat.st_size, options)
+        loader = lambda: _load_file(path, options)  # noqa: E731
+    with _memo_lock:
+        loaded = _memo.get(key)
+    if loaded is None:
+        loaded = loader()
+        _check_not_empty(name, loaded.questions, loaded.report, options)
+        with _memo_lock:
+            _memo[key] = loaded
+    # A fresh list each time: callers may sort or filter theirs without touching the memo.
+    return replace(loaded, questions=list(loaded.questions))

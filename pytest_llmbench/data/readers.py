@@ -1,0 +1,301 @@
+"""Readers that turn a question file into raw records, one at a time.
+
+Every reader yields ``RawRecord`` (a mapping of field names and the line it started on) or, for a row it
+could not read, a ``DatasetError`` naming file and line, so the loader can drop a few bad rows and still
+stop on a file that is mostly bad. JSON lists, JSONL and CSV stream with bounded memory; YAML is small by
+nature and parsed whole (but still reports the line of each record).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pytest_llmbench.errors import DatasetError
+
+#: The fields of the J-Archive scrape, in the Kaggle JSON and (with other spelling) the CSV.
+JEOPARDY_FIELDS = frozenset({"category", "air_date", "question", "value", "answer", "round", "show_number"})
+SUFFIXES = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+_CHUNK = 1 << 20
+_WS = re.compile(r"[ \t\r\n]*")
+
+csv.field_size_limit(1 << 24)
+
+
+def _skip_ws(buf: str, pos: int) -> int:
+    match = _WS.match(buf, pos)
+    return match.end() if match else pos
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as read: field names normalized to ``snake_case`` for CSV headers, values untouched."""
+
+    fields: Mapping[str, Any]
+    line: int
+
+
+RecordItem = RawRecord | DatasetError
+
+
+@dataclass
+class RecordStream:
+    """The records of one file, and whether they are the J-Archive scrape (``flavor == "jeopardy"``)."""
+
+    path: Path
+    kind: str
+    flavor: str
+    records: Iterator[RecordItem]
+
+
+def file_kind(path: Path) -> str | None:
+    return SUFFIXES.get(path.suffix.lower())
+
+
+def open_records(path: Path) -> RecordStream:
+    """Open ``path`` by its suffix; raises ``DatasetError`` when it cannot be read at all."""
+    kind = file_kind(path)
+    if kind is None:
+        raise DatasetError(
+            f"unsupported file type '{path.suffix}': use .csv, .json, .jsonl or .yaml", path=str(path)
+        )
+    if not path.is_file():
+        raise DatasetError("no such file", path=str(path))
+    if kind == "csv":
+        return _csv_stream(path)
+    records: Iterator[RecordItem]
+    if kind == "json":
+        records = iter_json(path)
+    elif kind == "jsonl":
+        records = iter_jsonl(path)
+    else:
+        records = iter_yaml(path)
+    # The flavor is decided by the first readable record: the scrape has exactly its seven fields.
+    head: list[RecordItem] = []
+    flavor = "custom"
+    for item in records:
+        head.append(item)
+        if isinstance(item, RawRecord):
+            flavor = "jeopardy" if set(item.fields) == JEOPARDY_FIELDS else "custom"
+            break
+    return RecordStream(path, kind, flavor, itertools.chain(head, records))
+
+
+def _not_a_record(path: Path, line: int, value: object) -> DatasetError:
+    return DatasetError(
+        f"a record must be an object with 'question' and 'answer' fields, not {type(value).__name__}",
+        path=str(path),
+        line=line,
+    )
+
+
+def iter_json(path: Path) -> Iterator[RecordItem]:
+    """Stream the objects of a top-level JSON list with ``raw_decode`` over a sliding buffer.
+
+    The stdlib has no streaming parser; decoding one element at a time keeps memory at one chunk plus the
+    records already yielded, which matters for the 200,000-clue Kaggle file.
+    """
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8-sig") as handle:
+        buf = handle.read(_CHUNK)
+        eof = len(buf) < _CHUNK
+        pos = _skip_ws(buf, 0)
+        line = 1 + buf.count("\n", 0, pos)
+        if pos < len(buf) and buf[pos] == "{":
+            yield from _json_object(path, buf + handle.read())
+            return
+        if pos >= len(buf) or buf[pos] != "[":
+            raise DatasetError("a JSON question file must be a list of objects", path=str(path), line=line)
+        pos += 1
+        first = True
+        while True:
+            # Make sure a token (or the end) is in the buffer before looking at it.
+            while True:
+                end_ws = _skip_ws(buf, pos)
+                if end_ws < len(buf) or eof:
+                    break
+                line += buf.count("\n", pos, end_ws)
+                buf, pos = handle.read(_CHUNK), 0
+                eof = len(buf) < _CHUNK
+            line += buf.count("\n", pos, end_ws)
+            pos = end_ws
+            if pos >= len(buf):
+                raise DatasetError("the JSON list is not closed (file truncated?)", path=str(path), line=line)
+            if buf[pos] == "]":
+                rest = buf[pos + 1 :] + handle.read()
+                if rest.strip():
+                    raise DatasetError("unexpected text after the JSON list", path=str(path), line=line)
+                return
+            if not first:
+                if buf[pos] != ",":
+                    raise DatasetError("expected ',' between list items", path=str(path), line=line)
+                pos += 1
+                buf, pos, eof, line = _refill_ws(handle, buf, pos, eof, line)
+            first = False
+            read = _CHUNK
+            while True:
+                try:
+                    value, end = decoder.raw_decode(buf, pos)
+                except json.JSONDecodeError as exc:
+                    if eof:
+                        raise DatasetError(
+                            f"invalid JSON: {exc.msg}",
+                            path=str(path),
+                            line=line + buf.count("\n", pos, exc.pos),
+                        ) from None
+                else:
+                    if end < len(buf) or eof:
+                        break
+                # The element may continue past the buffer: read more and decode it again.
+                read *= 2
+                more = handle.read(read)
+                eof = len(more) < read
+                buf, pos = buf[pos:] + more, 0
+            yield RawRecord(value, line) if isinstance(value, dict) else _not_a_record(path, line, value)
+            line += buf.count("\n", pos, end)
+            pos = end
+
+
+def _refill_ws(handle: io.TextIOBase, buf: str, pos: int, eof: bool, line: int) -> tuple[str, int, bool, int]:
+    """Skip whitespace after a comma, reading more when the buffer ends there."""
+    while True:
+        end_ws = _skip_ws(buf, pos)
+        line += buf.count("\n", pos, end_ws)
+        if end_ws < len(buf) or eof:
+            return buf, end_ws, eof, line
+        buf, pos = handle.read(_CHUNK), 0
+        eof = len(buf) < _CHUNK
+
+
+def _json_object(path: Path, text: str) -> Iterator[RecordItem]:
+    """A JSON object holding a ``questions`` list (small files only)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"invalid JSON: {exc.msg}", path=str(path), line=exc.lineno) from None
+    items = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise DatasetError(
+            "a JSON question file must be a list of objects, or have a 'questions' list", path=str(path)
+        )
+    for index, value in enumerate(items, start=1):
+        yield RawRecord(value, index) if isinstance(value, dict) else _not_a_record(path, index, value)
+
+
+def iter_jsonl(path: Path) -> Iterator[RecordItem]:
+    """One JSON object per line; blank lines and ``#`` comments are skipped."""
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, text in enumerate(handle, start=1):
+            stripped = text.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            try:
+                value = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                yield DatasetError(f"invalid JSON: {exc.msg}", path=str(path), line=number)
+                continue
+            yield RawRecord(value, number) if isinstance(value, dict) else _not_a_record(path, number, value)
+
+
+def iter_yaml(path: Path) -> Iterator[RecordItem]:
+    """A YAML list of mappings (or a mapping with a ``questions`` list), with the line of each record."""
+    with path.open(encoding="utf-8-sig") as handle:
+        loader = yaml.SafeLoader(handle)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return
+            if isinstance(root, yaml.MappingNode):
+                for key_node, value_node in root.value:
+                    if getattr(key_node, "value", None) == "questions":
+                        root = value_node
+                        break
+            if not isinstance(root, yaml.SequenceNode):
+                raise DatasetError(
+                    "a YAML question file must be a list of mappings, or have a 'questions' list",
+                    path=str(path),
+                    line=root.start_mark.line + 1,
+                )
+            for node in root.value:
+                line = node.start_mark.line + 1
+                try:
+                    value = loader.construct_object(node, deep=True)
+                except yaml.YAMLError as exc:
+                    yield DatasetError(f"invalid YAML: {exc}", path=str(path), line=line)
+                    continue
+                yield RawRecord(value, line) if isinstance(value, dict) else _not_a_record(path, line, value)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            raise DatasetError(
+                f"invalid YAML: {exc.problem}", path=str(path), line=mark.line + 1 if mark else None
+            ) from None
+        except yaml.YAMLError as exc:
+            raise DatasetError(f"invalid YAML: {exc}", path=str(path)) from None
+        finally:
+            loader.dispose()
+
+
+def normalize_header(name: str) -> str:
+    """``" Show Number"`` -> ``"show_number"``: the J-Archive CSV header has leading spaces."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _csv_stream(path: Path) -> RecordStream:
+    handle = path.open(encoding="utf-8-sig", newline="")
+    try:
+        first_line = handle.readline()
+        handle.seek(0)
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        if delimiter == "," and "," not in first_line:
+            delimiter = ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
+        reader = csv.reader(handle, delimiter=delimiter)
+        header_row = next(reader, None)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        handle.close()
+        raise DatasetError(f"cannot read CSV: {exc}", path=str(path)) from None
+    if header_row is None:
+        handle.close()
+        return RecordStream(path, "csv", "custom", iter(()))
+    header = [normalize_header(name) for name in header_row]
+    flavor = "jeopardy" if set(header) == JEOPARDY_FIELDS else "custom"
+    return RecordStream(path, "csv", flavor, _iter_csv_rows(path, handle, reader, header))
+
+
+def _iter_csv_rows(path: Path, handle: io.TextIOBase, reader: Any, header: list[str]) -> Iterator[RecordItem]:
+    with handle:
+        start = reader.line_num + 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                yield DatasetError(f"cannot read CSV row: {exc}", path=str(path), line=start)
+                start = reader.line_num + 1
+                continue
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield DatasetError(
+                    f"row has {len(row)} fields but the header has {len(header)}", path=str(path), line=line
+                )
+                continue
+            yield RawRecord(dict(zip(header, row, strict=True)), line)

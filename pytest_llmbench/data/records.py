@@ -1,0 +1,233 @@
+"""Raw records -> ``Question``: the J-Archive scrape and our own question files (DESIGN.md section 3b)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_llmbench.data import clean
+from pytest_llmbench.data.keys import question_id
+from pytest_llmbench.data.validate import MALFORMED, MEDIA, MISSING_ANSWER, MISSING_QUESTION
+from pytest_llmbench.errors import DatasetError
+from pytest_llmbench.types import Question
+
+JEOPARDY_DATASET = "jeopardy"
+#: Fields of a question file that map onto ``Question`` attributes.
+CORE_FIELDS = (
+    "id",
+    "question",
+    "answer",
+    "category",
+    "value",
+    "round",
+    "air_date",
+    "show_number",
+    "attachments",
+)
+#: Fields that select a grading kind; kept in ``Question.metadata`` under the same names.
+KIND_FIELDS = ("schema", "expected", "tools", "expected_call")
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A record that is readable but not used, and why (a reason from ``validate``)."""
+
+    reason: str
+    detail: str = ""
+
+
+def _intern(text: str | None) -> str | None:
+    # Categories and rounds repeat thousands of times in the full dump; one string each saves memory.
+    return None if text is None else sys.intern(text)
+
+
+def _show_number(raw: object) -> int | None:
+    if raw is None or isinstance(raw, bool):
+        if isinstance(raw, bool):
+            raise ValueError("show_number must be a number")
+        return None
+    text = str(raw).strip()
+    if not text or text.lower() in ("none", "null"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"show_number {raw!r} is not a number") from None
+
+
+def _jeopardy_facts(
+    raw_value: object, value: int | None, round_name: str | None, air_date: Any
+) -> dict[str, Any]:
+    daily_double = clean.is_daily_double(raw_value, value, round_name, air_date)
+    facts: dict[str, Any] = {"daily_double": daily_double}
+    level = clean.difficulty(value, round_name, air_date, daily_double)
+    if level is not None:
+        facts["difficulty"] = level
+    decade = clean.decade(air_date)
+    if decade is not None:
+        facts["decade"] = decade
+    return facts
+
+
+def jeopardy_question(fields: Mapping[str, Any], *, include_media: bool = False) -> Question | Dropped:
+    """One clue of the J-Archive scrape (Kaggle JSON or CSV), cleaned."""
+    clue_raw = clean.require_text(fields.get("question"), "question")
+    answer_raw = clean.require_text(fields.get("answer"), "answer")
+    clue_text = clean.clean_clue(clue_raw)
+    if not clue_text.text:
+        return Dropped(MISSING_QUESTION, "the clue is empty")
+    answer = clean.clean_answer(answer_raw)
+    if not answer:
+        return Dropped(MISSING_ANSWER, "the answer is empty")
+    if clue_text.media is not None and not include_media:
+        return Dropped(MEDIA, f"needs {clue_text.media}")
+    try:
+        raw_value = fields.get("value")
+        value = clean.parse_value(raw_value)
+        air_date = clean.parse_date(fields.get("air_date"))
+        show = _show_number(fields.get("show_number"))
+    except ValueError as exc:
+        return Dropped(MALFORMED, str(exc))
+    round_name = clean.canonical_round(fields.get("round"))
+    category = clean.clean_answer(clean.require_text(fields.get("category"), "category")) or None
+    metadata = _jeopardy_facts(raw_value, value, round_name, air_date)
+    if clue_text.media is not None:
+        metadata["media"] = clue_text.media
+    if clue_text.media_urls:
+        metadata["media_urls"] = list(clue_text.media_urls)
+    return Question(
+        id=question_id(show, category, clue_text.text, answer),
+        clue=clue_text.text,
+        answer=answer,
+        dataset=JEOPARDY_DATASET,
+        category=_intern(category),
+        value=value,
+        round=_intern(round_name),
+        air_date=air_date,
+        show_number=show,
+        metadata=metadata,
+    )
+
+
+def _maybe_json(raw: object, field: str) -> Any:
+    """CSV cells hold JSON text for structured fields; YAML/JSON files hold the value itself."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text[:1] in ("{", "[", '"') or text in ("true", "false", "null") or _is_number(text):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                if field in ("schema", "tools", "expected_call"):
+                    raise DatasetError(f"field '{field}' is not valid JSON: {exc.msg}") from None
+        return raw
+    return raw
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _kind_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in KIND_FIELDS:
+        raw = fields.get(name)
+        if raw is None or raw == "":
+            continue
+        value = _maybe_json(raw, name)
+        if name == "schema" and not isinstance(value, dict):
+            raise DatasetError("field 'schema' must be a JSON Schema object")
+        if name == "tools" and not (isinstance(value, list) and all(isinstance(t, dict) for t in value)):
+            raise DatasetError("field 'tools' must be a list of tool definitions")
+        if name == "expected_call" and not (isinstance(value, dict) and isinstance(value.get("name"), str)):
+            raise DatasetError("field 'expected_call' must be an object with a 'name'")
+        out[name] = value
+    if "schema" in out and "expected" not in out:
+        raise DatasetError("field 'schema' needs an 'expected' value to grade against")
+    if "expected_call" in out and "tools" not in out:
+        raise DatasetError("field 'expected_call' needs the 'tools' the model may call")
+    return out
+
+
+def _attachments(raw: object, base: Path) -> tuple[str, ...]:
+    if raw is None or raw == "":
+        return ()
+    items: object = _maybe_json(raw, "attachments") if isinstance(raw, str) else raw
+    if isinstance(items, str):
+        items = [part for part in (p.strip() for p in items.replace("|", ";").split(";")) if part]
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise DatasetError("field 'attachments' must be a list of file paths")
+    paths: list[str] = []
+    for item in items:
+        path = (base / item).resolve()
+        if not path.is_file():
+            raise DatasetError(f"attachment '{item}' not found in {base}")
+        paths.append(str(path))
+    return tuple(paths)
+
+
+def file_question(fields: Mapping[str, Any], *, dataset: str, base: Path) -> Question | Dropped:
+    """One record of a user's question file; unknown fields are kept in ``metadata``."""
+    question = clean.require_text(fields.get("question"), "question")
+    if not question:
+        if "question" not in fields:
+            found = ", ".join(sorted(str(k) for k in fields)) or "none"
+            return Dropped(MISSING_QUESTION, f"no 'question' field (fields: {found})")
+        return Dropped(MISSING_QUESTION, "the question is empty")
+    kinds = _kind_fields(fields)
+    answer = clean.require_text(fields.get("answer"), "answer")
+    if not answer:
+        if "expected" in kinds:
+            answer = json.dumps(kinds["expected"], ensure_ascii=False, sort_keys=True)
+        elif "expected_call" in kinds:
+            answer = json.dumps(kinds["expected_call"], ensure_ascii=False, sort_keys=True)
+        else:
+            return Dropped(MISSING_ANSWER, "no 'answer' (or 'expected' / 'expected_call')")
+    try:
+        raw_value = fields.get("value")
+        value = clean.parse_value(raw_value)
+        air_date = clean.parse_date(fields.get("air_date"))
+        show = _show_number(fields.get("show_number"))
+    except ValueError as exc:
+        return Dropped(MALFORMED, str(exc))
+    round_name = clean.canonical_round(fields.get("round"))
+    category = clean.require_text(fields.get("category"), "category") or None
+    metadata: dict[str, Any] = {}
+    extra = fields.get("metadata")
+    if isinstance(extra, Mapping):
+        metadata.update(extra)
+    for name, raw in fields.items():
+        if (
+            name not in CORE_FIELDS
+            and name not in KIND_FIELDS
+            and name != "metadata"
+            and raw not in (None, "")
+        ):
+            metadata[str(name)] = raw
+    metadata.update(kinds)
+    if round_name in clean.ROUNDS:
+        metadata.update(_jeopardy_facts(raw_value, value, round_name, air_date))
+    elif air_date is not None:
+        metadata["decade"] = clean.decade(air_date)
+    explicit = fields.get("id")
+    qid = str(explicit).strip() if explicit not in (None, "") else ""
+    return Question(
+        id=qid or question_id(show, category, question, answer),
+        clue=question,
+        answer=answer,
+        dataset=dataset,
+        category=category,
+        value=value,
+        round=round_name,
+        air_date=air_date,
+        show_number=show,
+        attachments=_attachments(fields.get("attachments"), base),
+        metadata=metadata,
+    )

@@ -1,0 +1,198 @@
+"""Seeded, deterministic sampling of questions.
+
+Every xdist worker and CI shard must pick the same questions, so nothing here depends on input order,
+process or machine: each question gets a priority ``sha256(seed, key)`` and a stratum takes its lowest
+priorities. That also makes samples nested (the 50 of ``--llm-sample=50`` are among the 100 of
+``--llm-sample=100``, so cached answers stay useful) and stable when a dataset grows.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from pytest_llmbench.data.keys import natural_key
+from pytest_llmbench.errors import UsageError
+from pytest_llmbench.types import Question
+
+METHODS = ("random", "stratified", "balanced", "temporal")
+DEFAULT_STRATIFY = ("round", "value")
+_ATTRIBUTES = ("dataset", "category", "value", "round", "air_date", "show_number")
+_DERIVED = {
+    "year": lambda q: q.air_date.year if q.air_date is not None else None,
+    "decade": lambda q: q.metadata.get("decade", q.air_date.year // 10 * 10 if q.air_date else None),
+}
+
+
+def priority(seed: int, key: str) -> int:
+    """The sampling order of one question for one seed."""
+    return int.from_bytes(hashlib.sha256(f"{seed}\x00{key}".encode()).digest()[:8], "big")
+
+
+def order_key(question: Question) -> tuple[str, tuple[tuple[int, int | str], ...]]:
+    """The stable output order: dataset, then the id with numbers compared as numbers."""
+    return (question.dataset, natural_key(question.id))
+
+
+def resolve_size(size: int | float | None, available: int) -> int:
+    """A count or a fraction -> how many to take (never more than ``available``)."""
+    if size is None:
+        return available
+    if isinstance(size, bool):
+        raise UsageError("The sample size must be a count or a fraction, not a boolean.")
+    if isinstance(size, float):
+        if not 0 < size <= 1:
+            raise UsageError(f"A sample fraction must be in (0, 1], not {size}.")
+        return min(available, max(1, math.floor(size * available + 0.5))) if available else 0
+    if size < 0:
+        raise UsageError(f"The sample size must not be negative, not {size}.")
+    return min(size, available)
+
+
+def column_getter(name: str, questions: Sequence[Question]) -> Callable[[Question], Hashable]:
+    """A stratify column: a ``Question`` attribute, ``year``/``decade``, or a metadata key."""
+    column = name.strip().lower()
+    if column in _ATTRIBUTES:
+        return lambda q: getattr(q, column)
+    if column in _DERIVED:
+        return _DERIVED[column]
+    if any(column in q.metadata for q in questions):
+        return lambda q: _hashable(q.metadata.get(column))
+    known = ", ".join((*_ATTRIBUTES, *_DERIVED, "difficulty", "daily_double"))
+    raise UsageError(
+        f"Unknown stratify column {name!r}: use one of {known}, or a metadata field of the data."
+    )
+
+
+def _hashable(value: Any) -> Hashable:
+    return value if isinstance(value, Hashable) else repr(value)
+
+
+def _stratum_sort(key: tuple[Hashable, ...]) -> tuple[tuple[int, str, str], ...]:
+    # None and mixed types must sort the same way everywhere; numbers compare as zero-padded text.
+    out = []
+    for part in key:
+        if part is None:
+            out.append((1, "", ""))
+        elif isinstance(part, int | float) and not isinstance(part, bool):
+            out.append((0, "0", f"{part:030.6f}"))
+        elif isinstance(part, _dt.date):
+            out.append((0, "1", part.isoformat()))
+        else:
+            out.append((0, type(part).__name__, str(part)))
+    return tuple(out)
+
+
+def _strata(
+    questions: Sequence[Question], columns: Sequence[str], seed: int
+) -> dict[tuple[Hashable, ...], list[Question]]:
+    getters = [column_getter(c, questions) for c in columns]
+    groups: dict[tuple[Hashable, ...], list[Question]] = defaultdict(list)
+    for question in questions:
+        groups[tuple(get(question) for get in getters)].append(question)
+    for members in groups.values():
+        members.sort(key=lambda q: (priority(seed, q.key), q.key))
+    return dict(sorted(groups.items(), key=lambda item: _stratum_sort(item[0])))
+
+
+def proportional(sizes: Sequence[int], n: int) -> list[int]:
+    """Largest-remainder (Hamilton) allocation of ``n`` over strata of ``sizes``; ties go to the first."""
+    total = sum(sizes)
+    if total == 0 or n <= 0:
+        return [0] * len(sizes)
+    quotas = [n * size / total for size in sizes]
+    alloc = [math.floor(q) for q in quotas]
+    order = sorted(range(len(sizes)), key=lambda i: (-(quotas[i] - alloc[i]), i))
+    for i in order[: n - sum(alloc)]:
+        alloc[i] += 1
+    return alloc
+
+
+def equal(sizes: Sequence[int], n: int, tiebreak: Sequence[int]) -> list[int]:
+    """As equal as the strata allow: small strata give all they have, the rest share what is left.
+
+    Leftover units go to the strata with the lowest ``tiebreak`` (a seeded priority), not always the first.
+    """
+    alloc = [0] * len(sizes)
+    remaining = n
+    open_ = sorted(range(len(sizes)), key=lambda i: (sizes[i], i))
+    while open_ and remaining > 0:
+        share = remaining // len(open_)
+        if share == 0:
+            for i in sorted(open_, key=lambda i: (tiebreak[i], i))[:remaining]:
+                alloc[i] += 1
+            break
+        full = [i for i in open_ if sizes[i] - alloc[i] <= share]
+        if not full:
+            for i in open_:
+                alloc[i] += share
+            remaining -= share * len(open_)
+            continue
+        for i in full:
+            remaining -= sizes[i] - alloc[i]
+            alloc[i] = sizes[i]
+        open_ = [i for i in open_ if i not in full]
+    return alloc
+
+
+def sample(
+    questions: Sequence[Question],
+    size: int | float | None,
+    *,
+    seed: int,
+    method: str = "stratified",
+    stratify: Sequence[str] = DEFAULT_STRATIFY,
+) -> list[Question]:
+    """Pick ``size`` questions (count, fraction or ``None`` for all), in a stable order."""
+    if method not in METHODS:
+        raise UsageError(f"Unknown sampling method {method!r}: use {', '.join(METHODS)}.")
+    n = resolve_size(size, len(questions))
+    if n >= len(questions):
+        return sorted(questions, key=order_key)
+    if method == "random":
+        columns: Sequence[str] = ()
+    elif method == "temporal":
+        columns = ("decade",)
+    else:
+        columns = [c for c in stratify if c.strip()] or list(DEFAULT_STRATIFY)
+    groups = _strata(questions, columns, seed)
+    members = list(groups.values())
+    sizes = [len(m) for m in members]
+    if method in ("balanced", "temporal"):
+        tiebreak = [priority(seed, repr(_stratum_sort(key))) for key in groups]
+        alloc = equal(sizes, n, tiebreak)
+    else:
+        alloc = proportional(sizes, n)
+    chosen = [q for group, count in zip(members, alloc, strict=True) for q in group[:count]]
+    return sorted(chosen, key=order_key)
+
+
+def parse_size(text: str) -> int | float:
+    """``"50"`` -> 50, ``"0.1"`` -> 0.1, ``"10%"`` -> 0.1, ``"all"`` -> 1.0."""
+    raw = text.strip().lower()
+    if raw == "all":
+        return 1.0
+    try:
+        if raw.endswith("%"):
+            value: int | float = float(raw[:-1]) / 100
+        elif raw.isdigit():
+            value = int(raw)
+        else:
+            value = float(raw)
+    except ValueError:
+        raise UsageError(
+            f"Sample size {text!r} is neither a count (50) nor a fraction (0.1) nor 'all'."
+        ) from None
+    if isinstance(value, int):
+        if value <= 0:
+            raise UsageError(f"Sample size {text!r} must be a positive count.")
+        return value
+    if not (0 < value <= 1) or math.isnan(value):
+        raise UsageError(
+            f"Sample fraction {text!r} must be above 0 and at most 1 (use a whole number for a count)."
+        )
+    return value
