@@ -222,7 +222,9 @@ class Engine:
             # request runs alone and is settled with its billed cost before anything else starts.
             return self.budget.remaining or 0.0
         prompt_chars = sum(len(json.dumps(m.get("content", ""))) for m in request.messages)
-        prompt_tokens = prompt_chars / 3.0  # pessimistic: most tokenizers give ~4 chars per token
+        # Pessimistic on purpose, so the billed cost stays under the reservation: tokenizers give ~4 chars a
+        # token (we assume 3), and chat templates add a few tokens per message and per request.
+        prompt_tokens = prompt_chars / 3.0 + 10 * len(request.messages) + 20
         max_tokens = request.params.get("max_tokens") or self.settings.completion_allowance
         return prices[0] * prompt_tokens + prices[1] * float(max_tokens)
 

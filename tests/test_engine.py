@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from pytest_llmbench.engine import Budget, Engine, EngineSettings, Job, cache_key
+from pytest_llmbench.errors import (
+    AuthenticationError,
+    BadRequestError,
+    OutOfCreditsError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+)
+from pytest_llmbench.types import ChatRequest, Completion, ErrorKind
+
+
+class ScriptedProvider:
+    """Answers through a script: a callable (request, attempt number) -> Completion or raises."""
+
+    name = "scripted"
+    simulated = False
+
+    def __init__(self, script: Callable[[ChatRequest, int], Completion], delay: float = 0.0) -> None:
+        self.script = script
+        self.delay = delay
+        self.calls: list[ChatRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+
+    def handles(self, model: str) -> bool:
+        return True
+
+    async def complete(self, request: ChatRequest, *, timeout: float) -> Completion:
+        with self._lock:
+            self.calls.append(request)
+            attempt = sum(1 for c in self.calls if c == request)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return self.script(request, attempt)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        return None
+
+
+def req(i: int = 0, model: str = "m/a", **params: object) -> ChatRequest:
+    return ChatRequest(model=model, messages=({"role": "user", "content": f"q{i}"},), params=params)
+
+
+def ok(request: ChatRequest, attempt: int) -> Completion:
+    return Completion(model=request.model, text="fine", prompt_tokens=10, completion_tokens=2, cost_usd=0.001)
+
+
+FAST = dict(backoff_base=0.001, backoff_max=0.01)
+
+
+def make(provider: ScriptedProvider, **settings: object) -> Engine:
+    return Engine([provider], EngineSettings(**{**FAST, **settings}))  # type: ignore[arg-type]
+
+
+def test_concurrency_limit_is_respected_and_all_finish() -> None:
+    provider = ScriptedProvider(ok, delay=0.02)
+    engine = make(provider, concurrency=4)
+    jobs = [Job(str(i), req(i)) for i in range(20)]
+    engine.submit(jobs)
+    results = [engine.result(j) for j in jobs]
+    engine.close()
+    assert all(r.ok for r in results)
+    assert provider.max_in_flight == 4
+    assert len(provider.calls) == 20
+
+
+def test_retries_stop_at_the_bound() -> None:
+    def always_502(request: ChatRequest, attempt: int) -> Completion:
+        raise ServerError("Provider returned error (502)", status=502)
+
+    provider = ScriptedProvider(always_502)
+    engine = make(provider, retries=2)
+    result = engine.result(Job("a", req()))
+    engine.close()
+    assert result.error_kind is ErrorKind.SERVER
+    assert result.attempts == 3 and len(provider.calls) == 3
+    assert "gave up after 3 attempts" in (result.error or "")
+
+
+def test_retries_stop_at_the_deadline() -> None:
+    def always_503(request: ChatRequest, attempt: int) -> Completion:
+        raise ServerError("busy", status=503)
+
+    provider = ScriptedProvider(always_503)
+    engine = Engine([provider], EngineSettings(retries=100, deadline=0.3, backoff_base=0.1, backoff_max=0.1))
+    result = engine.result(Job("a", req()))
+    engine.close()
+    assert result.error_kind is ErrorKind.SERVER
+    assert "deadline" in (result.error or "")
+    assert 2 <= len(provider.calls) < 10
+
+
+def test_transient_error_then_success_is_retried() -> None:
+    def flaky(request: ChatRequest, attempt: int) -> Completion:
+        if attempt < 3:
+            raise RateLimitError("slow down", retry_after=0.01)
+        return ok(request, attempt)
+
+    provider = ScriptedProvider(flaky)
+    engine = make(provider)
+    result = engine.result(Job("a", req()))
+    engine.close()
+    assert result.ok and result.attempts == 3
+
+
+@pytest.mark.parametrize("exc", [BadRequestError("no such model", status=400), ProviderError("odd")])
+def test_non_retryable_errors_are_not_retried(exc: ProviderError) -> None:
+    def fail(request: ChatRequest, attempt: int) -> Completion:
+        raise exc
+
+    provider = ScriptedProvider(fail)
+    engine = make(provider)
+    result = engine.result(Job("a", req()))
+    engine.close()
+    assert not result.ok and len(provider.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [(OutOfCreditsError("out of credits", status=402), ErrorKind.CREDITS),
+     (AuthenticationError("bad key", status=401), ErrorKind.AUTH)],
+)
+def test_402_and_401_stop_every_new_request(exc: ProviderError, kind: ErrorKind) -> None:
+    def fail(request: ChatRequest, attempt: int) -> Completion:
+        raise exc
+
+    provider = ScriptedProvider(fail)
+    engine = make(provider, concurrency=1)
+    jobs = [Job(str(i), req(i)) for i in range(10)]
+    engine.submit(jobs)
+    results = [engine.result(j) for j in jobs]
+    engine.close()
+    assert results[0].error_kind is kind
+    assert len(provider.calls) == 1
+    assert all(r.error_kind is ErrorKind.STOPPED for r in results[1:])
+    assert engine.stop_reason is not None
+
+
+def test_budget_is_never_exceeded_under_concurrency() -> None:
+    price = (1e-4, 1e-4)  # per token
+
+    def billed(request: ChatRequest, attempt: int) -> Completion:
+        return Completion(model=request.model, text="x", prompt_tokens=20, completion_tokens=10,
+                          cost_usd=30 * 1e-4)
+
+    provider = ScriptedProvider(billed, delay=0.01)
+    engine = Engine([provider], EngineSettings(concurrency=16, max_cost=0.05, **FAST),  # type: ignore[arg-type]
+                    prices=lambda model: price)
+    jobs = [Job(str(i), req(i, max_tokens=10)) for i in range(100)]
+    engine.submit(jobs)
+    results = [engine.result(j) for j in jobs]
+    engine.close()
+    spent = sum(r.cost_usd or 0 for r in results if r.ok)
+    assert spent <= 0.05
+    assert engine.budget.spent == pytest.approx(spent)
+    skipped = [r for r in results if r.error_kind is ErrorKind.BUDGET]
+    assert skipped and "Budget exhausted" in (skipped[0].error or "")
+    assert len([r for r in results if r.ok]) >= 10
+
+
+def test_budget_reserve_and_settle() -> None:
+    b = Budget(1.0)
+    assert b.reserve(0.6) and not b.reserve(0.5)
+    b.settle("m", 0.6, 0.2)
+    assert b.reserve(0.5) and b.spent == pytest.approx(0.2) and b.by_model == {"m": 0.2}
+
+
+def test_estimated_cost_when_not_billed() -> None:
+    def unbilled(request: ChatRequest, attempt: int) -> Completion:
+        return Completion(model=request.model, text="x", prompt_tokens=100, completion_tokens=50)
+
+    engine = Engine([ScriptedProvider(unbilled)], EngineSettings(**FAST),  # type: ignore[arg-type]
+                    prices=lambda m: (1e-6, 2e-6))
+    result = engine.result(Job("a", req()))
+    engine.close()
+    assert result.cost_usd == pytest.approx(100e-6 + 100e-6) and result.cost_estimated
+
+
+def test_stop_prevents_new_requests() -> None:
+    provider = ScriptedProvider(ok, delay=0.05)
+    engine = make(provider, concurrency=1)
+    jobs = [Job(str(i), req(i)) for i in range(10)]
+    engine.submit(jobs)
+    first = engine.result(jobs[0])
+    engine.stop("the session is stopping")
+    rest = [engine.result(j) for j in jobs[1:]]
+    engine.close()
+    assert first.ok
+    assert len(provider.calls) <= 3
+    assert sum(r.error_kind is ErrorKind.STOPPED for r in rest) >= 7
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self.data: dict[str, Completion] = {}
+
+    def get_many(self, keys: list[str]) -> dict[str, Completion]:  # type: ignore[override]
+        return {k: self.data[k] for k in keys if k in self.data}
+
+    def put(self, key: str, request: ChatRequest, completion: Completion) -> None:
+        self.data[key] = completion
+
+
+def test_cache_hits_are_marked_and_free() -> None:
+    cache = MemoryCache()
+    provider = ScriptedProvider(ok)
+    engine = Engine([provider], EngineSettings(**FAST), cache=cache)  # type: ignore[arg-type]
+    first = engine.result(Job("a", req()))
+    engine.close()
+    engine2 = Engine([provider], EngineSettings(**FAST), cache=cache)  # type: ignore[arg-type]
+    second = engine2.result(Job("a", req()))
+    engine2.close()
+    assert not first.cached and second.cached
+    assert second.cost_usd == 0 and second.text == first.text
+    assert second.latency_ms == first.latency_ms  # the original latency is kept
+    assert len(provider.calls) == 1
+
+
+def test_cache_key_separates_models_params_and_repeats() -> None:
+    base = req()
+    assert cache_key(base) == cache_key(req())
+    assert cache_key(base) != cache_key(req(model="m/b"))
+    assert cache_key(base) != cache_key(req(temperature=0.5))
+    assert cache_key(base) != cache_key(ChatRequest(base.model, base.messages, base.params, repeat=1))
+    assert cache_key(base) != cache_key(ChatRequest(base.model, base.messages, {"provider": {"order": ["X"]}}))
