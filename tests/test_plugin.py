@@ -1,0 +1,199 @@
+"""End-to-end behaviour of the plugin, through pytest's own ``pytester``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+QUESTIONS = [
+    {"question": "This planet is known as the Red Planet", "answer": "Mars", "category": "SPACE",
+     "round": "Jeopardy!", "value": 200},
+    {"question": "He wrote 'Hamlet'", "answer": "(William) Shakespeare", "category": "AUTHORS",
+     "round": "Jeopardy!", "value": 400},
+    {"question": "The largest ocean on Earth", "answer": "the Pacific", "category": "GEOGRAPHY",
+     "round": "Double Jeopardy!", "value": 800},
+    {"question": "This metal has the chemical symbol Au", "answer": "gold", "category": "SCIENCE",
+     "round": "Double Jeopardy!", "value": 1200},
+    {"question": "First president of the United States", "answer": "(George) Washington",
+     "category": "PRESIDENTS", "round": "Jeopardy!", "value": 600},
+    {"question": "The capital of Japan", "answer": "Tokyo", "category": "CAPITALS", "round": "Final Jeopardy!"},
+]
+
+BENCH = """
+import pytest
+
+def test_quiz(llm_result):
+    llm_result.assert_correct()
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
+    pytester.makepyfile(test_quiz=BENCH)
+    pytester.makeini("[pytest]\n")
+    return pytester
+
+
+def _db(pytester: pytest.Pytester) -> sqlite3.Connection:
+    return sqlite3.connect(pytester.path / ".llmbench" / "results.db")
+
+
+ARGS = ("--llm-dataset=questions.jsonl", "--llm-sample=all", "-p", "no:cacheprovider")
+
+
+def test_silent_when_unused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_one():\n    assert 1 + 1 == 2\n")
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "llmbench" not in result.stdout.str() + result.stderr.str()
+    assert not (pytester.path / ".llmbench").exists()
+
+
+def test_items_are_question_x_model_with_stable_ids(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong,sim/weak", "--collect-only", "-q")
+    ids = [line for line in result.stdout.lines if "::test_quiz[" in line]
+    assert len(ids) == 12
+    assert all("[sim/strong-questions:" in i or "[sim/weak-questions:" in i for i in ids)
+    again = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong,sim/weak", "--collect-only", "-q")
+    assert [line for line in again.stdout.lines if "::test_quiz[" in line] == ids
+    assert not (project.path / ".llmbench").exists()  # collecting asks nothing and stores nothing
+
+
+def test_run_prints_summary_and_stores_every_item(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 18
+    out = result.stdout.str()
+    assert "LLM benchmark summary" in out
+    for model in ("sim/strong", "sim/fast-cheap", "sim/weak"):
+        assert f"{model} (simulated)" in out
+    assert "simulated models" in out
+    with _db(project) as db:
+        runs = db.execute("select id, status, models from benchmark_runs").fetchall()
+        assert len(runs) == 1 and runs[0][1] == "completed"
+        rows = db.execute(
+            "select r.model, r.correct, r.outcome, q.clue from benchmark_results r join questions q on q.id = r.question_id"
+        ).fetchall()
+        assert len(rows) == 18
+        stored_failed = sum(1 for r in rows if r[2] == "failed")
+        assert stored_failed == outcomes.get("failed", 0)
+        assert all((r[1] == 1) == (r[2] == "passed") for r in rows)
+        perf = dict(db.execute("select model, correct from model_performance").fetchall())
+        assert perf == {m: sum(1 for r in rows if r[0] == m and r[1]) for m in perf}
+
+
+def test_gate_met_exits_zero_despite_wrong_answers(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong,sim/weak",
+                                          "--llm-min-accuracy=sim/strong=0.5", "--llm-min-accuracy=0.0")
+    assert result.parseoutcomes().get("failed", 0) > 0
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*PASS sim/strong accuracy*>= 0.500*", "*all gates passed*"])
+
+
+def test_impossible_gate_exits_one_and_names_the_model(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/weak", "--llm-min-accuracy=sim/weak=1.0")
+    if result.parseoutcomes().get("failed", 0) == 0:
+        pytest.fail("sim/weak answered everything; the fixture questions are too easy for this test")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*FAIL sim/weak accuracy*< 1.000*", "*gates FAILED*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--llm-grader=psychic",), "Unknown grader 'psychic'"),
+        (("--llm-min-accuracy=high",), "--llm-min-accuracy"),
+        (("--llm-dataset=missing.csv",), "missing.csv"),
+        (("--llm-template=nope",), "Unknown template 'nope'"),
+    ],
+)
+def test_bad_usage_is_exit_4_with_one_sentence(project: pytest.Pytester, args: tuple[str, ...], message: str) -> None:
+    result = project.runpytest_subprocess(*[a for a in ARGS if not (args[0].startswith("--llm-dataset") and
+                                                                  a.startswith("--llm-dataset"))], *args)
+    assert result.ret == 4
+    err = result.stderr.str()
+    assert message in err
+    assert "Traceback" not in err + result.stdout.str()
+
+
+def test_junit_properties(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong", "--junitxml=out.xml")
+    assert result.ret in (0, 1)
+    xml = (project.path / "out.xml").read_text()
+    for name in ("llm_model", "llm_question_id", "llm_correct", "llm_score", "llm_grader", "llm_latency_ms",
+                 "llm_ttft_ms", "llm_prompt_tokens", "llm_completion_tokens", "llm_cost_usd", "llm_cached"):
+        assert f'name="{name}"' in xml
+    assert xml.count('name="llm_model" value="sim/strong"') == 6
+
+
+def test_infrastructure_failure_is_an_error_not_a_wrong_answer(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(
+        *ARGS, "--llm-models=openai/gpt-4o-mini", "--llm-base-url=http://127.0.0.1:9/api/v1",
+        "--llm-retries=0", "--llm-timeout=2",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors", outcomes.get("error")) == 6 and "failed" not in outcomes
+    result.stdout.fnmatch_lines(["*infrastructure error*"])
+    with _db(project) as db:
+        assert db.execute("select count(*) from benchmark_results where outcome='error' and correct is null"
+                          ).fetchone() == (6,)
+
+
+def test_marker_settings_and_hooks(project: pytest.Pytester) -> None:
+    project.makeconftest("""
+from pytest_llmbench import Grade, Question
+
+def pytest_llmbench_load_dataset(name, config):
+    if name == "tiny":
+        return [Question(id="one", clue="Say yes", answer="yes", dataset="tiny")]
+
+def pytest_llmbench_grade(question, completion, grader):
+    return Grade(correct=True, score=1.0, method="conftest")
+""")
+    project.makepyfile(test_tiny="""
+import pytest
+
+@pytest.mark.llmbench(dataset="tiny", models=["sim/weak"], grader="strict")
+def test_tiny(llm_result):
+    assert llm_result.grade.method == "conftest"
+    llm_result.assert_correct()
+""")
+    result = project.runpytest_subprocess("test_tiny.py", "-p", "no:cacheprovider", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*test_tiny[[]sim/weak-tiny:one[]] PASSED*"])
+
+
+def test_deselected_items_are_never_asked(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong,sim/weak", "-k", "strong")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 6
+    with _db(project) as db:
+        models = {m for (m,) in db.execute("select model from benchmark_results")}
+        assert models == {"sim/strong"}
+        assert db.execute("select count(*) from response_cache where model='sim/weak'").fetchone() == (0,)
+
+
+def test_cached_rerun_is_marked_and_free(project: pytest.Pytester) -> None:
+    project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong")
+    project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong")
+    with _db(project) as db:
+        rows = db.execute("select run_id, cached, cost_usd from benchmark_results order by id").fetchall()
+    first = [r for r in rows if r[0] == 1]
+    second = [r for r in rows if r[0] == 2]
+    assert len(first) == len(second) == 6
+    assert not any(r[1] for r in first) and all(r[1] for r in second)
+    assert all(r[2] == 0 for r in second) and all(r[2] > 0 for r in first)
+
+
+def test_database_path_is_configurable(project: pytest.Pytester, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "bench.db"
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong", f"--llm-db=sqlite:///{target}")
+    assert result.ret in (0, 1)
+    assert target.exists() and not (project.path / ".llmbench").exists()
