@@ -169,8 +169,8 @@ class OpenRouterProvider:
         """The JSON sent for ``request``: its body plus usage accounting and, when streaming, stream flags."""
         body = request.body()
         body["usage"] = {"include": True}
+        body["stream"] = request.stream
         if request.stream:
-            body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         return body
 
