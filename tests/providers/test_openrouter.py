@@ -128,7 +128,8 @@ def test_chat_completion_captures(captures: Path, name: str) -> None:
     assert completion.cost_usd == cost
     assert completion.served_model == served
     assert completion.model == "openai/gpt-4o"  # what was asked for, whatever was served
-    assert completion.generation_id == payload["id"] and completion.generation_id.startswith("gen-")
+    assert completion.generation_id == payload["id"]
+    assert completion.generation_id is not None and completion.generation_id.startswith("gen-")
     assert completion.finish_reason == finish
     assert completion.ttft_ms is None
     assert completion.latency_ms is not None and completion.latency_ms > 0
