@@ -69,6 +69,11 @@ def status_for_code(code: object) -> int | None:
     return None
 
 
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter (service names like "the API at host" start sentences)."""
+    return text[:1].upper() + text[1:]
+
+
 def _shorten(text: str, limit: int = _MAX_DETAIL) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -219,8 +224,7 @@ def error_for(
         exc = ServerError(f"{service} stream failed{for_model} ({where}).", status=status, code=code)
     else:
         exc = ServerError(f"{service} returned an error{for_model} ({where}).", status=effective, code=code)
-    if api_key:
-        exc.args = (redact(str(exc), api_key),)
+    exc.args = (sentence(redact(str(exc), api_key)),)
     return exc
 
 

@@ -60,17 +60,17 @@ class SSEDecoder:
 
 
 async def iter_sse_data(lines: AsyncIterable[str], decoder: SSEDecoder | None = None) -> AsyncIterator[str]:
-    """Yield each event's data from ``lines`` (e.g. ``response.aiter_lines()``), stopping at ``[DONE]``.
+    """Yield each event's data from ``lines`` (e.g. ``response.aiter_lines()``) up to ``[DONE]``.
 
     Pass a ``decoder`` to learn afterwards (``decoder.done``) whether the stream really reached ``[DONE]``.
     """
     decoder = decoder if decoder is not None else SSEDecoder()
     async for line in lines:
+        # After [DONE] the rest is still read (and ignored): an HTTP/1.1 connection goes back to the
+        # pool only when its body was consumed to the end, otherwise every stream costs a new connection.
         data = decoder.feed(line)
         if data is not None:
             yield data
-        if decoder.done:
-            return
     tail = decoder.flush()
     if tail is not None:
         yield tail

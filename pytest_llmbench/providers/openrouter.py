@@ -31,7 +31,7 @@ from pytest_llmbench.errors import (
     UsageError,
     redact,
 )
-from pytest_llmbench.providers._openrouter_errors import error_for, error_from_body
+from pytest_llmbench.providers._openrouter_errors import error_for, error_from_body, sentence
 from pytest_llmbench.providers._sse import SSEDecoder, iter_sse_data
 from pytest_llmbench.types import ChatRequest, Completion
 
@@ -135,6 +135,7 @@ class OpenRouterProvider:
             )
         self.base_url = base_url.rstrip("/")
         self.service = service_name(self.base_url)
+        self._Service = sentence(self.service)  # at the start of a message
         self._api_key = api_key or None
         headers = {
             "HTTP-Referer": app_url,
@@ -168,8 +169,8 @@ class OpenRouterProvider:
         """The JSON sent for ``request``: its body plus usage accounting and, when streaming, stream flags."""
         body = request.body()
         body["usage"] = {"include": True}
+        body["stream"] = request.stream
         if request.stream:
-            body["stream"] = True
             body["stream_options"] = {"include_usage": True}
         return body
 
@@ -185,7 +186,7 @@ class OpenRouterProvider:
                 return await self._post(client, url, body, request, start, timeout)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise ProviderTimeout(
-                f"{self.service} did not answer {request.model} within {timeout:g} s ({type(exc).__name__})."
+                f"{self._Service} did not answer {request.model} within {timeout:g} s ({type(exc).__name__})."
             ) from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise BadRequestError(
@@ -194,11 +195,11 @@ class OpenRouterProvider:
         except httpx.TransportError as exc:
             raise ConnectionFailed(
                 f"Connection to {self.service} failed for {request.model} "
-                f"({type(exc).__name__}: {self._clean(exc) or 'no details'})."
+                f"({type(exc).__name__}: {self._clean(exc) or 'closed or reset by the server'})."
             ) from None
         except httpx.DecodingError as exc:
             raise BadResponse(
-                f"{self.service} sent an undecodable body for {request.model}: {exc}."
+                f"{self._Service} sent an undecodable body for {request.model}: {exc}."
             ) from None
         finally:
             self._pool.release(index)
@@ -256,7 +257,7 @@ class OpenRouterProvider:
                     )
                 state.add(chunk)
         if not decoder.done and state.finish_reason is None:
-            raise BadResponse(f"{self.service} ended the stream for {request.model} before it was complete.")
+            raise BadResponse(f"{self._Service} ended the stream for {request.model} before it was complete.")
         return state.completion(request, start)
 
     # -- parsing ------------------------------------------------------------------------------------------
@@ -277,11 +278,11 @@ class OpenRouterProvider:
         except ValueError:
             snippet = " ".join(raw[:80].decode("utf-8", "replace").split())
             raise BadResponse(
-                f"{self.service} sent malformed JSON for {request.model} ({len(raw)} bytes: {snippet!r})."
+                f"{self._Service} sent malformed JSON for {request.model} ({len(raw)} bytes: {snippet!r})."
             ) from None
         if not isinstance(payload, dict):
             raise BadResponse(
-                f"{self.service} sent a JSON {type(payload).__name__} for {request.model}, not an object."
+                f"{self._Service} sent a JSON {type(payload).__name__} for {request.model}, not an object."
             )
         return payload
 
@@ -291,7 +292,7 @@ class OpenRouterProvider:
             raise error_for(None, error, service=self.service, model=request.model, api_key=self._api_key)
         choices = payload.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-            raise BadResponse(f"{self.service} answered {request.model} without any choices.")
+            raise BadResponse(f"{self._Service} answered {request.model} without any choices.")
         choice = choices[0]
         message = _mapping(choice.get("message"))
         tool_calls = message.get("tool_calls") or ()

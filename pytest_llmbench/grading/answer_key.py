@@ -1,0 +1,188 @@
+"""Answer keys as J-Archive writes them, turned into the set of forms a judge would accept.
+
+J-Archive conventions handled here:
+
+- ``(Lou) Gehrig``: a parenthetical at the start (or in the middle) is optional -> "Gehrig", "Lou Gehrig".
+- ``Sri Lanka (or Ceylon)``, ``Ceylon (accept Sri Lanka)``, ``A or B``, ``A/B``, ``"X", "Y", or "Z"``:
+  alternatives.
+- ``Great Britain (United Kingdom)``: a capitalised trailing parenthetical is another name for the same thing.
+- ``Trams (smart)``: a lowercase single word that is an anagram of the answer is the wordplay hint, not an
+  answer; ``Hattie McDaniel (for her role in ...)``: an explanatory parenthetical is dropped.
+- ``Nairobi, Kenya``: a trailing ", <country or state>" qualifier is optional.
+- A key shaped like a person's name (two or three capitalised words) whose clue speaks of a person ("he",
+  "this author", ...) accepts the surname alone. With no clue text, the shape alone decides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pytest_llmbench.grading.lexicon import NON_PERSON_TOKENS, PERSON_CUES, PLACES
+from pytest_llmbench.grading.normalize import clean_text, normalize, roman_value
+
+
+@dataclass(frozen=True, slots=True)
+class KeyForm:
+    """One accepted written form of the answer."""
+
+    text: str
+    person: bool = False
+    surname: str | None = None  # normalised surname, when ``person``
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerKey:
+    raw: str
+    forms: tuple[KeyForm, ...]
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        return tuple(f.text for f in self.forms)
+
+    @property
+    def canonical(self) -> str:
+        return self.forms[0].text if self.forms else self.raw
+
+
+_EXPLANATION_START = re.compile(
+    r"^(?:for|in|from|as|turned|because|i\.e\.|e\.g\.|not|the one|meaning|which|who|after|before|during|"
+    r"with|by|when|where|since|about|on|at|to|his|her|its|their)\b",
+    re.I,
+)
+_ALTERNATIVE_START = re.compile(r"^(?:or|accept|also accept|also|aka|a\.k\.a\.)\s*:?\s+", re.I)
+_PARTICLES = frozenset(
+    {"de", "van", "von", "da", "del", "du", "le", "la", "di", "bin", "ibn", "der", "den", "al"}
+)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def _strip_quotes(text: str) -> str:
+    text = " ".join(text.split()).strip(" ,;")
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'" and text[0] not in text[1:-1]:
+        text = text[1:-1].strip()
+    return text
+
+
+def _top_level_split(text: str, sep: re.Pattern[str]) -> list[str]:
+    """Split on ``sep`` outside parentheses."""
+    parts: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            m = sep.match(text, i)
+            if m and m.end() > m.start():
+                parts.append(text[start:i])
+                start = i = m.end()
+                continue
+        i += 1
+    parts.append(text[start:])
+    return [p for p in (_strip_quotes(p) for p in parts) if p]
+
+
+def _is_anagram(a: str, b: str) -> bool:
+    letters_a = sorted(c for c in a.casefold() if c.isalpha())
+    letters_b = sorted(c for c in b.casefold() if c.isalpha())
+    return bool(letters_a) and letters_a == letters_b
+
+
+def _expand_parentheticals(text: str) -> list[str]:
+    m = re.search(r"\(([^()]*)\)", text)
+    if m is None:
+        return [text]
+    inner = m.group(1).strip()
+    before, after = text[: m.start()].strip(), text[m.end() :].strip()
+    out: list[str] = []
+    if _ALTERNATIVE_START.match(inner):
+        alternative = _ALTERNATIVE_START.sub("", inner)
+        out += [
+            " ".join(f"{before} {after}".split()),
+            *_top_level_split(alternative, re.compile(r"\s+or\s+")),
+        ]
+    elif not before:  # "(Lou) Gehrig"
+        out += [after, f"{inner} {after}"]
+    elif after:  # "John (Fitzgerald) Kennedy"
+        out += [f"{before} {after}", f"{before} {inner} {after}"]
+    elif _EXPLANATION_START.match(inner):  # "Hattie McDaniel (for her role in ...)"
+        out.append(before)
+    elif " " not in inner and inner.islower() and _is_anagram(inner, before):  # "Trams (smart)"
+        out.append(before)
+    elif inner[:1].isupper() or inner[:1].isdigit():  # "Great Britain (United Kingdom)"
+        out += [before, inner]
+    else:  # "Aaron's rod (turned ...)" was caught above; a lowercase qualifier is optional
+        out += [before, f"{before} {inner}"]
+    return [form for part in out for form in _expand_parentheticals(part)]
+
+
+def _clue_mentions_person(clue: str) -> bool:
+    words = set(re.findall(r"[a-z]+(?:-[a-z]+)?", clean_text(clue).casefold()))
+    return bool(words & PERSON_CUES)
+
+
+def _person(text: str, clue: str) -> tuple[bool, str | None]:
+    words = [w.strip(",") for w in text.split()]
+    while words and words[-1].casefold().strip(".") in _SUFFIXES:
+        words.pop()
+    if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in text) or "," in " ".join(words):
+        return False, None
+    has_clue = bool(clue.strip())
+    if not has_clue and any(normalize(w) in PLACES for w in words):
+        return False, None  # "Sri Lanka", "Puerto Rico": without a clue, a place name is not a person
+    for w in words:
+        bare = w.strip(".'").casefold()
+        if bare in _PARTICLES:
+            continue
+        if not w[:1].isupper() or bare in NON_PERSON_TOKENS:
+            return False, None
+    last = words[-1].strip(".")
+    if len(last) < 2 or not last.replace("'", "").replace("-", "").isalpha() or roman_value(last) is not None:
+        return False, None
+    if has_clue and not _clue_mentions_person(clue):
+        return False, None
+    surname_words = [words[-1]]
+    for w in reversed(words[:-1]):
+        if w.casefold() not in _PARTICLES:
+            break
+        surname_words.insert(0, w)
+    return True, normalize(" ".join(surname_words))
+
+
+def _place_qualified(form: str) -> list[str]:
+    """ "Nairobi, Kenya" -> also "Nairobi"."""
+    if "," not in form:
+        return [form]
+    head, tail = form.rsplit(",", 1)
+    if tail.strip() and all(w in PLACES for w in normalize(tail).split()):
+        return [form, head.strip()]
+    return [form]
+
+
+@lru_cache(maxsize=8192)
+def parse_key(answer: str, clue: str = "") -> AnswerKey:
+    """All forms of ``answer`` a human judge would accept (cached; keys repeat across models)."""
+    text = _strip_quotes(clean_text(answer))
+    pieces = _top_level_split(text, re.compile(r"\s*,?\s+or\s+"))
+    if len(pieces) > 1:
+        pieces = [p for piece in pieces for p in _top_level_split(piece, re.compile(r"\s*,\s*(?=[\"'])"))]
+    expanded: list[str] = [text] if len(pieces) > 1 else []
+    for piece in pieces:
+        slash = _top_level_split(piece, re.compile(r"\s*/\s*"))
+        if len(slash) > 1 and all(len(s) >= 3 and not s.isdigit() for s in slash):
+            expanded += slash
+        else:
+            expanded.append(piece)
+    forms: dict[str, KeyForm] = {}
+    for piece in expanded:
+        for candidate in _expand_parentheticals(piece):
+            for form_text in _place_qualified(_strip_quotes(candidate)):
+                if not form_text or form_text in forms:
+                    continue
+                person, surname = _person(form_text, clue)
+                forms[form_text] = KeyForm(form_text, person=person, surname=surname)
+    if not forms:
+        forms[text] = KeyForm(text)
+    return AnswerKey(raw=answer, forms=tuple(forms.values()))

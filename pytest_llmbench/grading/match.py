@@ -1,0 +1,183 @@
+"""Compare one extracted answer with one accepted form of the key, safely.
+
+The rules run in order and the first that decides wins:
+
+1. equal after full normalisation, or equal once spaces are ignored ("Sea World" = "SeaWorld");
+2. equal content words: stopwords (the, of, and, ...), leading titles ("Queen"), a leading or trailing
+   descriptor ("Mount", "River") and a Jr./Sr. on one side only do not count; word order does not matter;
+3. the surname alone, when the key is a person's name;
+4. **vetoes**: a difference in a number, a direction or other distinguishing word (North/South, New), a known
+   name replaced by another known name (Austria/Australia), or given names of a person -> different entity;
+5. short answers (<= 4 characters) must have matched by now (Io is not Ion);
+6. word by word, each pair equal, a plural of the other, or a real typo: same first letter, one edit from
+   6 letters on, two from 9, not a word-ending change other than a dropped "e", and neither word a known
+   name.
+
+Vetoed results carry ``vetoed=True`` so no fuzzier grader and no judge ever overturns them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from pytest_llmbench.grading.answer_key import KeyForm
+from pytest_llmbench.grading.lexicon import (
+    DISTINGUISHING_WORDS,
+    GENERIC_DESCRIPTORS,
+    KNOWN_NAMES,
+    STOPWORDS,
+    TITLES,
+)
+from pytest_llmbench.grading.normalize import is_number, normalize, normalize_light
+
+_SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
+SHORT_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    accepted: bool
+    score: float  # similarity in [0, 1]
+    rule: str  # which rule decided: exact, spacing, equivalent, surname, veto-*, short, plural, typo, none
+    reason: str  # a sentence fragment saying why
+    form: str = ""
+    vetoed: bool = False
+    similarity: float = 0.0  # word-order-insensitive similarity of the content words (for adaptive)
+
+
+def _content(words: list[str], person: bool) -> tuple[list[str], set[str]]:
+    suffixes = {w for w in words if w in _SUFFIX_TOKENS}
+    out = [w for w in words if w not in STOPWORDS and w not in _SUFFIX_TOKENS]
+    while len(out) > 1 and out[0] in TITLES and (person or out[0] != "saint"):
+        out = out[1:]
+    if not person and len(out) > 1:
+        if out[-1] in GENERIC_DESCRIPTORS and _substantial(out[:-1]):
+            out = out[:-1]
+        if len(out) > 1 and out[0] in GENERIC_DESCRIPTORS and _substantial(out[1:]):
+            out = out[1:]
+    return (out or [w for w in words if w not in STOPWORDS] or words), suffixes
+
+
+def _substantial(words: list[str]) -> bool:
+    """What is left after dropping "Sea" from "Red Sea" must still name something on its own."""
+    return any(len(w) >= 5 or w in KNOWN_NAMES for w in words)
+
+
+def _plural_of(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 3 or a in KNOWN_NAMES or b in KNOWN_NAMES:
+        return False
+    short, long_ = sorted((a, b), key=len)
+    return long_ in (
+        short + "s",
+        short + "es",
+        short[:-1] + "ies" if short.endswith("y") else "",
+        short[:-1] + "ves" if short.endswith("f") else "",
+        short[:-2] + "ves" if short.endswith("fe") else "",
+    )
+
+
+def is_typo(said: str, key: str) -> bool:
+    """Whether ``said`` is a plausible misspelling of ``key`` rather than another word."""
+    if said == key:
+        return True
+    if any(c.isdigit() for c in said + key) or said[:1] != key[:1]:
+        return False
+    if said in KNOWN_NAMES:
+        return False  # a real name one letter from the key is another entity, not a typo
+    shortest = min(len(said), len(key))
+    allowed = 2 if shortest >= 9 else 1 if shortest >= 6 else 0
+    if Levenshtein.distance(said, key) > allowed:
+        return False
+    short, long_ = sorted((said, key), key=len)
+    if long_.startswith(short) and long_[len(short) :] != "e":
+        return False  # Helen/Helena, Victoria/Victorian: a different word, not a typo
+    return True
+
+
+def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
+    extra = Counter(said) - Counter(key)
+    missing = Counter(key) - Counter(said)
+    differing = list(extra) + list(missing)
+    numbers = [w for w in differing if is_number(w)]
+    if numbers:
+        return f"the numbers differ ({', '.join(sorted(numbers))})"
+    words = sorted(w for w in differing if w in DISTINGUISHING_WORDS)
+    if words:
+        return f"'{words[0]}' makes it a different entity"
+    if suffixes[0] and suffixes[1] and suffixes[0] != suffixes[1]:
+        return "Jr. and Sr. are different people"
+    if len(said) == len(key):
+        for a, b in zip(said, key, strict=True):
+            if a != b and a in KNOWN_NAMES and not _plural_of(a, b):
+                return f"'{a}' is a different name than '{b}'"
+    if person and len(said) != len(key):
+        return "the given names differ"
+    return None
+
+
+def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchResult:
+    """Decide whether ``response`` names the thing ``form`` names."""
+    said_norm, key_norm = normalize(response), normalize(form.text)
+    if not said_norm:
+        return MatchResult(False, 0.0, "none", "the reply has no answer", form.text)
+    ratio = fuzz.ratio(said_norm, key_norm) / 100
+    if said_norm == key_norm:
+        return MatchResult(
+            True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0
+        )
+    has_digit = any(c.isdigit() for c in said_norm + key_norm)
+    if not has_digit and said_norm.replace(" ", "") == key_norm.replace(" ", ""):
+        return MatchResult(
+            True, 1.0, "spacing", f"'{response}' matches '{form.text}'", form.text, similarity=1.0
+        )
+    said, said_sfx = _content(said_norm.split(), form.person)
+    key, key_sfx = _content(key_norm.split(), form.person)
+    similarity = fuzz.token_sort_ratio(" ".join(said), " ".join(key)) / 100
+    suffix_clash = bool(said_sfx and key_sfx and said_sfx != key_sfx)
+    if sorted(said) == sorted(key) and not suffix_clash:
+        return MatchResult(
+            True,
+            0.98,
+            "equivalent",
+            f"'{response}' is the same name as '{form.text}'",
+            form.text,
+            similarity=1.0,
+        )
+    if form.person and form.surname and " ".join(said) == form.surname:
+        return MatchResult(
+            True,
+            0.9,
+            "surname",
+            f"'{response}' is the surname of '{form.text}'",
+            form.text,
+            similarity=similarity,
+        )
+    veto = _veto(said, key, form.person, (said_sfx, key_sfx))
+    if veto:
+        reason = f"'{response}' is not '{form.text}': {veto}"
+        return MatchResult(False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity)
+    if len(said_norm.replace(" ", "")) <= SHORT_LENGTH or len(key_norm.replace(" ", "")) <= SHORT_LENGTH:
+        reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
+        return MatchResult(False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity)
+    if len(said) == len(key):
+        pairs = list(zip(said, key, strict=True))
+        if not form.person and all(_plural_of(a, b) for a, b in pairs):
+            reason = f"'{response}' is a singular or plural of '{form.text}'"
+            return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
+        if typos and all((_plural_of(a, b) and not form.person) or is_typo(a, b) for a, b in pairs):
+            reason = f"'{response}' is a misspelling of '{form.text}'"
+            return MatchResult(True, max(ratio, 0.8), "typo", reason, form.text, similarity=similarity)
+    reason = f"'{response}' does not match '{form.text}' (similarity {ratio:.2f})"
+    return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity)
+
+
+def strict_match(response: str, form: KeyForm) -> bool:
+    """Exact after light normalisation only: the ``strict`` grader's rule."""
+    said = normalize_light(response)
+    return bool(said) and said == normalize_light(form.text)

@@ -1,0 +1,246 @@
+"""What the fake server answers: answer policies, faults, and rules choosing a fault per request.
+
+A rule is any callable ``(RequestContext) -> Fault | None``. The helpers below cover the usual scripts::
+
+    first(2, Fault.rate_limited(retry_after=1), model="openai/gpt-4o")  # two 429s for it, then answers
+    on_requests({3: Fault.http(502)})  # the 3rd chat request fails
+    for_model("bad/model", Fault.http(400, "bad/model is not a valid model ID"))
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """One chat-completion request as the fault rules and latency callables see it."""
+
+    number: int  # 1-based over all chat requests since the server started (or was reset)
+    model_number: int  # 1-based over the requests for this model
+    model: str
+    body: Mapping[str, Any]
+    headers: Mapping[str, str]  # lower-case names
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
+
+    @property
+    def prompt(self) -> str:
+        """All message text of the request, joined by newlines."""
+        return "\n".join(_content_text(m.get("content")) for m in self.body.get("messages") or ())
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A scripted answer richer than a string: tool calls, reasoning text, a finish reason."""
+
+    text: str = ""
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    reasoning: str | None = None
+    finish_reason: str | None = None  # default: "tool_calls" when there are tool calls, else "stop"
+
+
+class FaultKind(StrEnum):
+    HTTP = "http"  # a non-200 status with an OpenRouter error body (or a raw body)
+    ERROR_IN_BODY = "error_in_body"  # HTTP 200 whose body (or first SSE event) is an error object
+    MIDSTREAM_ERROR = "midstream_error"  # some tokens, then an SSE chunk with a top-level error
+    HANG = "hang"  # never answers until the client gives up or the server stops
+    RESET = "reset"  # the connection is reset (TCP RST) instead of answering
+    MALFORMED_JSON = "malformed_json"  # a complete response whose JSON is cut off
+    TRUNCATED_BODY = "truncated_body"  # the connection closes before the announced body is complete
+    SLOW_STREAM = "slow_stream"  # a normal answer with ``delay`` seconds between chunks
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected failure; build it with the class methods."""
+
+    kind: FaultKind
+    status: int = 200
+    code: int | str | None = None
+    message: str = ""
+    metadata: Mapping[str, Any] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None  # raw body for HTTP faults (e.g. an HTML 502 page)
+    content_type: str = "application/json"
+    after_chunks: int = 1
+    delay: float = 0.0
+
+    @classmethod
+    def http(
+        cls,
+        status: int,
+        message: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> Fault:
+        return cls(
+            FaultKind.HTTP,
+            status=status,
+            code=status,
+            message=message or _DEFAULT_MESSAGES.get(status, "Fake error"),
+            metadata=metadata,
+            headers=dict(headers or {}),
+            body=body,
+            content_type=content_type,
+        )
+
+    @classmethod
+    def rate_limited(cls, retry_after: float | str | None = 1, *, reset_ms: int | None = None) -> Fault:
+        """429 with ``Retry-After`` (seconds or an HTTP date) and/or OpenRouter's ``X-RateLimit-Reset``."""
+        headers = {} if retry_after is None else {"Retry-After": _seconds(retry_after)}
+        metadata = None if reset_ms is None else {"headers": {"X-RateLimit-Reset": str(reset_ms)}}
+        return cls.http(429, "Rate limit exceeded", headers=headers, metadata=metadata)
+
+    @classmethod
+    def error_in_body(cls, code: int | str = 502, message: str = "Provider returned error") -> Fault:
+        return cls(FaultKind.ERROR_IN_BODY, code=code, message=message, metadata={"provider_name": "Fake"})
+
+    @classmethod
+    def midstream_error(
+        cls, code: int | str = 502, message: str = "Network connection lost.", *, after_chunks: int = 1
+    ) -> Fault:
+        return cls(FaultKind.MIDSTREAM_ERROR, code=code, message=message, after_chunks=after_chunks)
+
+    @classmethod
+    def hang(cls) -> Fault:
+        return cls(FaultKind.HANG)
+
+    @classmethod
+    def reset(cls) -> Fault:
+        return cls(FaultKind.RESET)
+
+    @classmethod
+    def malformed_json(cls) -> Fault:
+        return cls(FaultKind.MALFORMED_JSON)
+
+    @classmethod
+    def truncated_body(cls) -> Fault:
+        return cls(FaultKind.TRUNCATED_BODY)
+
+    @classmethod
+    def slow_stream(cls, delay: float) -> Fault:
+        return cls(FaultKind.SLOW_STREAM, delay=delay)
+
+
+_DEFAULT_MESSAGES = {
+    400: "Invalid request",
+    401: "User not found.",
+    402: "Insufficient credits. Add more using https://openrouter.ai/credits",
+    403: "Forbidden",
+    404: "No endpoints found for this model.",
+    408: "Request timed out",
+    429: "Rate limit exceeded",
+    500: "Internal Server Error",
+    502: "Provider returned error",
+    503: "No available provider",
+}
+
+FaultRule: TypeAlias = Callable[[RequestContext], Fault | None]
+Faults: TypeAlias = FaultRule | Sequence[FaultRule] | None
+AnswerPolicy: TypeAlias = Callable[[Mapping[str, Any]], "str | Reply"]
+Answer: TypeAlias = AnswerPolicy | str | Mapping[str, str] | None
+
+
+def choose_fault(faults: Faults, context: RequestContext) -> Fault | None:
+    """The first fault any rule returns for ``context``."""
+    if faults is None:
+        return None
+    rules = (faults,) if callable(faults) else faults
+    for rule in rules:
+        fault = rule(context)
+        if fault is not None:
+            return fault
+    return None
+
+
+def first(count: int, fault: Fault, *, model: str | None = None) -> FaultRule:
+    """``fault`` for the first ``count`` requests (for ``model`` only, when given); then normal answers."""
+
+    def rule(context: RequestContext) -> Fault | None:
+        if model is None:
+            return fault if context.number <= count else None
+        return fault if context.model == model and context.model_number <= count else None
+
+    return rule
+
+
+def on_requests(faults: Mapping[int, Fault]) -> FaultRule:
+    """A fault for chosen request numbers (1-based, over all chat requests)."""
+    return lambda context: faults.get(context.number)
+
+
+def for_model(model: str, fault: Fault) -> FaultRule:
+    """``fault`` for every request naming ``model``."""
+    return lambda context: fault if context.model == model else None
+
+
+def every(n: int, fault: Fault) -> FaultRule:
+    """``fault`` for every ``n``-th request (``n``, ``2n``, ...)."""
+    return lambda context: fault if context.number % n == 0 else None
+
+
+# -- answer policies -------------------------------------------------------------------------------------
+
+
+def echo() -> AnswerPolicy:
+    """Answer with the last user message."""
+
+    def policy(body: Mapping[str, Any]) -> str:
+        for message in reversed(body.get("messages") or ()):
+            if message.get("role") == "user":
+                return _content_text(message.get("content"))
+        return ""
+
+    return policy
+
+
+def fixed(text: str) -> AnswerPolicy:
+    """Always the same answer."""
+    return lambda body: text
+
+
+def answer_from(answers: Mapping[str, str], default: str = "I don't know.") -> AnswerPolicy:
+    """The answer whose key is a substring of the request's messages; ``default`` when none is."""
+
+    def policy(body: Mapping[str, Any]) -> str:
+        prompt = "\n".join(_content_text(m.get("content")) for m in body.get("messages") or ())
+        for key, answer in answers.items():
+            if key in prompt:
+                return answer
+        return default
+
+    return policy
+
+
+def as_policy(answer: Answer) -> AnswerPolicy:
+    if answer is None:
+        return echo()
+    if isinstance(answer, str):
+        return fixed(answer)
+    if isinstance(answer, Mapping):
+        return answer_from(answer)
+    return answer
+
+
+def _content_text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
+    return "" if content is None else json.dumps(content)
+
+
+def _seconds(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    return str(int(value)) if float(value).is_integer() else str(value)
