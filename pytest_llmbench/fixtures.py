@@ -21,10 +21,11 @@ def _bench(config: pytest.Config) -> BenchSession:
 
 
 def _state(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemState:
-    item = request.node
-    if STATE_KEY not in item.stash:
-        item.stash[STATE_KEY] = ItemState(spec)
-    return item.stash[STATE_KEY]
+    item: pytest.Item = request.node
+    state = item.stash.get(STATE_KEY, None)
+    if state is None:
+        state = item.stash[STATE_KEY] = ItemState(spec)
+    return state
 
 
 def _outcome(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemResult | Completion:

@@ -21,6 +21,7 @@ from pytest_llmbench.fixtures import (  # noqa: F401 - registered as fixtures by
     llm_result,
 )
 from pytest_llmbench.items import ItemSpec
+from pytest_llmbench.testing import fake_openrouter  # noqa: F401 - offered to users' own tests
 from pytest_llmbench.report.junit import properties
 from pytest_llmbench.report.terminal import render
 from pytest_llmbench.session import BenchSession, Hooks, ItemState
@@ -134,6 +135,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             continue
         asks = bool(_ASKING_FIXTURES & set(getattr(item, "fixturenames", ())))
         llm_items.append((item.nodeid, spec, asks))
+    if session.config.option.collectonly:
+        if bench.usage_errors:
+            raise pytest.UsageError(bench.usage_errors[0])
+        return  # listing items asks nothing and stores nothing
     try:
         bench.start(llm_items)
     except LlmBenchError as exc:
@@ -216,4 +221,6 @@ class _SessionHooks:
             return
         terminalreporter.section("llmbench")
         writer = terminalreporter._tw
-        terminalreporter.write(render(summary, width=max(80, writer.fullwidth), color=writer.hasmarkup))
+        # Off a terminal (CI logs, pipes) the width is unknown: never squeeze the table into 80 columns.
+        width = writer.fullwidth if writer.hasmarkup else max(writer.fullwidth, 160)
+        terminalreporter.write(render(summary, width=width, color=writer.hasmarkup))

@@ -119,7 +119,8 @@ class BenchSession:
     def _specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
         unknown = sorted(set(marker) - MARKER_KEYS)
         if unknown:
-            raise UsageError(f"Unknown llmbench marker argument {unknown[0]!r}; known: {', '.join(sorted(MARKER_KEYS))}.")
+            known = ", ".join(sorted(MARKER_KEYS))
+            raise UsageError(f"Unknown llmbench marker argument {unknown[0]!r}; known: {known}.")
         models_value = self._effective("models", marker)
         models = tuple(models_value) if models_value else self.models
         if isinstance(models_value, str):
@@ -252,7 +253,7 @@ class BenchSession:
                 f"OPENROUTER_API_KEY is not set: set it (or put it in .env) to ask {', '.join(real)}, "
                 f"or choose simulated models such as --llm-models=sim/strong."
             )
-        return OpenRouterProvider(s.api_key, s.base_url)
+        return OpenRouterProvider.for_concurrency(s.api_key, s.concurrency, s.base_url)
 
     def _question_for(self, request: ChatRequest) -> Question | None:
         return self._questions_by_prompt.get(self._prompt_key(request.messages))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 #: One OpenAI-style chat message (``{"role": ..., "content": ...}``).
@@ -71,7 +71,7 @@ class ChatRequest:
         return out
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     """Why a completion has no usable answer. Never a wrong answer: these become pytest errors or skips."""
 
     AUTH = "auth"  # 401/403: the key is missing, wrong or revoked
@@ -133,7 +133,7 @@ class Completion:
         return (self.prompt_tokens or 0) + (self.completion_tokens or 0)
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     CORRECT = "correct"
     INCORRECT = "incorrect"
     NOT_ATTEMPTED = "not_attempted"  # refusal, empty reply, "I don't know"
@@ -158,7 +158,7 @@ class Grade:
             object.__setattr__(self, "verdict", Verdict.CORRECT if self.correct else Verdict.INCORRECT)
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     PASSED = "passed"  # graded correct
     FAILED = "failed"  # graded wrong
     ERROR = "error"  # infrastructure failure after retries: never counted as a wrong answer

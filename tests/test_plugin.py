@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -50,9 +51,17 @@ ARGS = ("--llm-dataset=questions.jsonl", "--llm-sample=all", "-p", "no:cacheprov
 def test_silent_when_unused(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plain="def test_one():\n    assert 1 + 1 == 2\n")
     pytester.makeini("[pytest]\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
-    assert "llmbench" not in result.stdout.str() + result.stderr.str()
+    def lines(*extra: str) -> list[str]:
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v", *extra)
+        result.assert_outcomes(passed=1)
+        assert not result.stderr.str().strip()
+        # pytest's own header lists installed plugins and the run time varies: everything else must match.
+        return [re.sub(r"in [0-9.]+s", "in Ns", line) for line in result.stdout.lines
+                if not line.startswith(("plugins:", "rootdir:", "cachedir:"))]
+
+    with_plugin = lines()
+    assert with_plugin == lines("-p", "no:llmbench")
+    assert not any("llm" in line.lower() for line in with_plugin)
     assert not (pytester.path / ".llmbench").exists()
 
 
@@ -79,7 +88,8 @@ def test_run_prints_summary_and_stores_every_item(project: pytest.Pytester) -> N
         runs = db.execute("select id, status, models from benchmark_runs").fetchall()
         assert len(runs) == 1 and runs[0][1] == "completed"
         rows = db.execute(
-            "select r.model, r.correct, r.outcome, q.clue from benchmark_results r join questions q on q.id = r.question_id"
+            "select r.model, r.correct, r.outcome, q.clue from benchmark_results r "
+            "join questions q on q.id = r.question_id"
         ).fetchall()
         assert len(rows) == 18
         stored_failed = sum(1 for r in rows if r[2] == "failed")

@@ -111,7 +111,7 @@ class SimulatedProvider:
         chance = min(0.99, max(0.02, profile.skill - 0.08 * (difficulty - 3)))
         answer = spoken_answer(question.answer)
         if _unit("correct", *seed) < chance:
-            return f"{answer} is the answer." if profile.verbose and _unit("form", *seed) < 0.3 else (
+            return f"The answer is {answer}." if profile.verbose and _unit("form", *seed) < 0.3 else (
                 f"What is {answer}?"
             )
         if _unit("abstain", *seed) < profile.abstain:

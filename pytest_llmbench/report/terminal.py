@@ -24,7 +24,12 @@ def _ms(value: float | None) -> str:
 def _usd(value: float | None, estimated: bool = False) -> str:
     if value is None:
         return "-"
-    text = f"${value:.4f}" if value < 1 else f"${value:.2f}"
+    if value == 0:
+        text = "$0"
+    elif value < 0.001:
+        text = f"${value:.6f}"
+    else:
+        text = f"${value:.4f}" if value < 1 else f"${value:.2f}"
     return text + ("*" if estimated else "")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -106,4 +106,4 @@ def upgrade(engine: Engine, version: int) -> None:
         for step in range(version, SCHEMA_VERSION):
             UPGRADES[step](connection)
         Base.metadata.create_all(connection)
-        connection.execute(SchemaInfo.__table__.insert().values(version=SCHEMA_VERSION))
+        connection.execute(insert(SchemaInfo).values(version=SCHEMA_VERSION))
