@@ -214,7 +214,9 @@ def extract(text: str) -> Extraction:
     answer_span, question_form = _lead_ins_and_question_form(sentence)
     question_form = question_form or qf_first
     plain_reply = " ".join(_strip_markdown(ln) for ln in text.splitlines())
-    refused = bool(_REFUSAL.match(plain_reply)) and not _GUESS_CUE.search(plain_reply)
+    refusal = _REFUSAL.match(plain_reply)
+    # "I'm not sure, but I think it's Paris" is an attempt: look for a guess after the refusal words.
+    refused = refusal is not None and not _GUESS_CUE.search(plain_reply[refusal.end() :])
     candidates = _hedge_candidates(answer_span) if not refused else ()
     # A hedge is judged whole or answer by answer, never by its first clause ("Paris, but it could be Lyon").
     variants = (_strip_wrappers(answer_span),) if candidates else _variants(answer_span)

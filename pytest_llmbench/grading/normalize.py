@@ -27,7 +27,8 @@ def clean_text(text: str) -> str:
     text = _BACKSLASH_U.sub(lambda m: chr(int(m.group(1), 16)), text)
     text = text.replace("\\'", "'").replace('\\"', '"').replace("\\\\", "\\")
     text = html.unescape(_TAG.sub(" ", text))
-    return unicodedata.normalize("NFC", text.translate(_QUOTE_MAP)).strip()
+    text = re.sub(r"[ \t]+", " ", text.translate(_QUOTE_MAP))  # keep newlines: extraction reads lines
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def fold_accents(text: str) -> str:
