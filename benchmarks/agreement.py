@@ -24,8 +24,7 @@ from pytest_llmbench.types import ChatRequest, Completion  # noqa: E402
 class ScriptedJudge:
     """A fake judge that answers with the human label of the reply it is shown (counts its calls)."""
 
-    def __init__(self, cases: list[AgreementCase]) -> None:
-        self.labels = {(c.key, c.response): c.human for c in cases}
+    def __init__(self) -> None:
         self.current: AgreementCase | None = None
         self.calls = 0
 
@@ -37,7 +36,7 @@ class ScriptedJudge:
 
 
 def _measure_scripted(cases: list[AgreementCase]) -> tuple[AgreementReport, int]:
-    judge = ScriptedJudge(cases)
+    judge = ScriptedJudge()
     grader = AdaptiveGrader(judge=judge, judge_model="scripted/human-label")
     grader.name = "adaptive + scripted judge"
     report = AgreementReport(grader=grader.name)
