@@ -30,6 +30,9 @@ class KeyForm:
     text: str
     person: bool = False
     surname: str | None = None  # normalised surname, when ``person``
+    #: A lone surname for a person ("Mozart" when the clue says "he"): a full name ending in it is accepted,
+    #: unless another form of the key names the given name ("(Wilt) Chamberlain").
+    bare_surname: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,4 +188,22 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
                 forms[form_text] = KeyForm(form_text, person=person, surname=surname)
     if not forms:
         forms[text] = KeyForm(text)
-    return AnswerKey(raw=answer, forms=tuple(forms.values()))
+    return AnswerKey(raw=answer, forms=tuple(_mark_bare_surnames(list(forms.values()), clue)))
+
+
+def _mark_bare_surnames(forms: list[KeyForm], clue: str) -> list[KeyForm]:
+    if not clue.strip() or not _clue_mentions_person(clue):
+        return forms
+    last_words = [normalize(f.text).split()[-1:] for f in forms if len(f.text.split()) > 1]
+    out = []
+    for form in forms:
+        word = form.text.strip()
+        bare = (
+            " " not in word
+            and word[:1].isupper()
+            and word.isalpha()
+            and roman_value(word) is None
+            and normalize(word).split() not in last_words
+        )
+        out.append(KeyForm(form.text, form.person, form.surname, bare_surname=bare) if bare else form)
+    return out

@@ -63,7 +63,7 @@ _LEAD_IN = re.compile(
     r"i\s+(?:think|believe|guess|suspect)\s+(?:that\s+)?(?:it'?s\s+|it\s+is\s+)?|i'?d\s+(?:say|guess)\s+|"
     r"my\s+(?:best\s+)?guess\s+(?:is|would\s+be)\s+|probably\s+|perhaps\s+|maybe\s+|likely\s+|"
     r"(?:it|that|this)(?:'s|\s+is|\s+was|\s+(?:would|might|may|could|must)\s+be)\s+|(?:the\s+)?answer\s+is\s+|"
-    r"(?:correct\s+)?response\s*:\s*|answer\s*:\s*|jeopardy!?\s*(?:response)?\s*:\s*|sure[,!.]\s*|okay[,!.]\s*)",
+    r"in\s+(?=\d)|(?:correct\s+)?response\s*:\s*|answer\s*:\s*|jeopardy!?\s*(?:response)?\s*:\s*|sure[,!.]\s*|okay[,!.]\s*)",
     re.I,
 )
 _QUESTION_FORM = re.compile(
@@ -76,7 +76,7 @@ _HEDGE_SPLIT = re.compile(
 )
 _CLAUSE_CUT = re.compile(
     r"\s*(?:,\s+(?:because|since|as|which|who|whose|where|when|that|it|he|she|they|this|known|famous|also|"
-    r"located|named|the|a|an|not|but|i|my|from|in|by|born|was|is)\b|\s+(?:because|since)\b|\s+-+\s+|:\s+|;\s*)",
+    r"located|named|the|a|an|not|but|i|my|from|in|by|born|was|is|for|as|with|playing|who)\b|\s+(?:because|since)\b|\s+-+\s+|:\s+|;\s*)",
     re.I,
 )
 _ABBREV_BEFORE_DOT = re.compile(
@@ -169,7 +169,11 @@ def _hedge_candidates(span: str) -> tuple[str, ...]:
     return cleaned if len({c.casefold() for c in cleaned}) > 1 else ()
 
 
+_PAREN_PREFIX = re.compile(r"^(?:formerly|aka|a\.k\.a\.|also known as|also|or|i\.e\.|known as)\s+", re.I)
+
+
 def _variants(span: str) -> tuple[str, ...]:
+    """The span cut to its first clause, then less cut; each later form is tried only if earlier ones fail."""
     out: list[str] = []
     without_parens = " ".join(re.sub(r"\s*\([^)]*\)", " ", span).split())
     cut = _CLAUSE_CUT.split(without_parens, maxsplit=1)[0]
@@ -180,6 +184,13 @@ def _variants(span: str) -> tuple[str, ...]:
             if tail.strip() and all(w in PLACES for w in tail.casefold().replace(".", "").split()):
                 out.append(_strip_wrappers(head))  # "Paris, France" -> also "Paris"
         out.append(form)
+    # Less likely readings last: the head before any comma ("San Antonio, TX"), the text in parentheses
+    # ("Theodor Geisel (Dr. Seuss)"), and a name without its "of <Place>" ("Helen of Troy").
+    out.append(_strip_wrappers(without_parens.split(",", 1)[0]))
+    out += [_PAREN_PREFIX.sub("", inner.strip()) for inner in re.findall(r"\(([^)]*)\)", span)]
+    of_place = re.match(r"^(.+?)\s+of\s+[A-Z][\w'-]+$", _strip_wrappers(cut))
+    if of_place:
+        out.append(of_place.group(1))
     seen: dict[str, None] = {}
     for form in out:
         if form:
@@ -203,10 +214,13 @@ def extract(text: str) -> Extraction:
     answer_span, question_form = _lead_ins_and_question_form(sentence)
     question_form = question_form or qf_first
     plain_reply = " ".join(_strip_markdown(ln) for ln in text.splitlines())
-    refused = bool(_REFUSAL.match(plain_reply)) and not _GUESS_CUE.search(plain_reply)
-    variants = _variants(answer_span)
-    answer = variants[0] if variants else ""
+    refusal = _REFUSAL.match(plain_reply)
+    # "I'm not sure, but I think it's Paris" is an attempt: look for a guess after the refusal words.
+    refused = refusal is not None and not _GUESS_CUE.search(plain_reply[refusal.end() :])
     candidates = _hedge_candidates(answer_span) if not refused else ()
+    # A hedge is judged whole or answer by answer, never by its first clause ("Paris, but it could be Lyon").
+    variants = (_strip_wrappers(answer_span),) if candidates else _variants(answer_span)
+    answer = variants[0] if variants else ""
     return Extraction(
         raw=raw,
         answer=answer,

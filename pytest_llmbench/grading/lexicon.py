@@ -59,18 +59,26 @@ CONFUSABLE_NAMES: frozenset[str] = _words(
     mercury venus earth mars jupiter saturn uranus neptune pluto io europa ganymede callisto titan triton
     ion iron neon argon xenon radon boron carbon helium lithium sodium calcium
     zeus hera ares apollo artemis athena hermes hades poseidon juno janus
-    helen helena maria mario marie austen allen allan allyn paula paulo julia julian julius
+    helen helena maria mario marie austen paula paulo julia julian julius
     anne anna ann louis louise lewis francis frances carl karl eric erik
     adams adam john johns james jim william williams henry harry
     hughes hugh hawkins hawking stevens stephens mathews matthews
     michaels michael jordan jordans nicholas nicolas columbia colombia columbus
     dominica dominican austrian australian swiss swede swedish
+    """
+)
+
+#: Common words that one letter turns into another word ("immanent" is not a typo of "imminent").
+CONFUSABLE_WORDS: frozenset[str] = _words(
+    """
     immanent imminent eminent affect effect principal principle complement compliment stationary
     stationery desert dessert prostate prostrate elicit illicit allusion illusion
     """
 )
 
-KNOWN_NAMES: frozenset[str] = PLACES | CONFUSABLE_NAMES
+#: Proper names: no plural rule for these ("Wales" is not the plural of "Wale").
+PROPER_NAMES: frozenset[str] = PLACES | CONFUSABLE_NAMES
+KNOWN_NAMES: frozenset[str] = PROPER_NAMES | CONFUSABLE_WORDS
 
 #: Words that change which entity a name refers to (North Dakota vs South Dakota, New Mexico vs Mexico).
 DISTINGUISHING_WORDS: frozenset[str] = _words(
@@ -89,11 +97,15 @@ GENERIC_DESCRIPTORS: frozenset[str] = _words(
     """
 )
 
+#: Descriptors that may only precede a name ("the Kingdom of Lesotho", "the Strait of Gibraltar").
+LEADING_DESCRIPTORS: frozenset[str] = _words("republic kingdom commonwealth federation principality strait")
+
 #: Honorifics that may prefix a person's name ("Queen Victoria" = "Victoria").
 TITLES: frozenset[str] = _words(
     """
     king queen president saint sir lord lady doctor dr pope prince princess general emperor empress tsar czar
-    mister mr mrs ms miss reverend captain senator governor professor dame
+    mister mr mrs ms miss reverend captain senator governor professor dame count countess duke duchess baron
+    earl sultan shah pharaoh chairman
     """
 )
 
@@ -109,6 +121,11 @@ PERSON_CUES: frozenset[str] = _words(
     director dramatist lady son daughter wife husband mother father brother sister presidential senator
     governor first-lady lord sir dame musician rapper pitcher quarterback coach golfer boxer tennis
     physicist chemist astronomer mathematician biologist economist sculptor architect designer
+    maker founder magnate tycoon businessman businesswoman entrepreneur industrialist exec executive chef
+    heiress heir monarch ruler tsar czar pharaoh sultan dictator statesman diplomat general admiral
+    rocker crooner diva back receiver catcher shortstop linebacker skier skater swimmer runner
+    wrote sang painted composed directed starred invented discovered founded married died ruled
+    reigned signed won led served played portrayed auditioned defeated lost
     """
 )
 

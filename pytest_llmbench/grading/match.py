@@ -18,17 +18,20 @@ Vetoed results carry ``vetoed=True`` so no fuzzier grader and no judge ever over
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from pytest_llmbench.grading.answer_key import KeyForm
 from pytest_llmbench.grading.lexicon import (
     DISTINGUISHING_WORDS,
     GENERIC_DESCRIPTORS,
     KNOWN_NAMES,
+    LEADING_DESCRIPTORS,
+    PROPER_NAMES,
     STOPWORDS,
     TITLES,
 )
@@ -57,20 +60,20 @@ def _content(words: list[str], person: bool) -> tuple[list[str], set[str]]:
     if not person and len(out) > 1:
         if out[-1] in GENERIC_DESCRIPTORS and _substantial(out[:-1]):
             out = out[:-1]
-        if len(out) > 1 and out[0] in GENERIC_DESCRIPTORS and _substantial(out[1:]):
+        if len(out) > 1 and out[0] in GENERIC_DESCRIPTORS | LEADING_DESCRIPTORS and _substantial(out[1:]):
             out = out[1:]
     return (out or [w for w in words if w not in STOPWORDS] or words), suffixes
 
 
 def _substantial(words: list[str]) -> bool:
     """What is left after dropping "Sea" from "Red Sea" must still name something on its own."""
-    return any(len(w) >= 5 or w in KNOWN_NAMES for w in words)
+    return any(len(w) >= 5 or w in KNOWN_NAMES or w.isdigit() for w in words)
 
 
 def _plural_of(a: str, b: str) -> bool:
     if a == b:
         return True
-    if min(len(a), len(b)) < 3 or a in KNOWN_NAMES or b in KNOWN_NAMES:
+    if min(len(a), len(b)) < 3 or a in PROPER_NAMES or b in PROPER_NAMES:
         return False
     short, long_ = sorted((a, b), key=len)
     return long_ in (
@@ -92,7 +95,7 @@ def is_typo(said: str, key: str) -> bool:
         return False  # a real name one letter from the key is another entity, not a typo
     shortest = min(len(said), len(key))
     allowed = 2 if shortest >= 9 else 1 if shortest >= 6 else 0
-    if Levenshtein.distance(said, key) > allowed:
+    if OSA.distance(said, key) > allowed:  # a swapped pair of letters is one slip
         return False
     short, long_ = sorted((said, key), key=len)
     if long_.startswith(short) and long_[len(short) :] != "e":
@@ -149,7 +152,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=1.0,
         )
-    if form.person and form.surname and " ".join(said) == form.surname:
+    if form.person and form.surname and _is_surname(said, form.surname):
         return MatchResult(
             True,
             0.9,
@@ -158,23 +161,91 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=similarity,
         )
+    if form.bare_surname and _full_name_of(said, key):
+        reason = f"'{response}' is a full name for '{form.text}'"
+        return MatchResult(True, 0.9, "full-name", reason, form.text, similarity=similarity)
+    if (form.person or form.bare_surname) and _regnal_number_added(response, said, key):
+        reason = f"'{response}' is '{form.text}' with the regnal number"
+        return MatchResult(True, 0.9, "regnal", reason, form.text, similarity=similarity)
     veto = _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
         return MatchResult(False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity)
+    if len(key) == 1 and is_number(key[0]) and _number_with_words(said, key[0]):
+        reason = f"'{response}' states the number {key[0]}"
+        return MatchResult(True, 0.95, "number", reason, form.text, similarity=similarity)
+    same_length = len(said) == len(key)
+    if same_length and not form.person and all(_plural_of(a, b) for a, b in zip(said, key, strict=True)):
+        reason = f"'{response}' is a singular or plural of '{form.text}'"
+        return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
     if len(said_norm.replace(" ", "")) <= SHORT_LENGTH or len(key_norm.replace(" ", "")) <= SHORT_LENGTH:
         reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
         return MatchResult(False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity)
-    if len(said) == len(key):
-        pairs = list(zip(said, key, strict=True))
-        if not form.person and all(_plural_of(a, b) for a, b in pairs):
-            reason = f"'{response}' is a singular or plural of '{form.text}'"
-            return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
-        if typos and all((_plural_of(a, b) and not form.person) or is_typo(a, b) for a, b in pairs):
-            reason = f"'{response}' is a misspelling of '{form.text}'"
-            return MatchResult(True, max(ratio, 0.8), "typo", reason, form.text, similarity=similarity)
+    if (
+        typos
+        and same_length
+        and all(
+            _word_matches(a, b, i, len(key), form.person)
+            for i, (a, b) in enumerate(zip(said, key, strict=True))
+        )
+    ):
+        reason = f"'{response}' is a misspelling of '{form.text}'"
+        return MatchResult(True, max(ratio, 0.8), "typo", reason, form.text, similarity=similarity)
     reason = f"'{response}' does not match '{form.text}' (similarity {ratio:.2f})"
     return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity)
+
+
+def _word_matches(said: str, key: str, index: int, length: int, person: bool) -> bool:
+    if person:
+        # A middle initial stands for the middle name ("John Q. Adams" = "John Quincy Adams").
+        middle = 0 < index < length - 1
+        if middle and min(len(said), len(key)) == 1 and said[0] == key[0]:
+            return True
+        return is_typo(said, key)
+    return _plural_of(said, key) or is_typo(said, key)
+
+
+def _number_with_words(said: list[str], number: str) -> bool:
+    """ "13 colonies", "360 degrees", "1492 AD": the key's number and at most two plain words."""
+    numbers = [w for w in said if is_number(w)]
+    others = [w for w in said if not is_number(w)]
+    return (
+        numbers == [number]
+        and len(others) <= 2
+        and not any(w in DISTINGUISHING_WORDS or w == "minus" for w in others)
+    )
+
+
+def _is_surname(said: list[str], surname: str) -> bool:
+    joined = " ".join(said)
+    return joined == surname or (len(said) == 1 and " " not in surname and is_typo(joined, surname))
+
+
+_ROMAN_TOKEN = re.compile(
+    r"\b(?:[IVX]{1,6}|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
+)
+
+
+def _regnal_number_added(response: str, said: list[str], key: list[str]) -> bool:
+    """ "Cleopatra VII" for "Cleopatra": the reply adds a regnal number the key does not name."""
+    if any(is_number(w) for w in key):
+        return False
+    numbers = [w for w in said if is_number(w)]
+    rest = [w for w in said if not is_number(w)]
+    if len(numbers) != 1 or not _ROMAN_TOKEN.search(response):
+        return False
+    if len(rest) > len(key) and len(rest) - len(key) == 1 and rest[:-1] == key:
+        rest = rest[:-1]  # "Isabella I of Castile": the realm after "of" is dropped with "of"
+    return rest == key
+
+
+def _full_name_of(said: list[str], key: list[str]) -> bool:
+    """ "Wolfgang Amadeus Mozart" for a key that is the bare surname "Mozart"."""
+    return (
+        2 <= len(said) <= 4
+        and said[-1] == key[-1]
+        and all(w.isalpha() and w not in DISTINGUISHING_WORDS for w in said)
+    )
 
 
 def strict_match(response: str, form: KeyForm) -> bool:

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pytest_llmbench.grading.lexicon import PLACES
+
 _TAG = re.compile(r"<[^>]{1,200}>")
 _BACKSLASH_U = re.compile(r"\\u([0-9a-fA-F]{4})")
 _QUOTE_MAP = str.maketrans(
@@ -25,7 +27,8 @@ def clean_text(text: str) -> str:
     text = _BACKSLASH_U.sub(lambda m: chr(int(m.group(1), 16)), text)
     text = text.replace("\\'", "'").replace('\\"', '"').replace("\\\\", "\\")
     text = html.unescape(_TAG.sub(" ", text))
-    return unicodedata.normalize("NFC", text.translate(_QUOTE_MAP)).strip()
+    text = re.sub(r"[ \t]+", " ", text.translate(_QUOTE_MAP))  # keep newlines: extraction reads lines
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def fold_accents(text: str) -> str:
@@ -50,7 +53,7 @@ def normalize_light(text: str) -> str:
 
 # --- full normalisation -------------------------------------------------------------------------------
 
-_INITIALISM = re.compile(r"\b(?:[A-Za-z]\.\s?){2,}")
+_INITIALISM = re.compile(r"\b(?:[A-Za-z]\.\s?)+[A-Za-z]\b\.?")
 _ACRONYMS = {
     "US": "United States",
     "USA": "United States",
@@ -148,7 +151,15 @@ def _convert_roman_numerals(text: str) -> str:
     return " ".join(words)
 
 
+_COMPASS = re.compile(r"\b([NSEW])\.\s*(?=([A-Z][a-z]+))")
+_COMPASS_WORDS = {"N": "North", "S": "South", "E": "East", "W": "West"}
+
+
 def _expand_abbreviations(text: str) -> str:
+    # "N. Carolina" -> "North Carolina", only before a place name so that initials ("E. Coli") survive.
+    text = _COMPASS.sub(
+        lambda m: _COMPASS_WORDS[m.group(1)] + " " if m.group(2).casefold() in PLACES else m.group(0), text
+    )
     text = _INITIALISM.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", text)
     text = _ACRONYM.sub(lambda m: _ACRONYMS[m.group(1)], text)
 
@@ -160,13 +171,14 @@ def _expand_abbreviations(text: str) -> str:
     return _ABBREV.sub(expand, text)
 
 
-def _numbers_from_words(tokens: list[str]) -> list[str]:
-    out: list[str] = []
+def _numbers_from_words(tokens: list[str]) -> list[tuple[str, bool]]:
+    """Each output word, and whether it is a number that was spelled out."""
+    out: list[tuple[str, bool]] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok not in _CARDINALS and tok not in _ORDINALS and tok not in _SCALES:
-            out.append(tok)
+            out.append((tok, False))
             i += 1
             continue
         total, current, last_kind = 0, 0, ""
@@ -199,8 +211,25 @@ def _numbers_from_words(tokens: list[str]) -> list[str]:
                 j += 1
                 continue
             break
-        out.append(str(total + current))
+        out.append((str(total + current), True))
         i = max(j, i + 1)
+    return out
+
+
+def _years_from_words(words: list[tuple[str, bool]]) -> list[str]:
+    """ "nineteen sixty" -> 1960, "fourteen ninety two" -> 1492: two spoken halves of a year."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word, spoken = words[i]
+        if spoken and i + 1 < len(words) and words[i + 1][1]:
+            nxt = words[i + 1][0]
+            if 10 <= int(word) <= 99 and 10 <= int(nxt) <= 99:
+                out.append(str(int(word) * 100 + int(nxt)))
+                i += 2
+                continue
+        out.append(word)
+        i += 1
     return out
 
 
@@ -237,7 +266,7 @@ def normalize(text: str) -> str:
     words: list[str] = []
     for tok in text.split():
         words.extend(part for piece in _rewrite_token(tok) for part in piece.split())
-    words = _numbers_from_words(words)
+    words = _years_from_words(_numbers_from_words(words))
     # "henry the 8" -> "henry 8"
     words = [
         w

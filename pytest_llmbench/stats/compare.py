@@ -1,0 +1,132 @@
+"""Comparing models on the same questions, calibration, and repeated asks (--llm-repeat)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pytest_llmbench.stats.core import mcnemar_exact, pass_at_k
+from pytest_llmbench.stats.summary import ANSWERED, group_by_model
+from pytest_llmbench.types import Outcome, ResultRecord
+
+SIGNIFICANCE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class PairedComparison:
+    """Two models on the items (question and repeat) both answered; McNemar exact test on discordant pairs."""
+
+    model_a: str
+    model_b: str
+    pairs: int
+    both: int  # both correct
+    a_only: int
+    b_only: int
+    neither: int
+    accuracy_a: float | None
+    accuracy_b: float | None
+    difference: float | None  # accuracy_a - accuracy_b on the paired items
+    p_value: float
+    significant: bool
+
+
+def _answered_by_item(records: Sequence[ResultRecord], model: str) -> dict[tuple[str, int], bool]:
+    # A later record of the same item (a resumed or re-run item) replaces an earlier one.
+    return {
+        (r.question_key, r.repeat): r.outcome is Outcome.PASSED
+        for r in records
+        if r.model == model and r.outcome in ANSWERED
+    }
+
+
+def paired_comparison(records: Sequence[ResultRecord], model_a: str, model_b: str) -> PairedComparison:
+    a, b = _answered_by_item(records, model_a), _answered_by_item(records, model_b)
+    shared = [item for item in a if item in b]
+    both = sum(a[i] and b[i] for i in shared)
+    a_only = sum(a[i] and not b[i] for i in shared)
+    b_only = sum(b[i] and not a[i] for i in shared)
+    neither = len(shared) - both - a_only - b_only
+    n = len(shared)
+    acc_a = (both + a_only) / n if n else None
+    acc_b = (both + b_only) / n if n else None
+    p = mcnemar_exact(a_only, b_only)
+    return PairedComparison(
+        model_a=model_a,
+        model_b=model_b,
+        pairs=n,
+        both=both,
+        a_only=a_only,
+        b_only=b_only,
+        neither=neither,
+        accuracy_a=acc_a,
+        accuracy_b=acc_b,
+        difference=(acc_a - acc_b) if acc_a is not None and acc_b is not None else None,
+        p_value=p,
+        significant=n > 0 and p < SIGNIFICANCE,
+    )
+
+
+def expected_calibration_error(records: Sequence[ResultRecord], bins: int = 10) -> float | None:
+    """ECE over answered records that state a confidence (in [0, 1]; values above 1 are read as percent).
+
+    Equal-width bins; the weighted mean gap between accuracy and mean confidence. None without confidences.
+    """
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    points: list[tuple[float, bool]] = []
+    for r in records:
+        if r.outcome in ANSWERED and r.confidence is not None:
+            confidence = r.confidence / 100 if r.confidence > 1 else r.confidence
+            points.append((min(1.0, max(0.0, confidence)), r.outcome is Outcome.PASSED))
+    if not points:
+        return None
+    buckets: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, correct in points:
+        buckets[min(int(confidence * bins), bins - 1)].append((confidence, correct))
+    total = len(points)
+    ece = 0.0
+    for bucket in buckets:
+        if bucket:
+            accuracy = sum(c for _, c in bucket) / len(bucket)
+            confidence = sum(p for p, _ in bucket) / len(bucket)
+            ece += len(bucket) / total * abs(accuracy - confidence)
+    return ece
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatStats:
+    """How a model fares when each question is asked K times.
+
+    ``pass_at_k[k]`` is the unbiased estimate over questions with at least k answered asks;
+    ``majority_accuracy`` counts a question correct when more than half of its asks are (a tie is wrong);
+    ``consistency`` is the share of questions whose asks were all correct or all wrong.
+    """
+
+    model: str
+    questions: int
+    repeats: int  # the most asks of any question
+    pass_at_k: dict[int, float] = field(default_factory=dict)
+    majority_accuracy: float | None = None
+    consistency: float | None = None
+
+
+def repeat_stats(records: Sequence[ResultRecord]) -> list[RepeatStats]:
+    out: list[RepeatStats] = []
+    for model, rows in group_by_model(records).items():
+        asks: dict[str, dict[int, bool]] = {}
+        for r in rows:
+            if r.outcome in ANSWERED:
+                asks.setdefault(r.question_key, {})[r.repeat] = r.outcome is Outcome.PASSED
+        if not asks:
+            out.append(RepeatStats(model, 0, 0))
+            continue
+        counts = [(len(v), sum(v.values())) for v in asks.values()]
+        most = max(n for n, _ in counts)
+        estimates: dict[int, float] = {}
+        for k in range(1, most + 1):
+            eligible = [pass_at_k(n, c, k) for n, c in counts if n >= k]
+            estimates[k] = sum(eligible) / len(eligible)
+        majority = sum(c * 2 > n for n, c in counts) / len(counts)
+        consistent = sum(c in (0, n) for n, c in counts) / len(counts)
+        out.append(RepeatStats(model, len(asks), most, estimates, majority, consistent))
+    return out
