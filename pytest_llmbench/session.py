@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pytest_llmbench import data as data_mod
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.engine import Engine, EngineSettings, Job
-from pytest_llmbench.errors import LlmBenchError, UsageError
+from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
 from pytest_llmbench.gates import evaluate_gates
 from pytest_llmbench.grading import Grader, get_grader
 from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
@@ -288,7 +288,11 @@ class BenchSession:
         if not state.completion.ok:
             return state.completion
         if state.grade is None:
-            state.grade = self.grade(state.spec, state.completion)
+            try:
+                state.grade = self.grade(state.spec, state.completion)
+            except ProviderError as exc:  # the judge model failed: an infrastructure error, not a wrong answer
+                state.completion = replace(state.completion, error=f"grading failed: {exc}", error_kind=exc.kind)
+                return state.completion
         return ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
 
     def stop(self, reason: str) -> None:

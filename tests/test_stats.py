@@ -27,6 +27,8 @@ scipy_stats = pytest.importorskip("scipy.stats")
 
 
 def rec(model: str = "m", key: str = "q1", outcome: Outcome = Outcome.PASSED, **kw: object) -> ResultRecord:
+    # As the plugin stores them: the grade (``correct``) follows the outcome unless a test says otherwise.
+    kw.setdefault("correct", {Outcome.PASSED: True, Outcome.FAILED: False}.get(outcome))
     return ResultRecord(model=model, question_key=key, outcome=outcome, **kw)  # type: ignore[arg-type]
 
 
@@ -112,6 +114,13 @@ def test_pass_at_k_matches_the_product_form(n: int, c: int, k: int) -> None:
 
 
 # --- summaries --------------------------------------------------------------------------------------------
+
+
+def test_accuracy_follows_the_grade_not_the_test_outcome() -> None:
+    # A test body may fail for its own reasons after a right answer; accuracy is about the answer.
+    records = [rec("a", "q1", Outcome.FAILED, correct=True), rec("a", "q2", Outcome.PASSED, correct=False)]
+    (a,) = summarize_models(records)
+    assert (a.answered, a.correct) == (2, 1)
 
 
 def test_summary_counts_latency_and_cost() -> None:

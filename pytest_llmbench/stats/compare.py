@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pytest_llmbench.stats.core import mcnemar_exact, pass_at_k
-from pytest_llmbench.stats.summary import ANSWERED, group_by_model
-from pytest_llmbench.types import Outcome, ResultRecord
+from pytest_llmbench.stats.summary import group_by_model, is_answered
+from pytest_llmbench.types import ResultRecord
 
 SIGNIFICANCE = 0.05
 
@@ -33,9 +33,9 @@ class PairedComparison:
 def _answered_by_item(records: Sequence[ResultRecord], model: str) -> dict[tuple[str, int], bool]:
     # A later record of the same item (a resumed or re-run item) replaces an earlier one.
     return {
-        (r.question_key, r.repeat): r.outcome is Outcome.PASSED
+        (r.question_key, r.repeat): r.correct is True
         for r in records
-        if r.model == model and r.outcome in ANSWERED
+        if r.model == model and is_answered(r)
     }
 
 
@@ -75,9 +75,9 @@ def expected_calibration_error(records: Sequence[ResultRecord], bins: int = 10) 
         raise ValueError("bins must be at least 1")
     points: list[tuple[float, bool]] = []
     for r in records:
-        if r.outcome in ANSWERED and r.confidence is not None:
+        if is_answered(r) and r.confidence is not None:
             confidence = r.confidence / 100 if r.confidence > 1 else r.confidence
-            points.append((min(1.0, max(0.0, confidence)), r.outcome is Outcome.PASSED))
+            points.append((min(1.0, max(0.0, confidence)), r.correct is True))
     if not points:
         return None
     buckets: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
@@ -115,8 +115,8 @@ def repeat_stats(records: Sequence[ResultRecord]) -> list[RepeatStats]:
     for model, rows in group_by_model(records).items():
         asks: dict[str, dict[int, bool]] = {}
         for r in rows:
-            if r.outcome in ANSWERED:
-                asks.setdefault(r.question_key, {})[r.repeat] = r.outcome is Outcome.PASSED
+            if is_answered(r):
+                asks.setdefault(r.question_key, {})[r.repeat] = r.correct is True
         if not asks:
             out.append(RepeatStats(model, 0, 0))
             continue

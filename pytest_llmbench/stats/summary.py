@@ -13,6 +13,11 @@ from pytest_llmbench.types import Outcome, ResultRecord
 ANSWERED = (Outcome.PASSED, Outcome.FAILED)
 
 
+def is_answered(record: ResultRecord) -> bool:
+    """Graded, right or wrong. The grade decides, not the test's outcome: a test body may assert more."""
+    return record.correct is not None
+
+
 @dataclass(frozen=True, slots=True)
 class ModelSummary:
     """What a report shows for one model. Cached items count for accuracy but not for latency or cost."""
@@ -49,10 +54,10 @@ def group_by_model(records: Sequence[ResultRecord]) -> dict[str, list[ResultReco
 
 
 def summarize(model: str, records: Sequence[ResultRecord]) -> ModelSummary:
-    answered = [r for r in records if r.outcome in ANSWERED]
-    correct = sum(r.outcome is Outcome.PASSED for r in answered)
+    answered = [r for r in records if is_answered(r)]
+    correct = sum(r.correct is True for r in answered)
     fresh = [r for r in records if not r.cached]  # cached latencies are the original call's
-    timed = [r for r in fresh if r.outcome in ANSWERED and r.latency_ms is not None]
+    timed = [r for r in fresh if is_answered(r) and r.latency_ms is not None]
     latencies = [r.latency_ms for r in timed if r.latency_ms is not None]
     ttfts = [r.ttft_ms for r in timed if r.ttft_ms is not None]
     throughput = [r for r in timed if r.completion_tokens]
@@ -163,12 +168,12 @@ def breakdown(records: Sequence[ResultRecord], by: str) -> dict[str, list[GroupS
     for model, rows in group_by_model(records).items():
         groups: dict[str, list[ResultRecord]] = {}
         for record in rows:
-            if record.outcome in ANSWERED:
+            if is_answered(record):
                 groups.setdefault(key(record), []).append(record)
         stats = []
         for group in sorted(groups, key=order):
             members = groups[group]
-            n, correct = len(members), sum(r.outcome is Outcome.PASSED for r in members)
+            n, correct = len(members), sum(r.correct is True for r in members)
             stats.append(GroupStat(group, n, correct, correct / n, wilson_interval(correct, n)))
         out[model] = stats
     return out
