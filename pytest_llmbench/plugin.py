@@ -21,10 +21,10 @@ from pytest_llmbench.fixtures import (  # noqa: F401 - registered as fixtures by
     llm_result,
 )
 from pytest_llmbench.items import ItemSpec
-from pytest_llmbench.testing import fake_openrouter  # noqa: F401 - offered to users' own tests
 from pytest_llmbench.report.junit import properties
 from pytest_llmbench.report.terminal import render
 from pytest_llmbench.session import BenchSession, Hooks, ItemState
+from pytest_llmbench.testing import fake_openrouter  # noqa: F401 - offered to users' own tests
 from pytest_llmbench.types import Outcome, ResultRecord
 
 _LLM_FIXTURES = frozenset({"llm_result", "llm_question", "llm_response"})
