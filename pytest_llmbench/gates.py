@@ -23,8 +23,11 @@ class GateResult:
         return f"{'PASS' if self.passed else 'FAIL'} {self.name}: {self.detail}"
 
 
-def evaluate_gates(settings: Settings, models: Sequence[ModelSummary]) -> list[GateResult]:
-    if not settings.min_accuracy:
+def evaluate_gates(
+    settings: Settings, models: Sequence[ModelSummary], extra: Sequence[GateResult] = ()
+) -> list[GateResult]:
+    """Accuracy gates, then ``extra`` gates (the baseline's), then the infrastructure-error gate."""
+    if not settings.gating:
         return []
     results: list[GateResult] = []
     by_name = {m.model: m for m in models}
@@ -49,6 +52,7 @@ def evaluate_gates(settings: Settings, models: Sequence[ModelSummary]) -> list[G
             label, margin >= -1e-12,
             f"{value:.3f} {sign} {threshold:.3f} ({margin:+.3f}; {summary.correct}/{summary.answered} correct)",
         ))
+    results.extend(extra)
     errors = sum(m.errors for m in models)
     results.append(GateResult(
         "infrastructure errors", errors <= settings.max_errors,

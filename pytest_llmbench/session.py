@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pytest_llmbench import baseline as baseline_mod
 from pytest_llmbench import data as data_mod
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.engine import Engine, EngineSettings, Job
@@ -28,14 +29,12 @@ from pytest_llmbench.providers.simulated import PROFILES, SimulatedProvider
 from pytest_llmbench.result import ItemResult
 from pytest_llmbench.storage.cache import DatabaseCache
 from pytest_llmbench.storage.repository import Repository
-from pytest_llmbench.summary import RunSummary
+from pytest_llmbench.summary import RunSummary, performance_row, totals
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
 
 #: Options whose feature is not in this version yet: using one is a usage error, never silently ignored.
 NOT_YET: dict[str, str] = {
     "estimate": "--llm-estimate",
-    "baseline": "--llm-baseline",
-    "max_regression": "--llm-max-regression",
     "resume": "--llm-resume",
     "report": "--llm-report",
     "shard": "--llm-shard",
@@ -78,6 +77,8 @@ class BenchSession:
     run_id: int | None = None
     run_name: str | None = None
     interrupted: bool = False
+    baseline_run: int | None = None
+    baseline_records: list[ResultRecord] = field(default_factory=list)
     other_failures: int = 0
     _engine: Engine | None = None
     _repo: Repository | None = None
@@ -94,6 +95,8 @@ class BenchSession:
         for dest, option in NOT_YET.items():
             if dest in self.settings.sources:
                 raise UsageError(f"{option} is not available in this version of pytest-llmbench yet.")
+        if self.settings.max_regression is not None and self.settings.baseline is None:
+            raise UsageError("--llm-max-regression needs --llm-baseline=RUN (a run id or 'latest') to compare with.")
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -206,7 +209,7 @@ class BenchSession:
         if not items:
             return
         if self.writer:
-            self.repository()
+            self.load_baseline()
             self.ensure_run()
         engine = self.engine()
         if self.prefetch:
@@ -260,6 +263,17 @@ class BenchSession:
 
     def engine_call(self, request: ChatRequest) -> Completion:
         return self.engine().call(request)
+
+    def load_baseline(self) -> None:
+        """Read the baseline run before this run's row exists, so 'latest' means the run before this one."""
+        ref = self.settings.baseline
+        if ref is None or self.baseline_run is not None:
+            return
+        info = self.repository().get_run(ref)
+        self.baseline_run = info.id
+        self.baseline_records = self.repository().results(info.id)
+        if not self.baseline_records:
+            raise UsageError(f"Baseline run {info.id} ({info.name}) has no stored results to compare with.")
 
     def ensure_run(self) -> int:
         if self.run_id is None:
@@ -343,13 +357,17 @@ class BenchSession:
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
         )
-        summary.gates = evaluate_gates(self.settings, summary.models)
+        extra = []
+        if self.baseline_run is not None:
+            summary.baseline = baseline_mod.compare(self.records, self.baseline_records, self.baseline_run)
+            extra = baseline_mod.gates(summary.baseline, self.settings.max_regression or 0.0)
+        summary.gates = evaluate_gates(self.settings, summary.models, extra)
         self.hooks.on_summary(summary)
         status = "interrupted" if self.interrupted else "completed"
         repo = self.repository()
         run_id = self.ensure_run()
-        repo.save_performance(run_id, [_performance_row(m) for m in summary.models])
-        repo.finish_run(run_id, status=status, totals=_totals(summary), exit_status=exitstatus)
+        repo.save_performance(run_id, [performance_row(m) for m in summary.models])
+        repo.finish_run(run_id, status=status, totals=totals(summary), exit_status=exitstatus)
         return summary
 
     def close(self) -> None:
@@ -362,26 +380,3 @@ class BenchSession:
 def _sim_prices(model: str) -> tuple[float, float] | None:
     profile = PROFILES.get(model)
     return (profile.prompt_price, profile.completion_price) if profile else None
-
-
-def _performance_row(m: Any) -> dict[str, Any]:
-    return {
-        "model": m.model, "simulated": m.simulated, "items": m.items, "answered": m.answered, "correct": m.correct,
-        "errors": m.errors, "skipped": m.skipped, "accuracy": m.accuracy, "ci_low": m.ci_low, "ci_high": m.ci_high,
-        "latency_p50_ms": m.latency_p50_ms, "latency_p95_ms": m.latency_p95_ms, "prompt_tokens": m.prompt_tokens,
-        "completion_tokens": m.completion_tokens, "cost_usd": m.cost_usd, "cost_per_correct": m.cost_per_correct,
-    }
-
-
-def _totals(summary: RunSummary) -> dict[str, Any]:
-    return {
-        "items": sum(m.items for m in summary.models),
-        "correct": sum(m.correct for m in summary.models),
-        "errors": sum(m.errors for m in summary.models),
-        "skipped": sum(m.skipped for m in summary.models),
-        "cost_usd": summary.spent,
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in summary.gates],
-        "gates_passed": summary.gates_passed if summary.gates else None,
-        "simulated": summary.simulated,
-    }
-

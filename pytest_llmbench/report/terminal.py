@@ -65,11 +65,43 @@ def build_table(summary: RunSummary) -> Table:
     return table
 
 
+def build_paired_table(summary: RunSummary) -> Table:
+    """Models compared on the same items: who got what the other missed, and whether it is more than chance."""
+    table = Table(title=Text("Paired comparison (same questions; McNemar exact test)"), title_justify="left")
+    for column in ("A", "B", "pairs", "both right", "only A", "only B", "both wrong", "A - B", "p", "verdict"):
+        table.add_column(column, justify="left" if column in ("A", "B", "verdict") else "right")
+    for p in summary.paired:
+        diff = "-" if p.difference is None else f"{p.difference * 100:+.1f} pts"
+        verdict = "significant" if p.significant else "not significant"
+        table.add_row(Text(p.model_a), Text(p.model_b), str(p.pairs), str(p.both), str(p.a_only), str(p.b_only),
+                      str(p.neither), diff, f"{p.p_value:.3g}", verdict)
+    return table
+
+
+def build_repeat_table(summary: RunSummary) -> Table:
+    ks = sorted({k for r in summary.repeats for k in r.pass_at_k})
+    table = Table(title=Text("Repeated asks"), title_justify="left")
+    table.add_column("model")
+    table.add_column("questions", justify="right")
+    for k in ks:
+        table.add_column(f"pass@{k}", justify="right")
+    table.add_column("majority", justify="right")
+    table.add_column("consistency", justify="right")
+    for r in summary.repeats:
+        table.add_row(Text(r.model), str(r.questions), *[_pct(r.pass_at_k.get(k)) for k in ks],
+                      _pct(r.majority_accuracy), _pct(r.consistency))
+    return table
+
+
 def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str:
     out = io.StringIO()
     console = Console(file=out, width=width, force_terminal=color, no_color=not color, highlight=False,
                       emoji=False, markup=False)
     console.print(build_table(summary))
+    if summary.paired:
+        console.print(build_paired_table(summary))
+    if summary.repeats:
+        console.print(build_repeat_table(summary))
     lines: list[Text] = []
     if summary.dataset_origin:
         lines.append(Text(f"questions: {summary.dataset_origin}"))
@@ -86,6 +118,8 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
     if summary.stop_reason:
         lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
+    for model, ece in summary.calibration.items():
+        lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     for note in summary.notes:
         lines.append(Text(note))
     for gate in summary.gates:
