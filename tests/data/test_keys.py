@@ -26,3 +26,12 @@ def test_normalization_ignores_case_width_and_spacing() -> None:
 def test_natural_key_orders_numbers_numerically() -> None:
     ids = ["q10", "q2", "q1", "a"]
     assert sorted(ids, key=natural_key) == ["a", "q1", "q2", "q10"]
+
+
+def test_squashed_fast_path_gives_the_same_digest() -> None:
+    for parts in (
+        ("HISTORY", "A Roman road", "the Appian Way"),
+        ("CAFÉ", "Ｗｉｄｅ\u00a0text", "ﬁne"),
+        (None, "x", "y"),
+    ):
+        assert question_id(7, *parts, squashed=True) == question_id(7, *parts)

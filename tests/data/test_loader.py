@@ -229,3 +229,17 @@ def test_read_questions_can_report_a_mostly_bad_file(tmp_path: Path) -> None:
     )
     _, questions, report = read_questions(path, stop_when_mostly_bad=False)
     assert len(questions) == 1 and report.dropped == {"missing answer": 2}
+
+
+def test_odd_types_in_a_hand_made_file_do_not_crash(tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "- {question: a, answer: b, round: [1], show_number: [2]}\n"
+        "- {question: c, answer: d, round: 7, show_number: 12}\n"
+        "- {question: e, answer: f}\n",
+        encoding="utf-8",
+    )
+    loaded = load_dataset(str(path))
+    assert [(q.round, q.show_number) for q in loaded.questions] == [("7", 12), (None, None)]
+    assert loaded.report.dropped == {"malformed": 1}
+    assert loaded.report.examples[0].endswith("q.yaml:1: show_number '[2]' is not a number")
