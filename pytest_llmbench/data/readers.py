@@ -257,29 +257,36 @@ def normalize_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+def _csv_dialect(path: Path, first_line: str) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    if "," not in first_line:
+        return ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
+    return ","
+
+
 def _csv_stream(path: Path) -> RecordStream:
-    handle = path.open(encoding="utf-8-sig", newline="")
+    """Read the header now (it decides the flavor); the rows are read by a generator that owns the file."""
     try:
-        first_line = handle.readline()
-        handle.seek(0)
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        if delimiter == "," and "," not in first_line:
-            delimiter = ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
-        reader = csv.reader(handle, delimiter=delimiter)
-        header_row = next(reader, None)
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first_line = handle.readline()
+            handle.seek(0)
+            delimiter = _csv_dialect(path, first_line)
+            header_row = next(csv.reader(handle, delimiter=delimiter), None)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        handle.close()
         raise DatasetError(f"cannot read CSV: {exc}", path=str(path)) from None
     if header_row is None:
-        handle.close()
         return RecordStream(path, "csv", "custom", iter(()))
     header = [normalize_header(name) for name in header_row]
     flavor = "jeopardy" if set(header) == JEOPARDY_FIELDS else "custom"
-    return RecordStream(path, "csv", flavor, _iter_csv_rows(path, handle, reader, header))
+    return RecordStream(path, "csv", flavor, _iter_csv_rows(path, delimiter, header))
 
 
-def _iter_csv_rows(path: Path, handle: io.TextIOBase, reader: Any, header: list[str]) -> Iterator[RecordItem]:
-    with handle:
+def _iter_csv_rows(path: Path, delimiter: str, header: list[str]) -> Iterator[RecordItem]:
+    # Opened here, not in _csv_stream, so a stream that is never read leaks no file handle.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)  # the header, already read
         start = reader.line_num + 1
         while True:
             try:
