@@ -13,6 +13,7 @@ import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from pytest_llmbench.data.keys import natural_key
@@ -87,16 +88,37 @@ def _stratum_sort(key: tuple[Hashable, ...]) -> tuple[tuple[int, str, str], ...]
     return tuple(out)
 
 
+def _stratum_of(
+    columns: Sequence[str], questions: Sequence[Question]
+) -> Callable[[Question], tuple[Hashable, ...]]:
+    names = [c.strip().lower() for c in columns]
+    if names and all(n in _ATTRIBUTES for n in names):
+        # attrgetter runs in C: this is the common case (round, value) over 200,000 questions.
+        get = attrgetter(*names)
+        return (lambda q: (get(q),)) if len(names) == 1 else get
+    getters = [column_getter(c, questions) for c in columns]
+    return lambda q: tuple(g(q) for g in getters)
+
+
 def _strata(
     questions: Sequence[Question], columns: Sequence[str], seed: int
 ) -> dict[tuple[Hashable, ...], list[Question]]:
-    getters = [column_getter(c, questions) for c in columns]
-    groups: dict[tuple[Hashable, ...], list[Question]] = defaultdict(list)
+    """Questions grouped by stratum, each group in sampling order, groups in a stable order."""
+    stratum_of = _stratum_of(columns, questions)
+    prefix = f"{seed}\x00".encode()
+    sha256, from_bytes = hashlib.sha256, int.from_bytes
+    groups: dict[tuple[Hashable, ...], list[tuple[int, str, Question]]] = defaultdict(list)
     for question in questions:
-        groups[tuple(get(question) for get in getters)].append(question)
-    for members in groups.values():
-        members.sort(key=lambda q: (priority(seed, q.key), q.key))
-    return dict(sorted(groups.items(), key=lambda item: _stratum_sort(item[0])))
+        key = question.key
+        rank = from_bytes(sha256(prefix + key.encode()).digest()[:8], "big")  # == priority(seed, key)
+        groups[stratum_of(question)].append((rank, key, question))
+    by_rank = itemgetter(0, 1)
+    ordered = sorted(groups.items(), key=lambda item: _stratum_sort(item[0]))
+    out: dict[tuple[Hashable, ...], list[Question]] = {}
+    for stratum, members in ordered:
+        members.sort(key=by_rank)
+        out[stratum] = [member[2] for member in members]
+    return out
 
 
 def proportional(sizes: Sequence[int], n: int) -> list[int]:
