@@ -33,6 +33,13 @@ class DataOptions:
     date_to: _dt.date | None = None
     cache_dir: Path | None = None
 
+    def __post_init__(self) -> None:
+        # Callers pass lists and strings from config files; the memo key needs hashable, canonical values.
+        if not isinstance(self.rounds, tuple):
+            object.__setattr__(self, "rounds", tuple(self.rounds))
+        if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
+            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+
     def question_filter(self) -> QuestionFilter:
         return QuestionFilter(
             self.category, tuple(self.rounds), self.min_value, self.max_value, self.date_from, self.date_to
@@ -163,6 +170,8 @@ def resolve_path(source: str, base_dir: Path | None) -> Path:
         path = (base_dir or Path.cwd()) / path
     if path.is_file():
         return path
+    if path.is_dir():
+        raise UsageError(f"Dataset '{source}' is a folder: give a .csv, .json, .jsonl or .yaml file.")
     if path.suffix.lower() in SUFFIXES or "/" in source or "\\" in source:
         raise UsageError(f"Dataset file '{source}' does not exist (looked for {path}).")
     raise UsageError(

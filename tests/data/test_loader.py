@@ -243,3 +243,15 @@ def test_odd_types_in_a_hand_made_file_do_not_crash(tmp_path: Path) -> None:
     assert [(q.round, q.show_number) for q in loaded.questions] == [("7", 12), (None, None)]
     assert loaded.report.dropped == {"malformed": 1}
     assert loaded.report.examples[0].endswith("q.yaml:1: show_number '[2]' is not a number")
+
+
+def test_options_accept_lists_and_strings_and_stay_hashable(tmp_path: Path) -> None:
+    options = DataOptions(rounds=["J"], cache_dir=str(tmp_path))  # type: ignore[arg-type]
+    assert options.rounds == ("J",) and options.cache_dir == tmp_path
+    assert hash(options) == hash(DataOptions(rounds=("J",), cache_dir=tmp_path))
+
+
+def test_a_folder_is_not_a_dataset(tmp_path: Path) -> None:
+    (tmp_path / "questions").mkdir()
+    with pytest.raises(UsageError, match="is a folder"):
+        load_dataset("questions", base_dir=tmp_path)
