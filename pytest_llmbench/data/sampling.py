@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 from pytest_llmbench.data.keys import natural_key
@@ -100,25 +100,12 @@ def _stratum_of(
     return lambda q: tuple(g(q) for g in getters)
 
 
-def _strata(
-    questions: Sequence[Question], columns: Sequence[str], seed: int
-) -> dict[tuple[Hashable, ...], list[Question]]:
-    """Questions grouped by stratum, each group in sampling order, groups in a stable order."""
-    stratum_of = _stratum_of(columns, questions)
+def _ranks(questions: Sequence[Question], seed: int) -> list[bytes]:
+    """Sort keys in sampling order: the 8 bytes of ``priority`` then the key itself (unique, so no ties)."""
     prefix = f"{seed}\x00".encode()
-    sha256, from_bytes = hashlib.sha256, int.from_bytes
-    groups: dict[tuple[Hashable, ...], list[tuple[int, str, Question]]] = defaultdict(list)
-    for question in questions:
-        key = question.key
-        rank = from_bytes(sha256(prefix + key.encode()).digest()[:8], "big")  # == priority(seed, key)
-        groups[stratum_of(question)].append((rank, key, question))
-    by_rank = itemgetter(0, 1)
-    ordered = sorted(groups.items(), key=lambda item: _stratum_sort(item[0]))
-    out: dict[tuple[Hashable, ...], list[Question]] = {}
-    for stratum, members in ordered:
-        members.sort(key=by_rank)
-        out[stratum] = [member[2] for member in members]
-    return out
+    sha256 = hashlib.sha256
+    encoded = [q.key.encode() for q in questions]
+    return [sha256(prefix + kb).digest()[:8] + kb for kb in encoded]
 
 
 def proportional(sizes: Sequence[int], n: int) -> list[int]:
@@ -181,15 +168,27 @@ def sample(
         columns = ("decade",)
     else:
         columns = [c for c in stratify if c.strip()] or list(DEFAULT_STRATIFY)
-    groups = _strata(questions, columns, seed)
-    members = list(groups.values())
-    sizes = [len(m) for m in members]
+    stratum_of = _stratum_of(columns, questions)
+    strata = list(map(stratum_of, questions))
+    counts = Counter(strata)
+    ordered = sorted(counts, key=_stratum_sort)
+    sizes = [counts[s] for s in ordered]
     if method in ("balanced", "temporal"):
-        tiebreak = [priority(seed, repr(_stratum_sort(key))) for key in groups]
+        tiebreak = [priority(seed, repr(_stratum_sort(s))) for s in ordered]
         alloc = equal(sizes, n, tiebreak)
     else:
         alloc = proportional(sizes, n)
-    chosen = [q for group, count in zip(members, alloc, strict=True) for q in group[:count]]
+    quota = dict(zip(ordered, alloc, strict=True))
+    # Walk all questions in sampling order once; each stratum takes its lowest ranks until its quota is met.
+    ranks = _ranks(questions, seed)
+    chosen: list[Question] = []
+    for index in sorted(range(len(questions)), key=ranks.__getitem__):
+        stratum = strata[index]
+        if quota[stratum]:
+            quota[stratum] -= 1
+            chosen.append(questions[index])
+            if len(chosen) == n:
+                break
     return sorted(chosen, key=order_key)
 
 
