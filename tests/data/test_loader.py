@@ -255,3 +255,18 @@ def test_a_folder_is_not_a_dataset(tmp_path: Path) -> None:
     (tmp_path / "questions").mkdir()
     with pytest.raises(UsageError, match="is a folder"):
         load_dataset("questions", base_dir=tmp_path)
+
+
+def test_gc_state_is_restored_after_a_load(tmp_path: Path) -> None:
+    import gc
+
+    path = write_json(tmp_path / "d.json", [kaggle_row()])
+    assert gc.isenabled()
+    load_dataset(str(path))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_dataset(str(path), options=DataOptions(include_media=True))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
