@@ -6,9 +6,10 @@ import contextlib
 import datetime as _dt
 import gc
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pytest_llmbench.data import kaggle
 from pytest_llmbench.data.filters import QuestionFilter
@@ -89,7 +90,7 @@ def _read_questions(
     jeopardy = stream.flavor == "jeopardy"
     dataset = JEOPARDY_DATASET if jeopardy else path.stem
     base = path.parent.resolve()
-    convert: Callable[[dict[str, object]], Question | Dropped]
+    convert: Callable[[Mapping[str, Any]], Question | Dropped]
     if jeopardy:
         convert = lambda fields: jeopardy_question(fields, include_media=options.include_media)  # noqa: E731
     else:
@@ -108,7 +109,7 @@ def _read_questions(
             builder.drop(MALFORMED, str(item))
             continue
         try:
-            result = convert(dict(item.fields))
+            result = convert(item.fields)
         except DatasetError as exc:
             result = Dropped(MALFORMED, str(exc))
         if isinstance(result, Dropped):
