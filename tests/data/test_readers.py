@@ -152,3 +152,10 @@ def test_unsupported_suffix_and_missing_file(tmp_path: Path) -> None:
         open_records(tmp_path / "q.txt")
     with pytest.raises(DatasetError, match="no such file"):
         open_records(tmp_path / "missing.json")
+
+
+def test_json_missing_value_after_comma(tmp_path: Path) -> None:
+    path = tmp_path / "q.json"
+    path.write_text('[\n{"question": "a", "answer": "b"},\n,\n]', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"q\.json:3: invalid JSON: Expecting value"):
+        _records(path)
