@@ -160,6 +160,7 @@ _VALUE_JUNK = re.compile(r"[\s,$]")
 
 
 def parse_value(raw: object) -> int | None:
+    """``"$2,000"`` -> 2000; ``None``, ``"None"``, ``""`` and ``"no value"`` -> ``None``."""
     if type(raw) is str:
         return _parse_value_text(raw)
     return _parse_value(raw)
@@ -172,7 +173,6 @@ def _parse_value_text(raw: str) -> int | None:
 
 
 def _parse_value(raw: object) -> int | None:
-    """``"$2,000"`` -> 2000; ``None``, ``"None"``, ``""`` and ``"no value"`` -> ``None``."""
     if raw is None or isinstance(raw, bool):
         if isinstance(raw, bool):
             raise ValueError(f"value {raw!r} is not an amount")
@@ -192,6 +192,7 @@ def _parse_value(raw: object) -> int | None:
 
 
 def parse_date(raw: object) -> _dt.date | None:
+    """ISO ``YYYY-MM-DD`` (a trailing time is ignored); ``None`` or empty -> ``None``."""
     if type(raw) is str:
         return _parse_date_text(raw)
     return _parse_date(raw)
@@ -204,7 +205,6 @@ def _parse_date_text(raw: str) -> _dt.date | None:
 
 
 def _parse_date(raw: object) -> _dt.date | None:
-    """ISO ``YYYY-MM-DD`` (a trailing time is ignored); ``None`` or empty -> ``None``."""
     if raw is None:
         return None
     if isinstance(raw, _dt.datetime):
