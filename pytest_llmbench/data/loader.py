@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pytest_llmbench.data import kaggle
+from pytest_llmbench.data import cache, kaggle
+from pytest_llmbench.data.cache import Parsed
 from pytest_llmbench.data.filters import QuestionFilter
 from pytest_llmbench.data.readers import SUFFIXES, open_records
 from pytest_llmbench.data.records import JEOPARDY_DATASET, Dropped, file_question, jeopardy_question
@@ -78,29 +79,53 @@ def _gc_paused() -> Iterator[None]:
 def read_questions(
     path: Path, options: DataOptions = DataOptions(), *, stop_when_mostly_bad: bool = True
 ) -> tuple[str, list[Question], QualityReport]:
-    """Read one file: (dataset name, questions, report). Bad rows are dropped unless most rows are bad."""
+    """Read one file: (dataset name, questions, report). Bad rows are dropped unless most rows are bad.
+
+    Big files are parsed once and kept in the question cache (``cache.py``); filters apply afterwards.
+    """
+    cached_at = cache.cache_file(path, options.include_media, options.cache_dir)
     with _gc_paused():
-        return _read_questions(path, options, stop_when_mostly_bad)
+        parsed = cache.load(cached_at) if cached_at is not None else None
+        if parsed is None:
+            parsed = parse_file(path, include_media=options.include_media)
+            if cached_at is not None:
+                cache.save(cached_at, parsed)
+    if stop_when_mostly_bad and parsed.first_bad is not None and parsed.bad_rows * 2 > parsed.rows_read:
+        counts = ", ".join(f"{r} {n}" for r, n in sorted(parsed.dropped.items()) if r in BAD_REASONS)
+        message, line = parsed.first_bad
+        raise DatasetError(
+            f"{parsed.bad_rows} of {parsed.rows_read} rows cannot be used ({counts}); the first: {message}",
+            path=str(path),
+            line=line,
+        )
+    questions = parsed.questions
+    filtered = 0
+    spec = options.question_filter()
+    if spec.active:
+        keep = spec.compile()
+        questions = [q for q in parsed.questions if keep(q)]
+        filtered = len(parsed.questions) - len(questions)
+    builder = ReportBuilder(str(path))
+    builder.rows_read = parsed.rows_read
+    builder.dropped.update(parsed.dropped)
+    builder.examples.extend(parsed.examples)
+    return parsed.dataset, questions, builder.build(questions, filtered=filtered)
 
 
-def _read_questions(
-    path: Path, options: DataOptions, stop_when_mostly_bad: bool
-) -> tuple[str, list[Question], QualityReport]:
+def parse_file(path: Path, *, include_media: bool = False) -> Parsed:
+    """Read, clean, key and de-duplicate every record of one file (no filters, no "mostly bad" stop)."""
     stream = open_records(path)
     jeopardy = stream.flavor == "jeopardy"
     dataset = JEOPARDY_DATASET if jeopardy else path.stem
     base = path.parent.resolve()
     convert: Callable[[Mapping[str, Any]], Question | Dropped]
     if jeopardy:
-        convert = lambda fields: jeopardy_question(fields, include_media=options.include_media)  # noqa: E731
+        convert = lambda fields: jeopardy_question(fields, include_media=include_media)  # noqa: E731
     else:
         convert = lambda fields: file_question(fields, dataset=dataset, base=base)  # noqa: E731
-    spec = options.question_filter()
-    keep = spec.compile() if spec.active else None
     builder = ReportBuilder(str(path))
     seen: dict[str, int] = {}
     questions: list[Question] = []
-    filtered = 0
     first_bad: DatasetError | None = None
     for item in stream.records:
         builder.read()
@@ -129,21 +154,21 @@ def _read_questions(
             builder.drop(DUPLICATE, example)
             continue
         seen[result.id] = item.line
-        if keep is not None and not keep(result):
-            filtered += 1
-            continue
         questions.append(result)
     if builder.rows_read == 0:
         raise DatasetError("contains no questions", path=str(path))
-    if stop_when_mostly_bad and first_bad is not None and builder.bad_rows * 2 > builder.rows_read:
-        counts = ", ".join(f"{r} {n}" for r, n in sorted(builder.dropped.items()) if r in BAD_REASONS)
-        detail = str(first_bad).removeprefix(f"{path}:{first_bad.line}: ").removeprefix(f"{path}: ")
-        raise DatasetError(
-            f"{builder.bad_rows} of {builder.rows_read} rows cannot be used ({counts}); the first: {detail}",
-            path=str(path),
-            line=first_bad.line,
-        )
-    return dataset, questions, builder.build(questions, filtered=filtered)
+    first: tuple[str, int | None] | None = None
+    if first_bad is not None:
+        prefix = f"{path}:{first_bad.line}: " if first_bad.line is not None else f"{path}: "
+        first = (str(first_bad).removeprefix(prefix), first_bad.line)
+    return Parsed(
+        dataset=dataset,
+        questions=questions,
+        rows_read=builder.rows_read,
+        dropped=dict(builder.dropped),
+        examples=tuple(builder.examples),
+        first_bad=first,
+    )
 
 
 def _check_not_empty(
