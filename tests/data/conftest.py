@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kagglehub
 import pytest
 
 from pytest_llmbench.data import loader
@@ -26,7 +27,15 @@ REAL_SAMPLE = _find_real_sample()
 
 @pytest.fixture(autouse=True)
 def _fresh_memo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Every test starts with an empty load memo and private caches (never the user's real ones)."""
+    """Every test starts with an empty load memo and private caches (never the user's real ones).
+
+    kagglehub is made to fail loudly unless a test replaces it: no test may reach the network.
+    """
+
+    def no_network(handle: str, *args: object, **kwargs: object) -> str:
+        raise AssertionError(f"test tried to download {handle}; patch kagglehub.dataset_download")
+
+    monkeypatch.setattr(kagglehub, "dataset_download", no_network)
     loader.clear_cache()
     monkeypatch.setenv("LLMBENCH_CACHE_DIR", str(tmp_path / "llmbench-cache"))
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub-cache"))
