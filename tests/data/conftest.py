@@ -32,7 +32,11 @@ def _fresh_memo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
     kagglehub is made to fail loudly unless a test replaces it: no test may reach the network.
     """
 
+    attempts: list[str] = []
+
     def no_network(handle: str, *args: object, **kwargs: object) -> str:
+        # The loader turns any kagglehub failure into a fallback, so the test is also failed afterwards.
+        attempts.append(handle)
         raise AssertionError(f"test tried to download {handle}; patch kagglehub.dataset_download")
 
     monkeypatch.setattr(kagglehub, "dataset_download", no_network)
@@ -41,6 +45,7 @@ def _fresh_memo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Non
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub-cache"))
     yield
     loader.clear_cache()
+    assert not attempts, f"a test tried to download {attempts} without patching kagglehub"
 
 
 @pytest.fixture
