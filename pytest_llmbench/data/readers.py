@@ -83,13 +83,8 @@ def open_records(path: Path) -> RecordStream:
         raise DatasetError("no such file", path=str(path))
     if kind == "csv":
         return _csv_stream(path)
-    records: Iterator[RecordItem]
-    if kind == "json":
-        records = iter_json(path)
-    elif kind == "jsonl":
-        records = iter_jsonl(path)
-    else:
-        records = iter_yaml(path)
+    reader = {"json": iter_json, "jsonl": iter_jsonl}.get(kind, iter_yaml)
+    records = _guarded(path, reader(path))
     # The flavor is decided by the first readable record: the scrape has exactly its seven fields.
     head: list[RecordItem] = []
     flavor = "custom"
@@ -99,6 +94,22 @@ def open_records(path: Path) -> RecordStream:
             flavor = "jeopardy" if set(item.fields) == JEOPARDY_FIELDS else "custom"
             break
     return RecordStream(path, kind, flavor, itertools.chain(head, records))
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DatasetError:
+    return DatasetError(
+        f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8", path=str(path)
+    )
+
+
+def _guarded(path: Path, records: Iterator[RecordItem]) -> Iterator[RecordItem]:
+    """Turn encoding and I/O failures in the middle of a file into one clear ``DatasetError``."""
+    try:
+        yield from records
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from None
 
 
 def _not_a_record(path: Path, line: int, value: object) -> DatasetError:
@@ -279,7 +290,9 @@ def _csv_stream(path: Path) -> RecordStream:
             handle.seek(0)
             delimiter = _csv_dialect(path, first_line)
             header_row = next(csv.reader(handle, delimiter=delimiter), None)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    except (OSError, csv.Error) as exc:
         raise DatasetError(f"cannot read CSV: {exc}", path=str(path)) from None
     if header_row is None:
         return RecordStream(path, "csv", "custom", iter(()))
@@ -299,7 +312,10 @@ def _iter_csv_rows(path: Path, delimiter: str, header: list[str]) -> Iterator[Re
                 row = next(reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                # The text stream cannot resume after a decoding error, so this ends the file.
+                raise _not_utf8(path, exc) from None
+            except csv.Error as exc:
                 yield DatasetError(f"cannot read CSV row: {exc}", path=str(path), line=start)
                 start = reader.line_num + 1
                 continue

@@ -159,3 +159,27 @@ def test_json_missing_value_after_comma(tmp_path: Path) -> None:
     path.write_text('[\n{"question": "a", "answer": "b"},\n,\n]', encoding="utf-8")
     with pytest.raises(DatasetError, match=r"q\.json:3: invalid JSON: Expecting value"):
         _records(path)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl", ".yaml", ".csv"])
+def test_non_utf8_files_are_named(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"latin1{suffix}"
+    body = {
+        ".json": '[{"question": "Caf\xe9?", "answer": "oui"}]',
+        ".jsonl": '{"question": "Caf\xe9?", "answer": "oui"}\n',
+        ".yaml": "- question: Caf\xe9?\n  answer: oui\n",
+        ".csv": "question,answer\nCaf\xe9?,oui\n",
+    }[suffix]
+    path.write_bytes(body.encode("latin-1"))
+    with pytest.raises(
+        DatasetError, match=r"latin1\.\w+: not UTF-8 text \(invalid continuation byte at byte \d+\)"
+    ):
+        _records(path)
+
+
+def test_non_utf8_deep_in_a_big_csv_ends_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    rows = "".join(f"question {i},answer {i}\n" for i in range(20_000))
+    path.write_bytes(("question,answer\n" + rows).encode() + "Caf\xe9,x\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match="not UTF-8 text"):
+        _records(path)
