@@ -35,6 +35,8 @@ SUFFIXES = {
 }
 _CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")
+#: How far before the end of the buffer a JSON error must be to be a real error, not a cut-off element.
+_ERROR_MARGIN = 1 << 16
 _COMMA = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 
 csv.field_size_limit(1 << 24)
@@ -163,7 +165,14 @@ def iter_json(path: Path) -> Iterator[RecordItem]:
                 try:
                     value, end = scan(buf, pos)
                 except (json.JSONDecodeError, StopIteration) as exc:
-                    if eof:
+                    # A mistake well before the end of the buffer is not a cut-off element: report it
+                    # now instead of reading (and holding) the rest of a big file first.
+                    early = (
+                        isinstance(exc, json.JSONDecodeError)
+                        and not exc.msg.startswith("Unterminated string")
+                        and exc.pos + _ERROR_MARGIN < len(buf)
+                    )
+                    if eof or early:
                         msg, at = (
                             (exc.msg, exc.pos)
                             if isinstance(exc, json.JSONDecodeError)

@@ -183,3 +183,32 @@ def test_non_utf8_deep_in_a_big_csv_ends_the_file(tmp_path: Path) -> None:
     path.write_bytes(("question,answer\n" + rows).encode() + "Caf\xe9,x\n".encode("latin-1"))
     with pytest.raises(DatasetError, match="not UTF-8 text"):
         _records(path)
+
+
+def test_json_error_early_in_a_big_file_is_reported_without_reading_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [json.dumps(kaggle_row(question=f"'clue {i}'")) for i in range(200)]
+    rows[3] = rows[3].replace('"answer":', '"answer"')
+    path = tmp_path / "big.json"
+    path.write_text("[\n" + ",\n".join(rows) + "\n]", encoding="utf-8")
+    monkeypatch.setattr(readers, "_CHUNK", 2048)
+    monkeypatch.setattr(readers, "_ERROR_MARGIN", 256)
+    reads: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: object, **kwargs: object) -> object:
+        handle = real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+        original = handle.read
+
+        def read(size: int = -1) -> str:
+            reads.append(size)
+            return original(size)  # type: ignore[no-any-return]
+
+        handle.read = read
+        return handle
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    with pytest.raises(DatasetError, match=r"big\.json:5: invalid JSON: Expecting ':' delimiter"):
+        _records(path)
+    assert sum(reads) < path.stat().st_size  # stopped long before the end
