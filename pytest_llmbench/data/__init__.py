@@ -6,7 +6,9 @@ The plugin needs four things from here::
     print(loaded.origin)            # which tier served, e.g. "bundled sample (312 clues; ...)"
     picked = sample_questions(loaded.questions, parse_sample_size("50"), seed=42)
 
-Loading is memoised per (source, options); sampling is deterministic across processes and machines.
+Loading is memoised per (source, options) in the process, and big files (the 200,000-clue dump) are
+parsed once into a disk cache under ``~/.cache/llmbench/questions`` that later sessions and xdist workers
+reuse. Sampling is deterministic across processes and machines.
 """
 
 from __future__ import annotations

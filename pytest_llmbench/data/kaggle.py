@@ -123,8 +123,9 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def download(timeout: float = DOWNLOAD_TIMEOUT) -> Path:
+def download(timeout: float | None = None) -> Path:
     """Tier 2: ``kagglehub.dataset_download``; raises ``RuntimeError`` with a short reason on any failure."""
+    timeout = DOWNLOAD_TIMEOUT if timeout is None else timeout
     try:
         import kagglehub
     except ImportError:
@@ -142,7 +143,7 @@ def download(timeout: float = DOWNLOAD_TIMEOUT) -> Path:
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        raise RuntimeError(f"the kagglehub download did not finish within {timeout:.0f} s")
+        raise RuntimeError(f"the kagglehub download did not finish within {timeout:g} s")
     if "error" in outcome:
         raise RuntimeError(f"kagglehub download failed ({_describe(outcome['error'])})")  # type: ignore[arg-type]
     path = outcome.get("path")
@@ -154,9 +155,7 @@ def download(timeout: float = DOWNLOAD_TIMEOUT) -> Path:
     return found
 
 
-def locate(
-    *, allow_download: bool, cache_dir: Path | None = None, timeout: float = DOWNLOAD_TIMEOUT
-) -> Located:
+def locate(*, allow_download: bool, cache_dir: Path | None = None, timeout: float | None = None) -> Located:
     """Tiers 1 and 2; ``Located.path`` is ``None`` (with the reason) when the bundled sample must serve."""
     cached = locate_cached(cache_dir)
     if cached is not None:

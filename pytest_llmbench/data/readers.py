@@ -13,10 +13,10 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -35,6 +35,9 @@ SUFFIXES = {
 }
 _CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\r\n]*")
+#: How far before the end of the buffer a JSON error must be to be a real error, not a cut-off element.
+_ERROR_MARGIN = 1 << 16
+_COMMA = re.compile(r"[ \t\r\n]*,[ \t\r\n]*")
 
 csv.field_size_limit(1 << 24)
 
@@ -44,9 +47,11 @@ def _skip_ws(buf: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    """One record as read: field names normalized to ``snake_case`` for CSV headers, values untouched."""
+class RawRecord(NamedTuple):
+    """One record as read: field names normalized to ``snake_case`` for CSV headers, values untouched.
+
+    A named tuple rather than a frozen dataclass: it is built once per row of a 200,000-row file.
+    """
 
     fields: Mapping[str, Any]
     line: int
@@ -80,13 +85,8 @@ def open_records(path: Path) -> RecordStream:
         raise DatasetError("no such file", path=str(path))
     if kind == "csv":
         return _csv_stream(path)
-    records: Iterator[RecordItem]
-    if kind == "json":
-        records = iter_json(path)
-    elif kind == "jsonl":
-        records = iter_jsonl(path)
-    else:
-        records = iter_yaml(path)
+    reader = {"json": iter_json, "jsonl": iter_jsonl}.get(kind, iter_yaml)
+    records = _guarded(path, reader(path))
     # The flavor is decided by the first readable record: the scrape has exactly its seven fields.
     head: list[RecordItem] = []
     flavor = "custom"
@@ -96,6 +96,22 @@ def open_records(path: Path) -> RecordStream:
             flavor = "jeopardy" if set(item.fields) == JEOPARDY_FIELDS else "custom"
             break
     return RecordStream(path, kind, flavor, itertools.chain(head, records))
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DatasetError:
+    return DatasetError(
+        f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8", path=str(path)
+    )
+
+
+def _guarded(path: Path, records: Iterator[RecordItem]) -> Iterator[RecordItem]:
+    """Turn encoding and I/O failures in the middle of a file into one clear ``DatasetError``."""
+    try:
+        yield from records
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from None
 
 
 def _not_a_record(path: Path, line: int, value: object) -> DatasetError:
@@ -112,7 +128,9 @@ def iter_json(path: Path) -> Iterator[RecordItem]:
     The stdlib has no streaming parser; decoding one element at a time keeps memory at one chunk plus the
     records already yielded, which matters for the 200,000-clue Kaggle file.
     """
-    decoder = json.JSONDecoder()
+    # scan_once is the C scanner behind raw_decode, minus a Python frame per element.
+    scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+    comma = _COMMA.match
     with path.open(encoding="utf-8-sig") as handle:
         buf = handle.read(_CHUNK)
         eof = len(buf) < _CHUNK
@@ -125,41 +143,43 @@ def iter_json(path: Path) -> Iterator[RecordItem]:
             raise DatasetError("a JSON question file must be a list of objects", path=str(path), line=line)
         pos += 1
         first = True
+        ready = False  # True when the fast path below already stepped over the comma to the next element
         while True:
-            # Make sure a token (or the end) is in the buffer before looking at it.
-            while True:
-                end_ws = _skip_ws(buf, pos)
-                if end_ws < len(buf) or eof:
-                    break
-                line += buf.count("\n", pos, end_ws)
-                buf, pos = handle.read(_CHUNK), 0
-                eof = len(buf) < _CHUNK
-            line += buf.count("\n", pos, end_ws)
-            pos = end_ws
-            if pos >= len(buf):
-                raise DatasetError("the JSON list is not closed (file truncated?)", path=str(path), line=line)
-            if buf[pos] == "]":
-                rest = buf[pos + 1 :] + handle.read()
-                if rest.strip():
-                    raise DatasetError("unexpected text after the JSON list", path=str(path), line=line)
-                return
-            if not first:
-                if buf[pos] != ",":
-                    raise DatasetError("expected ',' between list items", path=str(path), line=line)
-                pos += 1
+            if not ready:
                 buf, pos, eof, line = _refill_ws(handle, buf, pos, eof, line)
-            first = False
+                if pos >= len(buf):
+                    raise DatasetError(
+                        "the JSON list is not closed (file truncated?)", path=str(path), line=line
+                    )
+                if buf[pos] == "]":
+                    if (buf[pos + 1 :] + handle.read()).strip():
+                        raise DatasetError("unexpected text after the JSON list", path=str(path), line=line)
+                    return
+                if not first:
+                    if buf[pos] != ",":
+                        raise DatasetError("expected ',' between list items", path=str(path), line=line)
+                    buf, pos, eof, line = _refill_ws(handle, buf, pos + 1, eof, line)
+            first = ready = False
             read = _CHUNK
             while True:
                 try:
-                    value, end = decoder.raw_decode(buf, pos)
-                except json.JSONDecodeError as exc:
-                    if eof:
-                        raise DatasetError(
-                            f"invalid JSON: {exc.msg}",
-                            path=str(path),
-                            line=line + buf.count("\n", pos, exc.pos),
-                        ) from None
+                    value, end = scan(buf, pos)
+                except (json.JSONDecodeError, StopIteration) as exc:
+                    # A mistake well before the end of the buffer is not a cut-off element: report it
+                    # now instead of reading (and holding) the rest of a big file first.
+                    early = (
+                        isinstance(exc, json.JSONDecodeError)
+                        and not exc.msg.startswith("Unterminated string")
+                        and exc.pos + _ERROR_MARGIN < len(buf)
+                    )
+                    if eof or early:
+                        msg, at = (
+                            (exc.msg, exc.pos)
+                            if isinstance(exc, json.JSONDecodeError)
+                            else ("Expecting value", pos)
+                        )
+                        where = line + buf.count("\n", pos, at)
+                        raise DatasetError(f"invalid JSON: {msg}", path=str(path), line=where) from None
                 else:
                     if end < len(buf) or eof:
                         break
@@ -170,11 +190,17 @@ def iter_json(path: Path) -> Iterator[RecordItem]:
                 buf, pos = buf[pos:] + more, 0
             yield RawRecord(value, line) if isinstance(value, dict) else _not_a_record(path, line, value)
             line += buf.count("\n", pos, end)
-            pos = end
+            # Fast path: ", " and the next element already in the buffer.
+            match = comma(buf, end)
+            if match is not None and match.end() < len(buf):
+                line += buf.count("\n", end, match.end())
+                pos, ready = match.end(), True
+            else:
+                pos = end
 
 
 def _refill_ws(handle: io.TextIOBase, buf: str, pos: int, eof: bool, line: int) -> tuple[str, int, bool, int]:
-    """Skip whitespace after a comma, reading more when the buffer ends there."""
+    """Skip whitespace, reading more when the buffer ends there."""
     while True:
         end_ws = _skip_ws(buf, pos)
         line += buf.count("\n", pos, end_ws)
@@ -257,36 +283,48 @@ def normalize_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
+def _csv_dialect(path: Path, first_line: str) -> str:
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    if "," not in first_line:
+        return ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
+    return ","
+
+
 def _csv_stream(path: Path) -> RecordStream:
-    handle = path.open(encoding="utf-8-sig", newline="")
+    """Read the header now (it decides the flavor); the rows are read by a generator that owns the file."""
     try:
-        first_line = handle.readline()
-        handle.seek(0)
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        if delimiter == "," and "," not in first_line:
-            delimiter = ";" if ";" in first_line else ("\t" if "\t" in first_line else ",")
-        reader = csv.reader(handle, delimiter=delimiter)
-        header_row = next(reader, None)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        handle.close()
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first_line = handle.readline()
+            handle.seek(0)
+            delimiter = _csv_dialect(path, first_line)
+            header_row = next(csv.reader(handle, delimiter=delimiter), None)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    except (OSError, csv.Error) as exc:
         raise DatasetError(f"cannot read CSV: {exc}", path=str(path)) from None
     if header_row is None:
-        handle.close()
         return RecordStream(path, "csv", "custom", iter(()))
     header = [normalize_header(name) for name in header_row]
     flavor = "jeopardy" if set(header) == JEOPARDY_FIELDS else "custom"
-    return RecordStream(path, "csv", flavor, _iter_csv_rows(path, handle, reader, header))
+    return RecordStream(path, "csv", flavor, _iter_csv_rows(path, delimiter, header))
 
 
-def _iter_csv_rows(path: Path, handle: io.TextIOBase, reader: Any, header: list[str]) -> Iterator[RecordItem]:
-    with handle:
+def _iter_csv_rows(path: Path, delimiter: str, header: list[str]) -> Iterator[RecordItem]:
+    # Opened here, not in _csv_stream, so a stream that is never read leaks no file handle.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)  # the header, already read
         start = reader.line_num + 1
         while True:
             try:
                 row = next(reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                # The text stream cannot resume after a decoding error, so this ends the file.
+                raise _not_utf8(path, exc) from None
+            except csv.Error as exc:
                 yield DatasetError(f"cannot read CSV row: {exc}", path=str(path), line=start)
                 start = reader.line_num + 1
                 continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pytest_llmbench.types import Question
@@ -98,33 +98,18 @@ class ReportBuilder:
     def bad_rows(self) -> int:
         return sum(n for reason, n in self.dropped.items() if reason in BAD_REASONS)
 
-    def build(self, kept: Iterable[Question], *, filtered: int = 0) -> QualityReport:
-        rounds: Counter[str] = Counter()
-        categories: set[str] = set()
-        daily_doubles = 0
-        first: str | None = None
-        last: str | None = None
-        count = 0
-        for question in kept:
-            count += 1
-            rounds[question.round or "(none)"] += 1
-            if question.category:
-                categories.add(question.category)
-            if question.metadata.get("daily_double"):
-                daily_doubles += 1
-            if question.air_date is not None:
-                day = question.air_date.isoformat()
-                first = day if first is None or day < first else first
-                last = day if last is None or day > last else last
+    def build(self, kept: Sequence[Question], *, filtered: int = 0) -> QualityReport:
+        # A few comprehension passes: cheaper than one Python loop over 200,000 questions.
+        dates = [q.air_date for q in kept if q.air_date is not None]
         return QualityReport(
             source=self.source,
             rows_read=self.rows_read,
-            kept=count,
+            kept=len(kept),
             dropped=dict(self.dropped),
             filtered=filtered,
             examples=tuple(self.examples),
-            rounds=dict(rounds),
-            categories=len(categories),
-            daily_doubles=daily_doubles,
-            date_range=(first, last) if first is not None and last is not None else None,
+            rounds=dict(Counter(q.round or "(none)" for q in kept)),
+            categories=len({q.category for q in kept if q.category}),
+            daily_doubles=sum(1 for q in kept if q.metadata.get("daily_double")),
+            date_range=(min(dates).isoformat(), max(dates).isoformat()) if dates else None,
         )
