@@ -2,8 +2,16 @@
 
 Pytest runs tests one after another; the engine lets the plugin hand over all selected items' requests at once
 (``submit``) and have a test only wait for its own (``result``). It owns everything that is the same for every
-provider: concurrency limits, requests per minute, retries with backoff and a deadline, the cost budget, the
-response cache, and stopping. It imports nothing from pytest.
+provider: concurrency limits (global, and per model adapting to 429s, see ``_limits``), requests per minute,
+retries with backoff and a deadline, the cost budget, the response cache, and stopping. It imports nothing
+from pytest.
+
+Retries: 408/429/5xx, connection errors, timeouts and errors inside a 200 body or a stream (the provider
+raises a retryable ``ProviderError`` for each) are retried with "equal jitter" exponential backoff, or after
+``Retry-After`` for a 429, at most ``retries`` times and within the item's total ``deadline``; the default
+deadline is ``timeout x (retries + 1) + backoff_max``: every attempt may use its whole timeout and the
+waits between them together may take one maximal backoff. 400/401/403/402 are never retried; 401/403 (the
+key) and 402 (credits) stop every new request of the session.
 """
 
 from __future__ import annotations
@@ -11,14 +19,17 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hashlib
+import importlib.util
 import json
 import random
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from pytest_llmbench._limits import AdaptiveLimit, OrderedSlots, RateLimiter
 from pytest_llmbench.errors import (
     AuthenticationError,
     OutOfCreditsError,
@@ -29,8 +40,18 @@ from pytest_llmbench.errors import (
 from pytest_llmbench.providers.base import Provider
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind
 
-#: (prompt, completion) USD per token for a model, or None when unknown.
-PriceLookup = Callable[[str], tuple[float, float] | None]
+#: Expected USD for (model, prompt tokens, completion tokens) from catalog prices; None when unknown.
+CostEstimator = Callable[[str, int, int], "float | None"]
+
+
+def per_token_prices(table: Mapping[str, tuple[float, float]]) -> CostEstimator:
+    """A ``CostEstimator`` from ``{model: (USD per prompt token, USD per completion token)}``."""
+
+    def estimate(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+        prices = table.get(model)
+        return None if prices is None else prices[0] * prompt_tokens + prices[1] * completion_tokens
+
+    return estimate
 
 
 class ResponseCache(Protocol):
@@ -54,16 +75,26 @@ def cache_key(request: ChatRequest) -> str:
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     concurrency: int = 16
-    per_model_concurrency: int | None = None  # None: the global limit only
+    per_model_concurrency: int | None = None  # cap of each model's adaptive limit; None: ``concurrency``
     rpm: int = 0
     timeout: float = 60.0
     retries: int = 4
-    deadline: float | None = None  # total seconds for one item, all attempts and waits included
+    deadline: float | None = None  # total seconds for one item's attempts and waits; None: see the docstring
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     max_cost: float | None = None
     cache_mode: str = "on"  # on, off, refresh, read-only
     completion_allowance: int = 256  # tokens reserved when a request sets no max_tokens
+
+    @property
+    def total_deadline(self) -> float:
+        if self.deadline is not None:
+            return self.deadline
+        return self.timeout * (self.retries + 1) + self.backoff_max
+
+    @property
+    def model_cap(self) -> int:
+        return max(1, self.per_model_concurrency or self.concurrency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +120,10 @@ class Budget:
             self.reserved += amount
             return True
 
+    def could_ever_fit(self, amount: float) -> bool:
+        """Whether ``amount`` fits once every outstanding reservation is settled at no cost."""
+        return self.limit is None or (self.spent < self.limit and self.spent + amount <= self.limit + 1e-12)
+
     def settle(self, model: str, reserved: float, actual: float) -> None:
         with self._lock:
             self.reserved = max(0.0, self.reserved - reserved)
@@ -100,21 +135,13 @@ class Budget:
         return None if self.limit is None else max(0.0, self.limit - self.spent)
 
 
-class _RateLimiter:
-    """At most ``rpm`` starts per rolling minute, spaced evenly (no bursts that invite 429s)."""
-
-    def __init__(self, rpm: int) -> None:
-        self.interval = 60.0 / rpm
-        self.next_slot = 0.0
-        self.lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        async with self.lock:
-            now = time.monotonic()
-            slot = max(now, self.next_slot)
-            self.next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+def _spare_httpcore_the_sniffio_search() -> None:
+    """httpcore runs ``import sniffio`` on every request; when sniffio is not installed, each of those
+    searches all of ``sys.path`` (a fifth of the engine thread's CPU at concurrency 64). Recording the
+    absence once (``None`` in ``sys.modules``, the documented "not importable" marker) makes it fail at once.
+    """
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 class Engine:
@@ -126,24 +153,28 @@ class Engine:
         settings: EngineSettings = EngineSettings(),
         *,
         cache: ResponseCache | None = None,
-        prices: PriceLookup | None = None,
+        costs: CostEstimator | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        _spare_httpcore_the_sniffio_search()
         self.settings = settings
         self.providers = list(providers)
         self.cache = cache if settings.cache_mode != "off" else None
-        self.prices = prices or (lambda model: None)
+        self.costs: CostEstimator = costs or (lambda model, prompt, completion: None)
         self.budget = Budget(settings.max_cost)
         self.stop_reason: str | None = None
         self._rng = rng or random.Random()
         self._futures: dict[str, concurrent.futures.Future[Completion]] = {}
+        self._order: dict[str, int] = {}
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="llmbench-engine", daemon=True)
         self._thread.start()
-        self._global = asyncio.Semaphore(settings.concurrency)
-        self._per_model: dict[str, asyncio.Semaphore] = {}
-        self._limiters: dict[str, _RateLimiter] = {}
+        self._global = OrderedSlots(settings.concurrency)
+        self.model_limits: dict[str, AdaptiveLimit] = {}
+        self._rate: dict[str, RateLimiter] = {}
+        self._budget_changed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
     # --- public, called from the pytest thread ------------------------------------------------------
@@ -155,22 +186,31 @@ class Engine:
             for job in jobs:
                 if job.key not in self._futures:
                     self._futures[job.key] = concurrent.futures.Future()
+                    self._order[job.key] = len(self._order)
                     fresh.append(job)
         if not fresh:
             return
-        hits = self._cache_lookup([j.request for j in fresh])
-        for job in fresh:
+        keys = [cache_key(j.request) for j in fresh]
+        hits = self._cache_lookup(keys)
+        to_run: list[tuple[Job, int, concurrent.futures.Future[Completion]]] = []
+        for job, key in zip(fresh, keys, strict=True):
             future = self._futures[job.key]
-            hit = hits.get(cache_key(job.request))
+            hit = hits.get(key)
             if hit is not None:
                 future.set_result(hit)
             else:
-                asyncio.run_coroutine_threadsafe(self._run(job, future), self._loop)
+                to_run.append((job, self._order[job.key], future))
+        if to_run:
+            # One wake-up of the loop for the whole batch, not one per job.
+            self._loop.call_soon_threadsafe(self._spawn, to_run)
 
     def result(self, job: Job) -> Completion:
         """The completion for ``job``, starting it now if it was not prefetched."""
-        self.submit([job])
-        return self._futures[job.key].result()
+        future = self._futures.get(job.key)
+        if future is None:
+            self.submit([job])
+            future = self._futures[job.key]
+        return future.result()
 
     def call(self, request: ChatRequest) -> Completion:
         """One ad-hoc call (not prefetched, still limited, retried, budgeted and cached)."""
@@ -181,14 +221,20 @@ class Engine:
         """No new request starts after this; requests already sent finish."""
         if self.stop_reason is None:
             self.stop_reason = reason
+            if not self._closed:
+                self._loop.call_soon_threadsafe(self._budget_changed.set)
 
     def close(self) -> None:
         if self._closed:
             return
-        self._closed = True
         self.stop(self.stop_reason or "the session ended")
+        self._closed = True
 
         async def shutdown() -> None:
+            # Jobs still queued see the stop and finish at once; give them a moment so their tests get
+            # "stopped" rather than a future that never resolves.
+            if self._tasks:
+                await asyncio.wait(list(self._tasks), timeout=2)
             for provider in self.providers:
                 await provider.aclose()
 
@@ -201,10 +247,16 @@ class Engine:
 
     # --- on the loop -----------------------------------------------------------------------------------
 
-    def _cache_lookup(self, requests: Sequence[ChatRequest]) -> dict[str, Completion]:
+    def _spawn(self, batch: list[tuple[Job, int, concurrent.futures.Future[Completion]]]) -> None:
+        for job, order, future in batch:
+            task = self._loop.create_task(self._run(job, order, future))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _cache_lookup(self, keys: Sequence[str]) -> dict[str, Completion]:
         if self.cache is None or self.settings.cache_mode == "refresh":
             return {}
-        found = self.cache.get_many([cache_key(r) for r in requests])
+        found = self.cache.get_many(keys)
         return {k: replace(c, cached=True, cost_usd=0.0, cost_estimated=False) for k, c in found.items()}
 
     def _provider(self, model: str) -> Provider:
@@ -213,108 +265,132 @@ class Engine:
                 return provider
         raise UsageError(f"No provider answers for model {model!r}.")
 
-    def _reservation(self, request: ChatRequest) -> float:
-        if self.budget.limit is None:
-            return 0.0
-        prices = self.prices(request.model)
-        if prices is None:
-            # Without a price the budget cannot be guaranteed: reserve the whole remainder, so this
-            # request runs alone and is settled with its billed cost before anything else starts.
-            return self.budget.remaining or 0.0
+    def _model_limit(self, model: str) -> AdaptiveLimit:
+        limit = self.model_limits.get(model)
+        if limit is None:
+            limit = self.model_limits[model] = AdaptiveLimit(self.settings.model_cap)
+        return limit
+
+    def _reservation(self, request: ChatRequest) -> float | None:
+        """The most this request can cost (USD), or None when no price is known."""
         prompt_chars = sum(len(json.dumps(m.get("content", ""))) for m in request.messages)
         # Pessimistic on purpose, so the billed cost stays under the reservation: tokenizers give ~4 chars a
         # token (we assume 3), and chat templates add a few tokens per message and per request.
-        prompt_tokens = prompt_chars / 3.0 + 10 * len(request.messages) + 20
-        max_tokens = request.params.get("max_tokens") or self.settings.completion_allowance
-        return prices[0] * prompt_tokens + prices[1] * float(max_tokens)
+        prompt_tokens = int(prompt_chars / 3.0 + 10 * len(request.messages) + 20)
+        max_tokens = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
+        return self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
 
     def _estimate_cost(self, completion: Completion) -> Completion:
-        if completion.cost_usd is not None:
+        if completion.cost_usd is not None or completion.prompt_tokens is None:
             return completion
-        prices = self.prices(completion.model)
-        if prices is None or completion.prompt_tokens is None:
-            return completion
-        cost = prices[0] * completion.prompt_tokens + prices[1] * (completion.completion_tokens or 0)
-        return replace(completion, cost_usd=cost, cost_estimated=True)
+        cost = self.costs(completion.model, completion.prompt_tokens, completion.completion_tokens or 0)
+        return completion if cost is None else replace(completion, cost_usd=cost, cost_estimated=True)
 
-    async def _run(self, job: Job, future: concurrent.futures.Future[Completion]) -> None:
+    async def _run(self, job: Job, order: int, future: concurrent.futures.Future[Completion]) -> None:
         try:
-            completion = await self._run_job(job.request)
+            completion = await self._attempts(job.request, order)
         except Exception as exc:  # a bug here must reach the test, not hang it
             future.set_exception(exc)
             return
         future.set_result(completion)
 
-    def _semaphore(self, model: str) -> asyncio.Semaphore | None:
-        limit = self.settings.per_model_concurrency
-        if limit is None:
-            return None
-        if model not in self._per_model:
-            self._per_model[model] = asyncio.Semaphore(limit)
-        return self._per_model[model]
-
-    async def _run_job(self, request: ChatRequest) -> Completion:
-        model = request.model
-        if self.stop_reason:
-            return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.")
-        if self.settings.cache_mode == "read-only" and self.cache is not None:
-            return _failed(model, ErrorKind.STOPPED, "Not sent: the cache is read-only and has no answer for it.")
-        provider = self._provider(model)
-        per_model = self._semaphore(model)
-        async with self._global:
-            if per_model is not None:
-                await per_model.acquire()
-            try:
-                return await self._attempts(provider, request)
-            finally:
-                if per_model is not None:
-                    per_model.release()
-
-    async def _attempts(self, provider: Provider, request: ChatRequest) -> Completion:
-        model = request.model
-        s = self.settings
-        started = time.monotonic()
-        attempt = 0
+    async def _reserve(self, request: ChatRequest) -> float | str:
+        """Reserve the request's cost: the amount, or the reason it can never fit the budget."""
+        if self.budget.limit is None:
+            return 0.0
+        estimate = self._reservation(request)
+        # Without a price the budget cannot be guaranteed: reserve the whole remainder, so this request
+        # runs alone and is settled with its billed cost before anything else starts.
+        amount = estimate if estimate is not None else (self.budget.remaining or 0.0)
         while True:
             if self.stop_reason:
-                return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", attempt)
-            reserved = self._reservation(request)
-            if not self.budget.reserve(reserved):
-                return _failed(
-                    model, ErrorKind.BUDGET,
-                    f"Budget exhausted: ${self.budget.spent:.4f} of ${s.max_cost:.4f} spent, and this request "
-                    f"could cost up to ${reserved:.4f}.", attempt,
+                return f"Not sent: {self.stop_reason}."
+            if not self.budget.could_ever_fit(amount) or (estimate is None and amount <= 0):
+                return (
+                    f"Budget exhausted: ${self.budget.spent:.4f} of ${self.budget.limit:.4f} spent, and this "
+                    f"request could cost up to ${amount:.4f}."
                 )
-            if s.rpm:
-                await self._limiters.setdefault(model, _RateLimiter(s.rpm)).wait()
-            attempt += 1
-            t0 = time.perf_counter()
+            if self.budget.reserve(amount):
+                return amount
+            # Requests in flight hold reservations; once they settle (usually below what they reserved)
+            # this one may fit.
+            self._budget_changed.clear()
+            await self._budget_changed.wait()
+            if estimate is None:
+                amount = self.budget.remaining or 0.0
+
+    def _settle(self, model: str, reserved: float, actual: float) -> None:
+        self.budget.settle(model, reserved, actual)
+        self._budget_changed.set()
+
+    async def _attempts(self, request: ChatRequest, order: int) -> Completion:
+        model = request.model
+        s = self.settings
+        if self.stop_reason:
+            return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", 0)
+        if s.cache_mode == "read-only" and self.cache is not None:
+            return _failed(model, ErrorKind.STOPPED, "Not sent: the cache is read-only and has no answer for it.")
+        provider = self._provider(model)
+        limit = self._model_limit(model)
+        deadline: float | None = None
+        attempt = 0
+        failure: ProviderError
+        while True:
+            epoch = await limit.acquire_started(order)
             try:
-                completion = await provider.complete(request, timeout=s.timeout)
-            except ProviderError as exc:
-                self.budget.settle(model, reserved, 0.0)
-                if isinstance(exc, OutOfCreditsError):
-                    self.stop(f"the OpenRouter account is out of credits (402): {exc}")
-                    return _failed(model, exc.kind, str(exc), attempt)
-                if isinstance(exc, AuthenticationError):
-                    self.stop(f"the API key was rejected: {exc}")
-                    return _failed(model, exc.kind, str(exc), attempt)
-                delay = self._backoff(attempt, exc)
-                elapsed = time.monotonic() - started
-                out_of_time = s.deadline is not None and elapsed + delay > s.deadline
-                if not exc.retryable or attempt > s.retries or out_of_time:
-                    why = "" if not exc.retryable else (
-                        f" (gave up after {attempt} attempts" + (" at the deadline)" if out_of_time else ")")
-                    )
-                    return _failed(model, exc.kind, f"{exc}{why}", attempt)
-                await asyncio.sleep(delay)
-                continue
-            latency_ms = (time.perf_counter() - t0) * 1000
-            completion = self._estimate_cost(replace(completion, latency_ms=latency_ms, attempts=attempt))
-            self.budget.settle(model, reserved, completion.cost_usd or 0.0)
-            if self.cache is not None and s.cache_mode in ("on", "refresh"):
-                self.cache.put(cache_key(request), request, completion)
-            return completion
+                if s.rpm:
+                    await self._rate.setdefault(model, RateLimiter(s.rpm)).wait()
+                await self._global.acquire(order)
+                try:
+                    if self.stop_reason:
+                        return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", attempt)
+                    reserved = await self._reserve(request)
+                    if isinstance(reserved, str):
+                        kind = ErrorKind.STOPPED if reserved.startswith("Not sent") else ErrorKind.BUDGET
+                        return _failed(model, kind, reserved, attempt)
+                    now = time.monotonic()
+                    if deadline is None:
+                        deadline = now + s.total_deadline  # the clock starts with the first attempt
+                    attempt += 1
+                    t0 = time.perf_counter()
+                    try:
+                        completion = await provider.complete(request, timeout=min(s.timeout, deadline - now))
+                    except ProviderError as exc:
+                        self._settle(model, reserved, 0.0)
+                        failure = exc
+                    else:
+                        latency_ms = (time.perf_counter() - t0) * 1000
+                        completion = self._estimate_cost(replace(completion, latency_ms=latency_ms,
+                                                                 attempts=attempt))
+                        self._settle(model, reserved, completion.cost_usd or 0.0)
+                        limit.on_success()
+                        if self.cache is not None and s.cache_mode in ("on", "refresh"):
+                            self.cache.put(cache_key(request), request, completion)
+                        return completion
+                finally:
+                    self._global.release()
+            finally:
+                limit.release()
+            # The slots are free again while we wait: a failing item does not hold back the others.
+            if isinstance(failure, RateLimitError):
+                limit.on_rate_limited(epoch, failure.retry_after)
+            if isinstance(failure, OutOfCreditsError):
+                self.stop(f"the OpenRouter account is out of credits (402): {failure}")
+                return _failed(model, failure.kind, str(failure), attempt)
+            if isinstance(failure, AuthenticationError):
+                self.stop(f"the API key was rejected: {failure}")
+                return _failed(model, failure.kind, str(failure), attempt)
+            if not failure.retryable:
+                return _failed(model, failure.kind, str(failure), attempt)
+            delay = self._backoff(attempt, failure)
+            if attempt > s.retries:
+                return _failed(model, failure.kind, f"{failure} (gave up after {attempt} attempts)", attempt)
+            if time.monotonic() + delay >= deadline:
+                return _failed(
+                    model, failure.kind,
+                    f"{failure} (gave up after {attempt} attempts at the {s.total_deadline:g} s deadline)", attempt,
+                )
+            await asyncio.sleep(delay)
 
     def _backoff(self, attempt: int, exc: ProviderError) -> float:
         s = self.settings

@@ -17,6 +17,8 @@ from typing import Any
 
 from pytest_llmbench import baseline as baseline_mod
 from pytest_llmbench import data as data_mod
+from pytest_llmbench._pricing import CatalogPrices
+from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.engine import Engine, EngineSettings, Job
 from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
@@ -25,7 +27,7 @@ from pytest_llmbench.grading import Grader, get_grader
 from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
 from pytest_llmbench.prompts import Template, load_template
 from pytest_llmbench.providers.base import Provider
-from pytest_llmbench.providers.simulated import PROFILES, SimulatedProvider
+from pytest_llmbench.providers.simulated import SimulatedProvider
 from pytest_llmbench.result import ItemResult
 from pytest_llmbench.storage.cache import DatabaseCache
 from pytest_llmbench.storage.repository import Repository
@@ -83,6 +85,7 @@ class BenchSession:
     _engine: Engine | None = None
     _repo: Repository | None = None
     _cache: DatabaseCache | None = None
+    _results: BatchWriter[ResultRecord] | None = None
     _questions_by_prompt: dict[str, Question] = field(default_factory=dict)
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
     _graders: dict[str, Grader] = field(default_factory=dict)
@@ -238,12 +241,16 @@ class BenchSession:
             providers.append(self._openrouter())
         if s.cache != "off":
             self._cache = DatabaseCache(self.repository().engine)
+        # Catalog prices reserve the budget and cost unbilled answers (marked estimated); the live catalog
+        # is fetched only when a budget is set and the bundled snapshot lacks a model.
+        costs = CatalogPrices.load(self.models, base_url=s.base_url, api_key=s.api_key,
+                                   live=s.max_cost is not None)
         return Engine(
             providers,
             EngineSettings(concurrency=s.concurrency, rpm=s.rpm, timeout=s.timeout, retries=s.retries,
                            max_cost=s.max_cost, cache_mode=s.cache),
             cache=self._cache,
-            prices=_sim_prices,
+            costs=costs,
         )
 
     def _openrouter(self) -> Provider:
@@ -339,17 +346,22 @@ class BenchSession:
         """A finished item reached the writer: keep it, store it now, tell observers."""
         self.records.append(record)
         if self.writer:
-            self.repository().add_results(self.ensure_run(), [record])
+            if self._results is None:
+                run_id, repo = self.ensure_run(), self.repository()
+                self._results = BatchWriter(lambda batch: repo.add_results(run_id, batch), name="llmbench-results")
+            self._results.add(record)  # written within 0.2 s, in batches (see _writer)
         self.hooks.on_result(record)
 
     # --- the end -------------------------------------------------------------------------------------
 
     def finish(self, exitstatus: int) -> RunSummary | None:
         stop_reason = self._engine.stop_reason if self._engine else None
-        if self._cache is not None:
-            self._cache.flush()
         if self._engine is not None:
             self._engine.close()
+        if self._cache is not None:
+            self._cache.close()
+        if self._results is not None:
+            self._results.close()
         if not self.records or not self.writer:
             return None
         summary = RunSummary.from_records(
@@ -373,10 +385,11 @@ class BenchSession:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
+        for writer in (self._cache, self._results):
+            if writer is not None:
+                try:
+                    writer.close()
+                except LlmBenchError:
+                    pass  # already reported by finish(); nothing more to do at unconfigure
         if self._repo is not None:
             self._repo.close()
-
-
-def _sim_prices(model: str) -> tuple[float, float] | None:
-    profile = PROFILES.get(model)
-    return (profile.prompt_price, profile.completion_price) if profile else None

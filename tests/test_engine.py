@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_llmbench.engine import Budget, Engine, EngineSettings, Job, cache_key
+from pytest_llmbench.engine import Budget, Engine, EngineSettings, Job, cache_key, per_token_prices
 from pytest_llmbench.errors import (
     AuthenticationError,
     BadRequestError,
@@ -161,7 +161,7 @@ def test_budget_is_never_exceeded_under_concurrency() -> None:
 
     provider = ScriptedProvider(billed, delay=0.01)
     engine = Engine([provider], EngineSettings(concurrency=16, max_cost=0.05, **FAST),  # type: ignore[arg-type]
-                    prices=lambda model: price)
+                    costs=per_token_prices({"m/a": price}))
     jobs = [Job(str(i), req(i, max_tokens=10)) for i in range(100)]
     engine.submit(jobs)
     results = [engine.result(j) for j in jobs]
@@ -186,7 +186,7 @@ def test_estimated_cost_when_not_billed() -> None:
         return Completion(model=request.model, text="x", prompt_tokens=100, completion_tokens=50)
 
     engine = Engine([ScriptedProvider(unbilled)], EngineSettings(**FAST),  # type: ignore[arg-type]
-                    prices=lambda m: (1e-6, 2e-6))
+                    costs=per_token_prices({"m/a": (1e-6, 2e-6)}))
     result = engine.result(Job("a", req()))
     engine.close()
     assert result.cost_usd == pytest.approx(100e-6 + 100e-6) and result.cost_estimated

@@ -1,6 +1,7 @@
 """Reading and writing runs, questions and results. Knows nothing of pytest.
 
-Each finished item is committed as it arrives, so a killed process loses nothing that had finished.
+``add_results`` stores a batch in one transaction; the plugin batches finished items in time-bounded batches
+(see ``pytest_llmbench._writer``), so a killed process loses at most the last fraction of a second.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _RESULT_FIELDS = (
     "completion_tokens", "cost_usd", "cost_estimated", "grade_cost_usd", "cached", "attempts", "error",
     "error_kind",
 )
+#: Keys per ``IN (...)`` clause, well under every backend's parameter limit.
+_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,26 +177,49 @@ class Repository:
         return found
 
     def add_results(self, run_id: int, records: Iterable[ResultRecord]) -> None:
-        """Store finished items; an item already stored for this run is left as it is (stored exactly once)."""
+        """Store finished items; an item already stored for this run is left as it is (stored exactly once).
+
+        One transaction and a few statements per batch, whatever its size: callers batch (see ``_writer``).
+        """
+        batch = list(records)
+        if not batch:
+            return
         try:
             with Session(self.engine) as session, session.begin():
-                for record in records:
-                    exists = session.scalar(
-                        select(ResultRow.id).where(
-                            ResultRow.run_id == run_id, ResultRow.nodeid == record.nodeid,
-                            ResultRow.repeat == record.repeat,
+                stored: set[tuple[str, int]] = set()
+                nodeids = list({r.nodeid for r in batch})
+                for start in range(0, len(nodeids), _CHUNK):
+                    found = session.execute(
+                        select(ResultRow.nodeid, ResultRow.repeat).where(
+                            ResultRow.run_id == run_id, ResultRow.nodeid.in_(nodeids[start : start + _CHUNK])
                         )
                     )
-                    if exists is not None:
+                    stored.update((nodeid, repeat) for nodeid, repeat in found)
+                self._known_question_ids(session, {r.question_key for r in batch})
+                rows = []
+                for record in batch:
+                    if (record.nodeid, record.repeat) in stored:
                         continue
+                    stored.add((record.nodeid, record.repeat))
                     values = {name: getattr(record, name) for name in _RESULT_FIELDS}
-                    session.add(ResultRow(
+                    rows.append(ResultRow(
                         run_id=run_id, question_id=self._question_id(session, record),
                         outcome=record.outcome.value, **values,
                     ))
+                session.add_all(rows)
         except SQLAlchemyError as exc:
             self._question_ids.clear()
             raise self._fail("store results", exc) from None
+
+    def _known_question_ids(self, session: Session, keys: set[str]) -> None:
+        """Look up the ids of already stored questions in bulk (``_question_id`` then only inserts)."""
+        unknown = [k for k in keys if k not in self._question_ids]
+        for start in range(0, len(unknown), _CHUNK):
+            chunk = unknown[start : start + _CHUNK]
+            for key, question_id in session.execute(
+                select(QuestionRow.key, QuestionRow.id).where(QuestionRow.key.in_(chunk))
+            ):
+                self._question_ids[key] = question_id
 
     def results(self, run_id: int) -> list[ResultRecord]:
         with Session(self.engine) as session:

@@ -1,0 +1,105 @@
+"""Shared pieces of the perf scripts: a generated question file, the fake server in its own process, and a
+whole ``pytest`` run in a subprocess with its wall time and peak RSS.
+
+The scripts run ``python -m pytest`` with the interpreter that runs them, so that interpreter needs
+pytest-llmbench installed (``pip install -e .``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH_TEST = "def test_quiz(llm_result):\n    llm_result.assert_correct()\n"
+ANSWER = "What is Mars?"
+
+
+def write_project(folder: Path, questions: int) -> Path:
+    """A project with one benchmark test and ``questions`` distinct questions, all answered by ``ANSWER``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = (
+        json.dumps({"question": f"Clue number {i}: the Red Planet", "answer": "Mars", "category": f"C{i % 50}"})
+        for i in range(questions)
+    )
+    (folder / "questions.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "test_quiz.py").write_text(BENCH_TEST, encoding="utf-8")
+    (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    return folder
+
+
+@contextmanager
+def fake_server(latency: float, answer: str = ANSWER) -> Iterator[str]:
+    """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    peak_rss_mb: float
+    cpu: float  # user + system seconds of the pytest process
+    exit_code: int
+    tail: str  # last line of pytest's output
+
+    @property
+    def summary_line(self) -> str:
+        return self.tail
+
+
+def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    """One whole ``python -m pytest`` run in ``folder``: wall time, peak RSS and CPU from ``wait4``."""
+    environment = {**os.environ, **(env or {})}
+    environment.pop("OPENROUTER_API_KEY", None)
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    out_path = folder / ".perf-out.txt"
+    with out_path.open("w") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *args], cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=environment
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    lines = [line for line in out_path.read_text().splitlines() if line.strip()]
+    return Run(
+        wall=wall,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        cpu=usage.ru_utime + usage.ru_stime,
+        exit_code=proc.returncode,
+        tail=lines[-1] if lines else "",
+    )
+
+
+def llm_args(db: Path, *extra: str) -> list[str]:
+    return [
+        "--llm-dataset=questions.jsonl",
+        "--llm-sample=all",
+        f"--llm-db=sqlite:///{db}",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *extra,
+    ]

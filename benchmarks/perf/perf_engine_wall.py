@@ -1,0 +1,76 @@
+"""(a) Wall time of a whole ``pytest`` run vs the ideal N x L / C, against the fake server, at C=64 and 128.
+
+N items (default 2,000) each answered after L seconds (default 0.4) by the fake OpenRouter server running in
+its own process; the ideal is what perfect concurrency would take: N x L / C. The measured time is the whole
+``python -m pytest`` subprocess: interpreter start, collection, prefetch, every item's test, grading,
+storing and the summary. Targets: <= 1.10x at C=64, <= 1.20x at C=128.
+
+    python benchmarks/perf/perf_engine_wall.py [--items 2000] [--latency 0.4] [--concurrency 64,128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import fake_server, llm_args, run_pytest, write_project
+
+TARGETS = {64: 1.10, 128: 1.20}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.4)
+    parser.add_argument("--concurrency", default="64,128")
+    parser.add_argument("--stream", default="on", choices=["on", "off"])
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="llmbench-perf-") as tmp, fake_server(args.latency) as url:
+        project = write_project(Path(tmp), args.items)
+        # Warm the OS file cache and byte-code so the first measured run pays no more than the second.
+        run_pytest(
+            project,
+            ["--collect-only", "-q", "-p", "no:cacheprovider", "--llm-dataset=questions.jsonl", "--llm-sample=all"],
+        )
+        for concurrency in levels:
+            db = Path(tmp) / f"c{concurrency}.db"
+            run = run_pytest(
+                project,
+                llm_args(
+                    db,
+                    "--llm-models=perf/model",
+                    f"--llm-base-url={url}",
+                    f"--llm-concurrency={concurrency}",
+                    "--llm-cache=off",
+                    f"--llm-stream={args.stream}",
+                ),
+            )
+            ideal = args.items * args.latency / concurrency
+            rows.append((concurrency, ideal, run))
+    print(
+        f"{args.items} items, {args.latency * 1000:.0f} ms latency, fake server in its own process, "
+        f"stream={args.stream}"
+    )
+    print(f"{'C':>5} {'ideal s':>8} {'wall s':>8} {'ratio':>7} {'target':>7} {'cpu s':>7} {'rss MB':>7}  pytest says")
+    ok = True
+    for concurrency, ideal, run in rows:
+        ratio = run.wall / ideal
+        target = TARGETS.get(concurrency)
+        met = target is None or ratio <= target
+        ok &= met and run.exit_code == 0
+        print(
+            f"{concurrency:>5} {ideal:>8.2f} {run.wall:>8.2f} {ratio:>6.2f}x "
+            f"{(f'{target:.2f}x' if target else '-'):>7} {run.cpu:>7.2f} {run.peak_rss_mb:>7.0f}  "
+            f"{run.tail}{'' if met else '   <-- target missed'}"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
