@@ -28,6 +28,7 @@ from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, 
 from pytest_llmbench.prompts import Template, load_template
 from pytest_llmbench.providers.base import Provider
 from pytest_llmbench.providers.simulated import SimulatedProvider
+from pytest_llmbench.report.files import write_reports
 from pytest_llmbench.result import ItemResult
 from pytest_llmbench.storage.cache import DatabaseCache
 from pytest_llmbench.storage.repository import Repository
@@ -38,7 +39,6 @@ from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outco
 NOT_YET: dict[str, str] = {
     "estimate": "--llm-estimate",
     "resume": "--llm-resume",
-    "report": "--llm-report",
     "shard": "--llm-shard",
     "pdf": "--llm-pdf",
 }
@@ -380,6 +380,8 @@ class BenchSession:
         run_id = self.ensure_run()
         repo.save_performance(run_id, [performance_row(m) for m in summary.models])
         repo.finish_run(run_id, status=status, totals=totals(summary), exit_status=exitstatus)
+        if self.settings.report:
+            summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)
         return summary
 
     def close(self) -> None:

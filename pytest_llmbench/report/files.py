@@ -1,0 +1,182 @@
+"""The JSON and CSV reports, and ``write_report`` that writes any kind (html, json, csv, md) to a path.
+
+JSON is the whole run: run info, the settings snapshot, the per-model summary, gates, paired comparisons and
+every record. CSV is one row per item. Text cells of the CSV that a spreadsheet would run as a formula
+(starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``: model output is
+untrusted, and a reply such as ``=HYPERLINK(...)`` must stay text when someone opens the file in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pytest_llmbench.config import ReportTarget
+from pytest_llmbench.errors import LlmBenchError, UsageError
+from pytest_llmbench.report.model import ReportData, load_report
+from pytest_llmbench.storage.repository import Repository
+from pytest_llmbench.summary import RunSummary
+
+FORMAT_VERSION = 1
+
+CSV_COLUMNS = (
+    "run_id",
+    "model",
+    "simulated",
+    "question_key",
+    "repeat",
+    "dataset",
+    "category",
+    "round",
+    "value",
+    "air_date",
+    "clue",
+    "answer",
+    "response_text",
+    "outcome",
+    "correct",
+    "score",
+    "verdict",
+    "grader",
+    "grade_method",
+    "explanation",
+    "latency_ms",
+    "ttft_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "cost_usd",
+    "cost_estimated",
+    "cached",
+    "attempts",
+    "error_kind",
+    "error",
+    "nodeid",
+)
+_TEXT_COLUMNS = frozenset({"clue", "answer", "response_text", "explanation", "error", "category", "nodeid"})
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def report_dict(data: ReportData) -> dict[str, Any]:
+    run = data.run
+    return {
+        "format": "pytest-llmbench-run",
+        "format_version": FORMAT_VERSION,
+        "generated_at": data.generated_at.isoformat() + "Z",
+        "run": None
+        if run is None
+        else {
+            "id": run.id,
+            "name": run.name,
+            "status": run.status,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "models": run.models,
+            "dataset": run.dataset,
+            "dataset_origin": run.dataset_origin,
+            "grader": run.grader,
+            "seed": run.seed,
+            "sample": run.sample,
+            "totals": run.totals,
+            "environment": run.environment,
+            "parent_id": run.parent_id,
+            "parent_relation": run.parent_relation,
+        },
+        "settings": None if run is None else run.config,
+        "summary": {
+            "models": [asdict(m) for m in data.summary.models],
+            "spent_usd": data.summary.spent,
+            "budget_usd": data.summary.budget,
+            "simulated": data.summary.simulated,
+            "stop_reason": data.summary.stop_reason,
+            "notes": data.summary.notes,
+        },
+        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in data.gates],
+        "gates_passed": all(g.passed for g in data.gates) if data.gates else None,
+        "comparisons": [c.to_dict() for c in data.comparisons()],
+        "records": [r.to_dict() for r in data.records],
+    }
+
+
+def render_json(data: ReportData) -> str:
+    return json.dumps(report_dict(data), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _cell(column: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if column in _TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def render_csv(data: ReportData) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    run_id = data.run.id if data.run else data.summary.run_id
+    for r in data.records:
+        row = r.to_dict()
+        row["run_id"] = run_id
+        writer.writerow([_cell(c, row.get(c)) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def render(kind: str, data: ReportData) -> str:
+    from pytest_llmbench.report.html import render_html
+    from pytest_llmbench.report.markdown import render_markdown
+
+    if kind == "html":
+        return render_html(data)
+    if kind == "json":
+        return render_json(data)
+    if kind == "csv":
+        return render_csv(data)
+    if kind == "md":
+        return render_markdown(data.summary, data.records, run=data.run, gates=data.gates)
+    raise UsageError(f"Unknown report kind {kind!r}; use html, json, csv or md.")
+
+
+def write_report(kind: str, path: Path, data: ReportData) -> Path:
+    """Render and write atomically enough (a temporary file renamed over the target)."""
+    text = render(kind, data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.replace(path)
+    except OSError as exc:
+        raise UsageError(f"Cannot write the {kind} report to {path}: {exc.strerror or exc}.") from None
+    return path
+
+
+def write_reports(
+    repo: Repository,
+    run_id: int,
+    targets: Sequence[ReportTarget],
+    *,
+    live: RunSummary | None = None,
+    base_dir: Path | None = None,
+) -> list[str]:
+    """Write every ``--llm-report`` target of a finished run; returns one line per file for the summary.
+
+    The data is read back from the database, so these files equal what ``llmbench report`` writes later.
+    A file that cannot be written is reported in its line, never as a traceback at the end of a session.
+    """
+    if not targets:
+        return []
+    data = load_report(repo, run_id, live=live)
+    lines = []
+    for target in targets:
+        path = target.path if target.path.is_absolute() else (base_dir or Path.cwd()) / target.path
+        try:
+            write_report(target.kind, path, data)
+        except LlmBenchError as exc:
+            lines.append(f"{target.kind} report NOT written: {exc}")
+            continue
+        lines.append(f"{target.kind} report: {path}")
+    return lines

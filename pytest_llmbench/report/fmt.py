@@ -1,0 +1,37 @@
+"""Number formatting shared by the file reports (terminal.py keeps its own, older copies)."""
+
+from __future__ import annotations
+
+
+def usd(value: float | None, estimated: bool = False) -> str:
+    if value is None:
+        return "-"
+    if value == 0:
+        text = "$0"
+    elif abs(value) < 0.001:
+        text = f"${value:.6f}".rstrip("0")
+    elif abs(value) < 1:
+        text = f"${value:.4f}"
+    else:
+        text = f"${value:,.2f}"
+    return text + ("*" if estimated else "")
+
+
+def ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def signed_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.1f} pp"
+
+
+def p_value(value: float) -> str:
+    if value < 0.0001:
+        return "<0.0001"
+    return f"{value:.4f}" if value < 0.01 else f"{value:.3f}"
