@@ -1,0 +1,210 @@
+"""``llmbench runs list|show RUN|compare A B|export RUN``: the stored history, from the plugin's database.
+
+Every number shown is computed from the stored records (the same ``ReportData`` the file reports use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pytest_llmbench.cli._shared import open_repository, table
+from pytest_llmbench.errors import UsageError
+from pytest_llmbench.report import fmt
+from pytest_llmbench.report.files import render_csv, render_json
+from pytest_llmbench.report.model import load_report
+from pytest_llmbench.report.paired import PairedComparison, compare
+from pytest_llmbench.report.terminal import render
+from pytest_llmbench.storage.repository import RunInfo
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    runs = subparsers.add_parser(
+        "runs",
+        help="list, show, compare and export stored runs",
+        description="Look at stored benchmark runs. RUN is a run id from 'llmbench runs list', or 'latest'.",
+    )
+    commands = runs.add_subparsers(dest="runs_command", metavar="COMMAND", required=True)
+
+    listing = commands.add_parser("list", help="the most recent runs", description="List stored runs, newest first.")
+    listing.add_argument("--limit", type=int, default=20, help="how many runs (default 20; 0 = all)")
+    listing.set_defaults(func=run_list)
+
+    show = commands.add_parser(
+        "show", help="one run's summary and gates", description="Show one run: settings, per-model summary and gates."
+    )
+    show.add_argument("run", metavar="RUN", help="a run id, or 'latest'")
+    show.set_defaults(func=run_show)
+
+    cmp = commands.add_parser(
+        "compare",
+        help="paired differences between two runs, with exact McNemar p-values",
+        description="Compare run A with run B on the questions both answered, model by model (the models both "
+        "runs have), or one model of A against one of B (--model-a/--model-b). Significance: exact McNemar test.",
+    )
+    cmp.add_argument("a", metavar="A", help="a run id, or 'latest'")
+    cmp.add_argument("b", metavar="B", help="a run id, or 'latest'")
+    cmp.add_argument("--model-a", metavar="MODEL", help="the model of run A to compare")
+    cmp.add_argument("--model-b", metavar="MODEL", help="the model of run B to compare")
+    cmp.set_defaults(func=run_compare)
+
+    export = commands.add_parser(
+        "export",
+        help="every item of a run as CSV or JSON",
+        description="Export a run: CSV (one row per item) or JSON (the whole run).",
+    )
+    export.add_argument("run", metavar="RUN", help="a run id, or 'latest'")
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help="default csv")
+    export.add_argument("-o", "--output", type=Path, metavar="PATH", help="write here instead of stdout")
+    export.set_defaults(func=run_export)
+
+
+def _accuracy_line(run: RunInfo) -> str:
+    totals = run.totals or {}
+    items, correct = totals.get("items"), totals.get("correct")
+    if not items:
+        return "-"
+    return f"{correct}/{items}"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    repo = open_repository(args)
+    try:
+        runs = repo.runs(limit=args.limit or None)
+    finally:
+        repo.close()
+    if not runs:
+        print("No stored runs yet.")
+        return 0
+    rows = []
+    for run in runs:
+        totals = run.totals or {}
+        gates = totals.get("gates_passed")
+        rows.append(
+            [
+                str(run.id),
+                run.started_at.strftime("%Y-%m-%d %H:%M"),
+                run.status,
+                run.name,
+                ", ".join(run.models),
+                _accuracy_line(run),
+                fmt.usd(totals.get("cost_usd")),
+                "-" if gates is None else ("pass" if gates else "FAIL"),
+            ]
+        )
+    print(
+        table(["id", "started (UTC)", "status", "name", "models", "correct", "cost", "gates"], rows, right=(0, 6)),
+        end="",
+    )
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    repo = open_repository(args)
+    try:
+        data = load_report(repo, args.run)
+    finally:
+        repo.close()
+    run = data.run
+    assert run is not None
+    finished = run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "-"
+    facts = [
+        ("run", f"{run.id} ({run.name})"),
+        ("status", run.status),
+        ("started / finished (UTC)", f"{run.started_at:%Y-%m-%d %H:%M:%S} / {finished}"),
+        ("dataset", f"{run.dataset}" + (f" ({run.dataset_origin})" if run.dataset_origin else "")),
+        ("grader / seed / sample", f"{run.grader} / {run.seed} / {run.sample or 'all'}"),
+        ("pytest-llmbench", str(run.environment.get("llmbench", "-"))),
+    ]
+    if run.parent_id is not None:
+        facts.append(("parent", f"{run.parent_id} ({run.parent_relation})"))
+    width = max(len(k) for k, _ in facts)
+    for key, value in facts:
+        print(f"{key:<{width}}  {value}")
+    print()
+    if not data.records:
+        print("This run has no stored results.")
+        return 0
+    print(render(data.summary, width=160), end="")
+    return 0
+
+
+def _pairs(args: argparse.Namespace, a_models: list[str], b_models: list[str]) -> list[tuple[str, str]]:
+    if args.model_a or args.model_b:
+        model_a, model_b = args.model_a or args.model_b, args.model_b or args.model_a
+        for model, models, which in ((model_a, a_models, args.a), (model_b, b_models, args.b)):
+            if model not in models:
+                raise UsageError(f"Run {which} has no results for {model}; it has {', '.join(models) or 'none'}.")
+        return [(model_a, model_b)]
+    common = [m for m in a_models if m in b_models]
+    if not common:
+        raise UsageError(f"Runs {args.a} and {args.b} share no model; choose one of each with --model-a and --model-b.")
+    return [(m, m) for m in common]
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    repo = open_repository(args)
+    try:
+        a, b = load_report(repo, args.a), load_report(repo, args.b)
+    finally:
+        repo.close()
+    assert a.run is not None and b.run is not None
+    results: list[PairedComparison] = []
+    for model_a, model_b in _pairs(args, a.models, b.models):
+        results.append(
+            compare(
+                a.records,
+                model_a,
+                b.records,
+                model_b,
+                a_label=f"{model_a} @{a.run.id}",
+                b_label=f"{model_b} @{b.run.id}",
+            )
+        )
+    print(f"A = run {a.run.id} ({a.run.name}), B = run {b.run.id} ({b.run.name}); paired on questions both answered.")
+    rows = [
+        [
+            c.a,
+            c.b,
+            str(c.n),
+            fmt.pct(c.accuracy_a),
+            fmt.pct(c.accuracy_b),
+            str(c.only_a),
+            str(c.only_b),
+            fmt.signed_pct(c.difference),
+            fmt.p_value(c.p_value),
+            c.verdict().replace(" @", " in run "),
+        ]
+        for c in results
+    ]
+    print(
+        table(
+            ["A", "B", "paired", "acc A", "acc B", "only A", "only B", "A - B", "p (McNemar)", "verdict"],
+            rows,
+            right=(2, 3, 4, 5, 6, 7, 8),
+        ),
+        end="",
+    )
+    if any(c.n == 0 for c in results):
+        print("Some pairs share no answered question (different samples or seeds?): nothing to compare there.")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    repo = open_repository(args)
+    try:
+        data = load_report(repo, args.run)
+    finally:
+        repo.close()
+    text = render_csv(data) if args.format == "csv" else render_json(data)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"Cannot write {args.output}: {exc.strerror or exc}.") from None
+    print(f"wrote {len(data.records)} items of run {args.run} to {args.output}", file=sys.stderr)
+    return 0
