@@ -10,3 +10,4 @@ from pytest_llmbench.summary import RunSummary
 SESSION_KEY = pytest.StashKey[BenchSession]()
 STATE_KEY = pytest.StashKey[ItemState]()
 SUMMARY_KEY = pytest.StashKey[RunSummary]()
+ESTIMATE_KEY = pytest.StashKey[str]()

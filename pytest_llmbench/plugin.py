@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_llmbench import hookspecs
-from pytest_llmbench._keys import SESSION_KEY, STATE_KEY, SUMMARY_KEY
+from pytest_llmbench._keys import ESTIMATE_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
 from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.fixtures import (  # noqa: F401 - registered as fixtures by being in this module
@@ -139,10 +139,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if bench.usage_errors:
             raise pytest.UsageError(bench.usage_errors[0])
         return  # listing items asks nothing and stores nothing
+    if bench.settings.estimate:
+        if bench.usage_errors:
+            raise pytest.UsageError(bench.usage_errors[0])
+        session.config.stash[ESTIMATE_KEY] = bench.estimate(llm_items)
+        return  # an estimate sends nothing and stores nothing; pytest_runtestloop runs nothing
     try:
         bench.start(llm_items)
     except LlmBenchError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    # An estimate runs nothing, so it needs no xdist workers (which would each collect and estimate).
+    if getattr(config.option, "llm_estimate", None) and getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = None
+        config.option.dist = "no"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    return True if ESTIMATE_KEY in session.config.stash else None
 
 
 def _spec(item: pytest.Item) -> ItemSpec | None:
@@ -216,6 +234,10 @@ class _SessionHooks:
             session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        estimate = config.stash.get(ESTIMATE_KEY, None)
+        if estimate is not None:
+            terminalreporter.section("llmbench estimate")
+            terminalreporter.write(estimate)
         summary = config.stash.get(SUMMARY_KEY, None)
         if summary is None:
             return

@@ -37,7 +37,6 @@ from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outco
 
 #: Options whose feature is not in this version yet: using one is a usage error, never silently ignored.
 NOT_YET: dict[str, str] = {
-    "estimate": "--llm-estimate",
     "resume": "--llm-resume",
     "shard": "--llm-shard",
     "pdf": "--llm-pdf",
@@ -217,6 +216,22 @@ class BenchSession:
         engine = self.engine()
         if self.prefetch:
             engine.submit(self.job_for(nodeid, spec) for nodeid, spec, asks in items if asks)
+
+    def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
+        """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
+        from pytest_llmbench.estimate import EstimateItem, catalog_for_estimate, estimate, render_estimate
+
+        price_of, catalog = catalog_for_estimate(self.settings.db, self.rootdir)
+        result = estimate(
+            (
+                EstimateItem(spec.model, self.messages(spec), spec.template,
+                             self.template(spec.template).params.get("max_tokens"))
+            for _, spec, asks in items if asks
+            ),
+            price_of,
+        )
+        result.catalog = catalog
+        return render_estimate(result, budget=self.settings.max_cost)
 
     def select_shard(self, nodeid: str) -> bool:
         shard = self.settings.shard
