@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmbench import hookspecs
+from pytest_llmbench import hookspecs, progress
 from pytest_llmbench._keys import ESTIMATE_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
 from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
@@ -205,6 +205,7 @@ class _SessionHooks:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
+        self.bench.progress = progress.attach(self.config)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, "llmbench", None)

@@ -10,6 +10,7 @@ Nothing here is opened before the first item that uses the plugin: a project tha
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
 from pytest_llmbench.gates import evaluate_gates
 from pytest_llmbench.grading import Grader, get_grader
 from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
+from pytest_llmbench.progress import ProgressDisplay
 from pytest_llmbench.prompts import Template, load_template
 from pytest_llmbench.providers.base import Provider
 from pytest_llmbench.providers.simulated import SimulatedProvider
@@ -81,6 +83,7 @@ class BenchSession:
     baseline_run: int | None = None
     baseline_records: list[ResultRecord] = field(default_factory=list)
     other_failures: int = 0
+    progress: ProgressDisplay | None = None
     _engine: Engine | None = None
     _repo: Repository | None = None
     _cache: DatabaseCache | None = None
@@ -213,6 +216,8 @@ class BenchSession:
         if self.writer:
             self.load_baseline()
             self.ensure_run()
+        if self.progress is not None:
+            self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
         engine = self.engine()
         if self.prefetch:
             engine.submit(self.job_for(nodeid, spec) for nodeid, spec, asks in items if asks)
@@ -360,6 +365,8 @@ class BenchSession:
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""
         self.records.append(record)
+        if self.progress is not None:
+            self.progress.update(record)
         if self.writer:
             if self._results is None:
                 run_id, repo = self.ensure_run(), self.repository()
@@ -370,6 +377,8 @@ class BenchSession:
     # --- the end -------------------------------------------------------------------------------------
 
     def finish(self, exitstatus: int) -> RunSummary | None:
+        if self.progress is not None:
+            self.progress.close()
         stop_reason = self._engine.stop_reason if self._engine else None
         if self._engine is not None:
             self._engine.close()
