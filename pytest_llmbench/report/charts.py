@@ -166,14 +166,15 @@ def latency_distribution(data: ReportData, width: int = 560) -> str:
 
 
 def interval_bar(low: float | None, high: float | None, point: float | None, col: str) -> str:
-    """A small 0-100% track with the 95% interval and the point estimate, for a model card."""
+    """A 0-100% track with the 95% interval and the point estimate, stretched to the card's width."""
     if point is None or low is None or high is None:
         return ""
     return (
-        f'<svg class="ci" viewBox="0 0 200 14" role="img" aria-label="95% interval '
-        f'{fmt.pct(low)} to {fmt.pct(high)}"><rect class="track" x="0" y="5" width="200" height="4" rx="2"/>'
-        f'<rect x="{_t(low * 200)}" y="3" width="{_t(max(2.0, (high - low) * 200))}" height="8" rx="4" '
-        f'fill="{col}" opacity="0.45"/><circle cx="{_t(point * 200)}" cy="7" r="5" fill="{col}"/></svg>'
+        f'<svg class="ci" viewBox="0 0 1000 14" preserveAspectRatio="none" role="img" aria-label="95% interval '
+        f'{fmt.pct(low)} to {fmt.pct(high)}"><rect class="track" x="0" y="5" width="1000" height="4"/>'
+        f'<rect x="{_t(low * 1000)}" y="3" width="{_t(max(6.0, (high - low) * 1000))}" height="8" '
+        f'fill="{col}" opacity="0.45"/><rect x="{_t(point * 1000 - 5)}" y="0" width="10" height="14" '
+        f'fill="{col}"/></svg>'
     )
 
 

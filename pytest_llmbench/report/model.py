@@ -65,7 +65,9 @@ class ReportData:
     records: list[ResultRecord]
     run: RunInfo | None = None
     gates: list[GateResult] = field(default_factory=list)
-    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    generated_at: dt.datetime = field(  # naive UTC, like every timestamp in the database
+        default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    )
 
     @property
     def models(self) -> list[str]:

@@ -40,9 +40,16 @@ def _pct(value: float | None) -> str:
 def build_table(summary: RunSummary) -> Table:
     table = Table(title=Text("LLM benchmark summary"), title_justify="left", show_lines=False)
     for column, justify in (
-        ("model", "left"), ("items", "right"), ("correct", "right"), ("accuracy (95% CI)", "right"),
-        ("errors", "right"), ("skipped", "right"), ("latency mean / p95", "right"), ("tokens in / out", "right"),
-        ("cost", "right"), ("$ / correct", "right"),
+        ("model", "left"),
+        ("items", "right"),
+        ("correct", "right"),
+        ("accuracy (95% CI)", "right"),
+        ("errors", "right"),
+        ("skipped", "right"),
+        ("latency mean / p95", "right"),
+        ("tokens in / out", "right"),
+        ("cost", "right"),
+        ("$ / correct", "right"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for m in summary.models:
@@ -95,8 +102,9 @@ def build_repeat_table(summary: RunSummary) -> Table:
 
 def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str:
     out = io.StringIO()
-    console = Console(file=out, width=width, force_terminal=color, no_color=not color, highlight=False,
-                      emoji=False, markup=False)
+    console = Console(
+        file=out, width=width, force_terminal=color, no_color=not color, highlight=False, emoji=False, markup=False
+    )
     console.print(build_table(summary))
     if summary.paired:
         console.print(build_paired_table(summary))
@@ -106,9 +114,13 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
     if summary.dataset_origin:
         lines.append(Text(f"questions: {summary.dataset_origin}"))
     if summary.simulated:
-        lines.append(Text(
-            f"simulated: {', '.join(summary.simulated)} are built-in simulated models; their answers, latencies "
-            f"and costs are simulated, not measurements of any real model.", style="yellow"))
+        lines.append(
+            Text(
+                f"simulated: {', '.join(summary.simulated)} are built-in simulated models; their answers, latencies "
+                f"and costs are simulated, not measurements of any real model.",
+                style="yellow",
+            )
+        )
     if any(m.cost_estimated for m in summary.models):
         lines.append(Text("* cost estimated from catalog prices (the provider did not bill it)"))
     if summary.budget is not None:
