@@ -7,10 +7,10 @@ exact test on the discordant pairs. A drop within noise, or on questions the bas
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pytest_llmbench.gates import GateResult
-from pytest_llmbench.stats import SIGNIFICANCE, PairedComparison, paired_comparison
+from pytest_llmbench.stats import SIGNIFICANCE, PairedComparison, compare_runs
 from pytest_llmbench.types import ResultRecord
 
 
@@ -29,10 +29,10 @@ class BaselineComparison:
 def compare(current: Sequence[ResultRecord], baseline: Sequence[ResultRecord], baseline_run: int
             ) -> list[BaselineComparison]:
     models = list(dict.fromkeys(r.model for r in current))
-    tag = f"@run{baseline_run}"
-    tagged = [replace(r, model=r.model + tag) for r in baseline if r.model in models]
-    combined = list(current) + tagged
-    return [BaselineComparison(m, baseline_run, paired_comparison(combined, m, m + tag)) for m in models]
+    return [
+        BaselineComparison(m, baseline_run, compare_runs(current, m, baseline, m, b_label=f"{m} (run {baseline_run})"))
+        for m in models
+    ]
 
 
 def gates(comparisons: Sequence[BaselineComparison], max_regression: float) -> list[GateResult]:

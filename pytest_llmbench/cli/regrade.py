@@ -9,7 +9,7 @@ import argparse
 import datetime as dt
 from dataclasses import replace
 
-from pytest_llmbench.cli._common import open_repository
+from pytest_llmbench.cli._shared import open_repository
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.grading import Grader, get_grader
 from pytest_llmbench.report.terminal import render

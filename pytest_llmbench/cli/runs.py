@@ -165,13 +165,13 @@ def run_compare(args: argparse.Namespace) -> int:
     print(f"A = run {a.run.id} ({a.run.name}), B = run {b.run.id} ({b.run.name}); paired on questions both answered.")
     rows = [
         [
-            c.a,
-            c.b,
-            str(c.n),
+            c.model_a,
+            c.model_b,
+            str(c.pairs),
             fmt.pct(c.accuracy_a),
             fmt.pct(c.accuracy_b),
-            str(c.only_a),
-            str(c.only_b),
+            str(c.a_only),
+            str(c.b_only),
             fmt.signed_pct(c.difference),
             fmt.p_value(c.p_value),
             c.verdict().replace(" @", " in run "),
@@ -186,7 +186,7 @@ def run_compare(args: argparse.Namespace) -> int:
         ),
         end="",
     )
-    if any(c.n == 0 for c in results):
+    if any(c.pairs == 0 for c in results):
         print("Some pairs share no answered question (different samples or seeds?): nothing to compare there.")
     return 0
 

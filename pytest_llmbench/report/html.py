@@ -225,8 +225,9 @@ def _paired(comparisons: list[PairedComparison]) -> str:
     for c in comparisons:
         sig = ' class="sig"' if c.significant else ""
         rows.append(
-            f"<tr><td>{escape(c.a)}</td><td>{escape(c.b)}</td><td class=num>{c.n}</td><td class=num>{c.both}</td>"
-            f"<td class=num>{c.only_a}</td><td class=num>{c.only_b}</td><td class=num>{c.neither}</td>"
+            f"<tr><td>{escape(c.model_a)}</td><td>{escape(c.model_b)}</td><td class=num>{c.pairs}</td>"
+            f"<td class=num>{c.both}</td>"
+            f"<td class=num>{c.a_only}</td><td class=num>{c.b_only}</td><td class=num>{c.neither}</td>"
             f"<td class=num>{fmt.signed_pct(c.difference)}</td><td class=num>{fmt.p_value(c.p_value)}</td>"
             f"<td{sig}>{escape(c.verdict())}</td></tr>"
         )

@@ -82,7 +82,7 @@ def render_markdown(
         ]
         for c in comparisons:
             lines.append(
-                f"| {md_escape(c.a)} | {md_escape(c.b)} | {c.n} | {c.only_a} | {c.only_b} | "
+                f"| {md_escape(c.model_a)} | {md_escape(c.model_b)} | {c.pairs} | {c.a_only} | {c.b_only} | "
                 f"{md_escape(fmt.signed_pct(c.difference))} | {md_escape(fmt.p_value(c.p_value))} | "
                 f"{md_escape(c.verdict())} |"
             )

@@ -29,6 +29,16 @@ class PairedComparison:
     p_value: float
     significant: bool
 
+    def verdict(self) -> str:
+        if not self.pairs:
+            return "no paired items"
+        if not self.significant:
+            return "no significant difference"
+        return f"{self.model_a if self.a_only > self.b_only else self.model_b} better"
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
 
 def _answered_by_item(records: Sequence[ResultRecord], model: str) -> dict[tuple[str, int], bool]:
     # A later record of the same item (a resumed or re-run item) replaces an earlier one.
@@ -40,7 +50,22 @@ def _answered_by_item(records: Sequence[ResultRecord], model: str) -> dict[tuple
 
 
 def paired_comparison(records: Sequence[ResultRecord], model_a: str, model_b: str) -> PairedComparison:
-    a, b = _answered_by_item(records, model_a), _answered_by_item(records, model_b)
+    """Two models of one run, paired on (question, repeat)."""
+    return compare_runs(records, model_a, records, model_b)
+
+
+def compare_runs(
+    a_records: Sequence[ResultRecord],
+    model_a: str,
+    b_records: Sequence[ResultRecord],
+    model_b: str,
+    *,
+    a_label: str | None = None,
+    b_label: str | None = None,
+) -> PairedComparison:
+    """``model_a`` in ``a_records`` against ``model_b`` in ``b_records`` (one model in two runs, say), paired on
+    (question, repeat); errors and skips drop out. Labels name the sides in reports (default: the models)."""
+    a, b = _answered_by_item(a_records, model_a), _answered_by_item(b_records, model_b)
     shared = [item for item in a if item in b]
     both = sum(a[i] and b[i] for i in shared)
     a_only = sum(a[i] and not b[i] for i in shared)
@@ -51,8 +76,8 @@ def paired_comparison(records: Sequence[ResultRecord], model_a: str, model_b: st
     acc_b = (both + b_only) / n if n else None
     p = mcnemar_exact(a_only, b_only)
     return PairedComparison(
-        model_a=model_a,
-        model_b=model_b,
+        model_a=a_label or model_a,
+        model_b=b_label or model_b,
         pairs=n,
         both=both,
         a_only=a_only,

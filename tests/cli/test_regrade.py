@@ -43,4 +43,4 @@ def test_regrade_refuses_judge_and_unknown_runs(pytester: pytest.Pytester, monke
     assert main(["regrade", "latest", "--grader", "judge"]) == 2
     assert "judge" in capsys.readouterr().err
     assert main(["regrade", "latest", "--grader", "strict"]) == 2
-    assert "no stored run" in capsys.readouterr().err
+    assert "no results database" in capsys.readouterr().err

@@ -41,7 +41,7 @@ def test_pairs_only_items_both_answered() -> None:
         _r("b", "q1", True, repeat=1),  # a repeat pairs with its own repeat
     ]
     c = compare(records, "a", records, "b")
-    assert (c.n, c.both, c.only_a, c.only_b, c.neither) == (5, 1, 1, 2, 1)
+    assert (c.pairs, c.both, c.a_only, c.b_only, c.neither) == (5, 1, 1, 2, 1)
     assert c.difference == pytest.approx((1 - 2) / 5)
     assert c.accuracy_a == pytest.approx(2 / 5) and c.accuracy_b == pytest.approx(3 / 5)
     assert not c.significant and c.verdict() == "no significant difference"
@@ -50,6 +50,6 @@ def test_pairs_only_items_both_answered() -> None:
 def test_significant_difference_names_the_better_model() -> None:
     records = [_r("a", f"q{i}", True) for i in range(30)] + [_r("b", f"q{i}", i < 10) for i in range(30)]
     (c,) = pairwise(records, ["a", "b"])
-    assert c.only_a == 20 and c.only_b == 0
+    assert c.a_only == 20 and c.b_only == 0
     assert c.significant and c.verdict() == "a better"
     assert c.to_dict()["p_value"] == pytest.approx(2 * 0.5**20)
