@@ -82,6 +82,8 @@ class Settings:
     gate_bound: str = "point"
     shard: Shard | None = None
     pdf: str = "text"
+    pdf_max_pages: int = 20
+    max_image_mb: float = 20.0
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The key is kept out of repr, equality and every serialisation on purpose.
     api_key: str | None = field(default=None, repr=False, compare=False)
@@ -328,6 +330,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("shard", "shard", _shard, "run shard I of N (deterministic split)", "I/N"),
     Option("pdf", "pdf", _choice("text", "native"), "PDFs as extracted text or as file parts (default: text)",
            "text|native"),
+    Option("pdf-max-pages", "pdf_max_pages", _int(1), "pages of a PDF attachment sent to the model (default: 20)",
+           "N"),
+    Option("max-image-mb", "max_image_mb", _positive_float, "largest image attachment in MB (default: 20)", "MB"),
 )
 
 OPTIONS_BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

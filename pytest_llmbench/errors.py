@@ -7,6 +7,10 @@
     ├── DatasetError              a question file or dataset that cannot be read (names file and line)
     ├── StorageError              the database cannot be opened, written or is of an unknown schema
     ├── BudgetExhausted           --llm-max-cost would be exceeded by the next request
+    ├── ItemNotAsked              one item cannot be asked (the run goes on); ``kind`` says how it ends
+    │   ├── InputError            its question cannot become a request: an unreadable, encrypted, oversized
+    │   │                         or unknown attachment (the item errors, with the reason)
+    │   └── UnsupportedError      the model lacks a capability the question needs (the item is skipped)
     └── ProviderError             a model API call failed; ``retryable`` says whether to try again
         ├── AuthenticationError   401/403: missing, wrong or revoked key (not retried)
         ├── OutOfCreditsError     402: the account is out of credits (never retried; stops the run)
@@ -52,6 +56,24 @@ class StorageError(LlmBenchError):
 
 class BudgetExhausted(LlmBenchError):
     """The next request could take the session past ``--llm-max-cost``."""
+
+
+class ItemNotAsked(LlmBenchError):
+    """One item cannot be asked; ``kind`` decides whether it errors or skips (``ErrorKind.skips``)."""
+
+    kind: ErrorKind = ErrorKind.INPUT
+
+
+class InputError(ItemNotAsked):
+    """The question cannot be turned into a request (a bad attachment): an error for that item only."""
+
+    kind = ErrorKind.INPUT
+
+
+class UnsupportedError(ItemNotAsked):
+    """The model lacks a capability the question needs (image input, files, tools, structured output)."""
+
+    kind = ErrorKind.UNSUPPORTED
 
 
 class ProviderError(LlmBenchError):

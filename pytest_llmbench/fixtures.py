@@ -13,7 +13,7 @@ from pytest_llmbench.engine import Budget
 from pytest_llmbench.items import ItemSpec
 from pytest_llmbench.result import ItemResult
 from pytest_llmbench.session import BenchSession, ItemState
-from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Question
+from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Question
 
 
 def _bench(config: pytest.Config) -> BenchSession:
@@ -36,6 +36,8 @@ def _outcome(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemResult | Com
         message = f"{result.model}: {result.error}"
         if result.error_kind is not None and result.error_kind.skips:
             pytest.skip(message)
+        if result.error_kind is ErrorKind.INPUT:  # the question's own files are at fault, not the model or API
+            pytest.fail(f"input error: {message}", pytrace=False)
         pytest.fail(f"infrastructure error ({result.error_kind.value if result.error_kind else '?'}): {message}",
                     pytrace=False)
     return result

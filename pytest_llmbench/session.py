@@ -22,10 +22,11 @@ from pytest_llmbench._pricing import CatalogPrices
 from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.engine import Engine, EngineSettings, Job
-from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
+from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, ProviderError, UsageError
 from pytest_llmbench.gates import evaluate_gates
 from pytest_llmbench.grading import Grader, get_grader
 from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
+from pytest_llmbench.kinds import MB, CompletionGrader, MediaLimits, RequestKinds, kind_grader, prompt_key, reply_text
 from pytest_llmbench.progress import ProgressDisplay
 from pytest_llmbench.prompts import Template, load_template
 from pytest_llmbench.providers.base import Provider
@@ -41,7 +42,6 @@ from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outco
 NOT_YET: dict[str, str] = {
     "resume": "--llm-resume",
     "shard": "--llm-shard",
-    "pdf": "--llm-pdf",
 }
 
 
@@ -92,7 +92,8 @@ class BenchSession:
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
     _graders: dict[str, Grader] = field(default_factory=dict)
     _templates: dict[str, Template] = field(default_factory=dict)
-    _jobs: dict[str, Job] = field(default_factory=dict)
+    _jobs: dict[str, Job | Completion] = field(default_factory=dict)
+    _kinds: RequestKinds | None = None
 
     # --- configuration -------------------------------------------------------------------------------
 
@@ -140,6 +141,8 @@ class BenchSession:
         questions = self.questions(marker)
         repeat = int(self._effective("repeat", marker))
         specs = build_specs(questions, models, grader=grader, template=template, repeat=repeat)
+        # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
+        specs = [replace(s, grader=kind_grader(s.question, s.grader)) for s in specs]
         for spec in specs:
             self._questions_by_prompt.setdefault(self._prompt_key(self.messages(spec)), spec.question)
         return specs
@@ -192,16 +195,33 @@ class BenchSession:
 
     @staticmethod
     def _prompt_key(messages: Sequence[Message]) -> str:
-        return str(messages[-1].get("content", "")) if messages else ""
+        return prompt_key(messages)
+
+    def kinds(self) -> RequestKinds:
+        if self._kinds is None:
+            s = self.settings
+            limits = MediaLimits(max_image_bytes=int(s.max_image_mb * MB), pdf_max_pages=s.pdf_max_pages,
+                                 pdf_mode=s.pdf)
+            self._kinds = RequestKinds(limits)
+        return self._kinds
 
     def request_for(self, spec: ItemSpec) -> ChatRequest:
+        """The request for an item; raises ``ItemNotAsked`` when its question cannot be sent to its model."""
         template = self.template(spec.template)
-        return make_request(spec, self.messages(spec), template.params, stream=self.settings.stream)
+        request = make_request(spec, self.messages(spec), template.params, stream=self.settings.stream)
+        request = self.kinds().prepare(spec.question, request)
+        self._questions_by_prompt.setdefault(self._prompt_key(request.messages), spec.question)
+        return request
 
-    def job_for(self, nodeid: str, spec: ItemSpec) -> Job:
+    def job_for(self, nodeid: str, spec: ItemSpec) -> Job | Completion:
+        """The engine job of an item, or the completion saying why it is not asked (skip or input error)."""
         job = self._jobs.get(nodeid)
         if job is None:
-            job = self._jobs[nodeid] = Job(nodeid, self.request_for(spec))
+            try:
+                job = Job(nodeid, self.request_for(spec))
+            except ItemNotAsked as exc:
+                job = Completion(model=spec.model, error=str(exc), error_kind=exc.kind, attempts=0)
+            self._jobs[nodeid] = job
         return job
 
     def start(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> None:
@@ -220,7 +240,8 @@ class BenchSession:
             self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
         engine = self.engine()
         if self.prefetch:
-            engine.submit(self.job_for(nodeid, spec) for nodeid, spec, asks in items if asks)
+            jobs = (self.job_for(nodeid, spec) for nodeid, spec, asks in items if asks)
+            engine.submit(job for job in jobs if isinstance(job, Job))
 
     def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
         """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
@@ -316,11 +337,19 @@ class BenchSession:
     # --- running items -------------------------------------------------------------------------------
 
     def complete(self, nodeid: str, spec: ItemSpec) -> Completion:
-        return self.engine().result(self.job_for(nodeid, spec))
+        job = self.job_for(nodeid, spec)
+        if isinstance(job, Completion):
+            return job
+        return self.kinds().annotate(spec.question, self.engine().result(job))
 
     def grade(self, spec: ItemSpec, completion: Completion) -> Grade:
         override = self.hooks.grade(spec.question, completion, spec.grader)
-        return override if override is not None else self.grader(spec.grader).grade(spec.question, completion.text)
+        if override is not None:
+            return override
+        grader = self.grader(spec.grader)
+        if isinstance(grader, CompletionGrader):  # tool calls are in the completion, not its text
+            return grader.grade_completion(spec.question, completion)
+        return grader.grade(spec.question, completion.text)
 
     def item_result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
         """Ask (or collect the prefetched answer) and grade; a failed completion is returned as is."""
@@ -355,7 +384,7 @@ class BenchSession:
             correct=g.correct if g else None, score=g.score if g else None, grader=state.spec.grader,
             grade_method=g.method if g else None, explanation=g.explanation if g else None,
             matched=g.matched if g else None, verdict=g.verdict.value if g and g.verdict else None,
-            confidence=g.confidence if g else None, response_text=c.text, latency_ms=c.latency_ms,
+            confidence=g.confidence if g else None, response_text=reply_text(c), latency_ms=c.latency_ms,
             ttft_ms=c.ttft_ms, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
             cost_usd=c.cost_usd, cost_estimated=c.cost_estimated, grade_cost_usd=g.cost_usd if g else 0.0,
             cached=c.cached, attempts=c.attempts, error=c.error,

@@ -181,6 +181,18 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _check_schema(value: object) -> None:
+    """A broken schema is the file's fault: say so when it is read, not once per model when grading."""
+    if not isinstance(value, dict):
+        raise DatasetError("field 'schema' must be a JSON Schema object")
+    import jsonschema  # imported here: only files with schemas pay for it
+
+    try:
+        jsonschema.validators.validator_for(value).check_schema(value)
+    except jsonschema.SchemaError as exc:
+        raise DatasetError(f"field 'schema' is not a valid JSON Schema: {exc.message}") from None
+
+
 def _kind_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in KIND_FIELDS:
@@ -188,8 +200,8 @@ def _kind_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         if raw is None or raw == "":
             continue
         value = _maybe_json(raw, name)
-        if name == "schema" and not isinstance(value, dict):
-            raise DatasetError("field 'schema' must be a JSON Schema object")
+        if name == "schema":
+            _check_schema(value)
         if name == "tools" and not (isinstance(value, list) and all(isinstance(t, dict) for t in value)):
             raise DatasetError("field 'tools' must be a list of tool definitions")
         if name == "expected_call" and not (isinstance(value, dict) and isinstance(value.get("name"), str)):

@@ -50,3 +50,6 @@ __all__ = [
     "parse_verdict",
     "register_grader",
 ]
+
+# The json and tool_call graders live with the question kinds they grade; importing them registers them.
+from pytest_llmbench.kinds import graders as _kind_graders  # noqa: F401

@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from pytest_llmbench.errors import BadRequestError, ProviderTimeout
+from pytest_llmbench.providers import _sim_kinds as kinds
+from pytest_llmbench.providers.catalog import ModelInfo
 from pytest_llmbench.types import ChatRequest, Completion, Question
 
 PREFIX = "sim/"
@@ -30,13 +33,35 @@ class SimProfile:
     completion_price: float
     abstain: float = 0.03  # chance of "I don't know" when it does not know
     verbose: bool = False  # answers in a sentence rather than the bare question form
+    # Capabilities, as a catalog entry would list them (see ``sim_model_info``).
+    inputs: tuple[str, ...] = ("text", "image", "file")
+    parameters: frozenset[str] = field(
+        default=frozenset({"temperature", "max_tokens", "response_format", "structured_outputs", "tools"})
+    )
 
 
+_BASIC_PARAMETERS = frozenset({"temperature", "max_tokens"})
 PROFILES: dict[str, SimProfile] = {
     "sim/strong": SimProfile(skill=0.90, latency_ms=60, prompt_price=3e-6, completion_price=15e-6, verbose=True),
-    "sim/fast-cheap": SimProfile(skill=0.72, latency_ms=15, prompt_price=1.5e-7, completion_price=6e-7),
-    "sim/weak": SimProfile(skill=0.45, latency_ms=35, prompt_price=5e-7, completion_price=1.5e-6, abstain=0.15),
+    "sim/fast-cheap": SimProfile(skill=0.72, latency_ms=15, prompt_price=1.5e-7, completion_price=6e-7,
+                                 inputs=("text", "image")),
+    "sim/weak": SimProfile(skill=0.45, latency_ms=35, prompt_price=5e-7, completion_price=1.5e-6, abstain=0.15,
+                           inputs=("text",), parameters=_BASIC_PARAMETERS | {"response_format"}),
 }
+#: Prompt tokens an image costs (OpenAI's low-detail figure; the simulated models never look closer).
+IMAGE_TOKENS = 85
+
+
+def sim_model_info(model: str) -> ModelInfo | None:
+    """The catalog entry a simulated model would have: its capabilities and made-up prices."""
+    profile = PROFILES.get(model)
+    if profile is None:
+        return None
+    return ModelInfo(
+        id=model, name=f"Simulated {model.removeprefix(PREFIX)}", context_length=32768,
+        prompt_price=profile.prompt_price, completion_price=profile.completion_price,
+        input_modalities=profile.inputs, supported_parameters=profile.parameters,
+    )
 
 #: How a simulated model knows the right answer: the question whose prompt this is (None when unknown).
 AnswerLookup = Callable[[ChatRequest], Question | None]
@@ -79,9 +104,10 @@ class SimulatedProvider:
                 f"Unknown simulated model {request.model!r}; the simulated models are {', '.join(PROFILES)}.",
                 status=400,
             )
+        _refuse_unsupported(request, profile)
         question = self._lookup(request)
         seed = (request.model, question.key if question else _last_user(request), request.repeat)
-        text = self._answer(profile, question, seed)
+        text, calls = self._reply(profile, question, request, seed)
         # A log-normal-ish spread around the median, deterministic per item.
         latency_s = profile.latency_ms / 1000 * (0.5 + 1.5 * _unit("latency", *seed) ** 2) * self._time_scale
         if latency_s > timeout:
@@ -90,8 +116,10 @@ class SimulatedProvider:
         ttft_s = latency_s * 0.4
         await asyncio.sleep(ttft_s)
         await asyncio.sleep(latency_s - ttft_s)
-        prompt_tokens = sum(count_tokens(str(m.get("content", ""))) for m in request.messages)
-        completion_tokens = count_tokens(text)
+        images = sum(1 for m in request.messages for p in _parts(m) if p.get("type") == "image_url")
+        prompt_tokens = sum(count_tokens(kinds.content_text(m.get("content"))) for m in request.messages)
+        prompt_tokens += IMAGE_TOKENS * images
+        completion_tokens = count_tokens(text + "".join(c["function"]["arguments"] for c in calls))
         return Completion(
             model=request.model,
             text=text,
@@ -101,8 +129,22 @@ class SimulatedProvider:
             cost_usd=prompt_tokens * profile.prompt_price + completion_tokens * profile.completion_price,
             simulated=True,
             served_model=request.model,
-            finish_reason="stop",
+            finish_reason="tool_calls" if calls else "stop",
+            tool_calls=tuple(calls),
         )
+
+    def _reply(
+        self, profile: SimProfile, question: Question | None, request: ChatRequest, seed: tuple[object, ...]
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """Text and tool calls: a tool call when tools are offered, JSON when a schema asks for it."""
+        if question is not None and (kinds.needs_tools(request, question) or kinds.wants_json(request, question)):
+            chance = min(0.99, max(0.02, profile.skill))
+            correct = _unit("correct", *seed) < chance
+            key = "\x1f".join(map(str, seed))
+            if kinds.needs_tools(request, question):
+                return "", [kinds.tool_call(question, correct, key)]
+            return kinds.json_reply(question, correct, key, profile.verbose), []
+        return self._answer(profile, question, seed), []
 
     def _answer(self, profile: SimProfile, question: Question | None, seed: tuple[object, ...]) -> str:
         if question is None:
@@ -137,5 +179,21 @@ def _wrong_answer(question: Question, seed: tuple[object, ...]) -> str:
 def _last_user(request: ChatRequest) -> str:
     for message in reversed(request.messages):
         if message.get("role") == "user":
-            return str(message.get("content", ""))
+            return kinds.content_text(message.get("content", ""))
     return ""
+
+
+def _parts(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    content = message.get("content")
+    return [p for p in content if isinstance(p, Mapping)] if isinstance(content, list) else []
+
+
+def _refuse_unsupported(request: ChatRequest, profile: SimProfile) -> None:
+    """Answer a request the model cannot serve the way OpenRouter does: 404, no endpoint supports it."""
+    types = kinds.part_types(request)
+    needs = [("image input", "image_url" in types and "image" not in profile.inputs),
+             ("file input", "file" in types and "file" not in profile.inputs),
+             ("tool use", bool(request.params.get("tools")) and "tools" not in profile.parameters)]
+    for what, lacking in needs:
+        if lacking:
+            raise BadRequestError(f"No endpoints found that support {what} for {request.model}.", status=404)
