@@ -205,7 +205,7 @@ class ToolCallGrader:
         args, why = parse_arguments(raw)
         if args is None:
             return _grade(
-                False, 1 / points, "tool_call:bad-arguments", f"{name} was called but {why}", extracted=extracted
+                False, 1 / points, "tool_call:bad-arguments", f"the model called {name}, but {why}", extracted=extracted
             )
         if not want_args:
             return _grade(True, 1.0, "tool_call:match", f"the model called {name} as expected", extracted=extracted)
@@ -214,7 +214,7 @@ class ToolCallGrader:
         if comparison.ok:
             why = f"the model called {name} with the expected arguments {shown(want_args)}"
             return _grade(True, 1.0, "tool_call:match", why, extracted=extracted)
-        why = f"{name} was called, but arguments differ: {_failures(comparison)}"
+        why = f"the model called {name}, but the arguments differ: {_failures(comparison)}"
         return _grade(False, score, "tool_call:arguments", why, extracted=extracted)
 
 

@@ -65,9 +65,43 @@ def spoil(value: Any, seed: str) -> Any:
     return copy
 
 
+def fill_required(value: Any, schema: object) -> Any:
+    """``value`` with every property the schema requires and ``expected`` leaves out given a plain value.
+
+    ``expected`` may name only the keys that matter; a model under a strict schema still sends them all.
+    """
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        properties = properties if isinstance(properties, Mapping) else {}
+        out = {k: fill_required(v, properties.get(k)) for k, v in value.items()}
+        for key in schema.get("required") or ():
+            if key not in out:
+                out[key] = _placeholder(properties.get(key))
+        return out
+    if isinstance(value, list):
+        return [fill_required(v, schema.get("items")) for v in value]
+    return value
+
+
+def _placeholder(schema: object) -> Any:
+    if not isinstance(schema, Mapping):
+        return None
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    defaults: dict[str, Any] = {"string": "n/a", "integer": 0, "number": 0, "boolean": False, "array": []}
+    if kind == "object":
+        return fill_required({}, schema)
+    return defaults.get(str(kind))
+
+
 def json_reply(question: Question, correct: bool, seed: str, verbose: bool) -> str:
     value = question.metadata["expected"]
-    body = json.dumps(value if correct else spoil(value, seed), ensure_ascii=False)
+    value = fill_required(value if correct else spoil(value, seed), question.metadata.get("schema"))
+    body = json.dumps(value, ensure_ascii=False)
     if verbose and _pick("fence" + seed, 3) == 0:
         return f"Here is the requested data:\n```json\n{body}\n```"
     return body
