@@ -40,7 +40,11 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return [path]
 
 
-def _wrong(value: Any, seed: str) -> Any:
+def _wrong(value: Any, seed: str, schema: object = None) -> Any:
+    enum = schema.get("enum") if isinstance(schema, Mapping) else None
+    if isinstance(enum, list) and len(enum) > 1:  # a strict schema keeps even a wrong answer in its enum
+        others = [v for v in enum if v != value]
+        return others[_pick(seed, len(others))]
     if isinstance(value, bool):
         return not value
     if isinstance(value, int | float):
@@ -51,17 +55,29 @@ def _wrong(value: Any, seed: str) -> Any:
     return "unknown"
 
 
-def spoil(value: Any, seed: str) -> Any:
-    """A deep copy of ``value`` with exactly one leaf changed (chosen by ``seed``)."""
+def _sub_schema(schema: object, path: tuple[Any, ...]) -> object:
+    for step in path:
+        if not isinstance(schema, Mapping):
+            return None
+        if isinstance(step, int):
+            schema = schema.get("items")
+        else:
+            properties = schema.get("properties")
+            schema = properties.get(step) if isinstance(properties, Mapping) else None
+    return schema
+
+
+def spoil(value: Any, seed: str, schema: object = None) -> Any:
+    """A deep copy of ``value`` with exactly one leaf changed (chosen by ``seed``; within its ``enum``, if any)."""
     copy = json.loads(json.dumps(value))
     leaves = _leaves(copy)
     path = leaves[_pick(seed, len(leaves))]
     if not path:
-        return _wrong(copy, seed)
+        return _wrong(copy, seed, schema)
     parent = copy
     for step in path[:-1]:
         parent = parent[step]
-    parent[path[-1]] = _wrong(parent[path[-1]], seed)
+    parent[path[-1]] = _wrong(parent[path[-1]], seed, _sub_schema(schema, path))
     return copy
 
 
@@ -99,8 +115,8 @@ def _placeholder(schema: object) -> Any:
 
 
 def json_reply(question: Question, correct: bool, seed: str, verbose: bool) -> str:
-    value = question.metadata["expected"]
-    value = fill_required(value if correct else spoil(value, seed), question.metadata.get("schema"))
+    value, schema = question.metadata["expected"], question.metadata.get("schema")
+    value = fill_required(value if correct else spoil(value, seed, schema), schema)
     body = json.dumps(value, ensure_ascii=False)
     if verbose and _pick("fence" + seed, 3) == 0:
         return f"Here is the requested data:\n```json\n{body}\n```"
