@@ -273,10 +273,10 @@ class Engine:
 
     def _reservation(self, request: ChatRequest) -> float | None:
         """The most this request can cost (USD), or None when no price is known."""
-        prompt_chars = sum(len(json.dumps(m.get("content", ""))) for m in request.messages)
+        chars = sum(prompt_chars(m.get("content", "")) for m in request.messages)
         # Pessimistic on purpose, so the billed cost stays under the reservation: tokenizers give ~4 chars a
         # token (we assume 3), and chat templates add a few tokens per message and per request.
-        prompt_tokens = int(prompt_chars / 3.0 + 10 * len(request.messages) + 20)
+        prompt_tokens = int(chars / 3.0 + 10 * len(request.messages) + 20)
         max_tokens = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
         return self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
 
@@ -398,6 +398,20 @@ class Engine:
             return min(max(exc.retry_after, 0.0), s.backoff_max) + self._rng.uniform(0, s.backoff_base)
         ceiling = min(s.backoff_max, s.backoff_base * 2 ** (attempt - 1))
         return self._rng.uniform(ceiling / 2, ceiling)  # "equal jitter": never ~0, never in lockstep
+
+
+#: Characters an image part is budgeted as: ~1,600 tokens at 3 characters a token, the most a large image
+#: costs on the common vision models; its base64 data URL says nothing about its token count.
+IMAGE_PART_CHARS = 4800
+
+
+def prompt_chars(content: object) -> int:
+    """Characters a message's content is budgeted as: its JSON, with each image part at a fixed size."""
+    if isinstance(content, list):
+        images = [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"]
+        rest = [p for p in content if not (isinstance(p, dict) and p.get("type") == "image_url")]
+        return len(json.dumps(rest)) + IMAGE_PART_CHARS * len(images)
+    return len(json.dumps(content))
 
 
 def _failed(model: str, kind: ErrorKind, message: str, attempts: int = 0) -> Completion:

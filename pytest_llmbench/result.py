@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pytest_llmbench.kinds import reply_text
 from pytest_llmbench.types import Completion, Grade, Question
 
 _MAX_SHOWN = 500
@@ -43,7 +44,7 @@ class ItemResult:
             f"  category: {where or '-'}",
             f"  clue:     {_clip(q.clue)}",
             f"  expected: {q.answer}",
-            f"  got:      {_clip(self.response.text) or '(empty reply)'}",
+            f"  got:      {_clip(reply_text(self.response)) or '(empty reply)'}",
             f"  grader:   {g.method} -> {g.verdict.value if g.verdict else '-'}, score {g.score:.2f}"
             + (f", matched {g.matched!r}" if g.matched else ""),
         ]

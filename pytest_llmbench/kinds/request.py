@@ -42,7 +42,13 @@ def schema_name(question: Question) -> str:
 def response_format(question: Question) -> dict[str, Any]:
     return {
         "type": "json_schema",
-        "json_schema": {"name": schema_name(question), "strict": True, "schema": question.metadata["schema"]},
+        "json_schema": {
+            "name": schema_name(question),
+            # OpenAI's strict mode needs every property required and no additional ones; a question whose
+            # schema is looser says ``schema_strict: false``.
+            "strict": bool(question.metadata.get("schema_strict", True)),
+            "schema": question.metadata["schema"],
+        },
     }
 
 

@@ -27,9 +27,7 @@ def needs_tools(request: ChatRequest, question: Question | None) -> bool:
 
 
 def wants_json(request: ChatRequest, question: Question | None) -> bool:
-    if question is None or "expected" not in question.metadata:
-        return False
-    return "response_format" in request.params or "schema" in question.metadata
+    return question is not None and "expected" in question.metadata
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -169,3 +169,12 @@ def test_a_real_openrouter_tool_call_reply_is_graded(tmp_path: Path) -> None:
     assert (
         not ToolCallGrader().grade_completion(Question(id="d", clue="c", answer="", metadata=wrong), completion).correct
     )
+
+
+def test_a_failed_tool_item_shows_the_call_it_got() -> None:
+    from pytest_llmbench.result import ItemResult
+
+    completion = Completion(model="m", tool_calls=(_call("get_weather", '{"city": "Lyon"}'),))
+    grade = ToolCallGrader().grade_completion(WEATHER, completion)
+    message = ItemResult(WEATHER, "m", completion, grade).explain()
+    assert '  got:      [tool call] get_weather({"city": "Lyon"})' in message.splitlines()

@@ -162,3 +162,19 @@ def test_prompt_keys_differ_for_the_same_words_with_different_images(files: dict
     keys = {prompt_key(kinds.prepare(q, _request(q)).messages) for q in (red, blue)}
     assert len(keys) == 2
     assert prompt_key(_request(Question(id="t", clue="Colour?", answer="x")).messages) == "Colour?"
+
+
+def test_a_loose_schema_can_ask_for_non_strict_mode() -> None:
+    metadata = {"schema": SCHEMA, "expected": {}, "schema_strict": False}
+    question = Question(id="q", clue="Extract.", answer="", metadata=metadata)
+    body = RequestKinds().prepare(question, _request(question)).body()
+    assert body["response_format"]["json_schema"]["strict"] is False
+
+
+def test_images_are_budgeted_by_a_fixed_size_not_by_their_data_url(files: dict[str, Path]) -> None:
+    from pytest_llmbench.engine import IMAGE_PART_CHARS, prompt_chars
+
+    big = "data:image/png;base64," + "A" * 1_000_000
+    content = [{"type": "text", "text": "Colour?"}, {"type": "image_url", "image_url": {"url": big}}]
+    assert prompt_chars(content) == len('[{"type": "text", "text": "Colour?"}]') + IMAGE_PART_CHARS
+    assert prompt_chars("Colour?") == len('"Colour?"')
