@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmbench import hookspecs, progress
+from pytest_llmbench import _xdist, hookspecs, progress
 from pytest_llmbench._keys import ESTIMATE_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
 from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
@@ -21,7 +21,8 @@ from pytest_llmbench.fixtures import (  # noqa: F401 - registered as fixtures by
     llm_result,
 )
 from pytest_llmbench.items import ItemSpec
-from pytest_llmbench.report.junit import properties
+from pytest_llmbench.report.junit import add_suite_properties, properties, suite_properties
+from pytest_llmbench.report.step_summary import append_step_summary
 from pytest_llmbench.report.terminal import render
 from pytest_llmbench.session import BenchSession, Hooks, ItemState
 from pytest_llmbench.testing import fake_openrouter  # noqa: F401 - offered to users' own tests
@@ -62,8 +63,9 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = load_settings(config.rootpath, cli)
     except LlmBenchError as exc:
         raise pytest.UsageError(str(exc)) from None
-    is_worker = hasattr(config, "workerinput")
-    is_controller = config.pluginmanager.has_plugin("dsession")
+    role = _xdist.role(config)
+    if role is _xdist.Role.WORKER:
+        settings = _xdist.split_settings(settings, _xdist.worker_count(config))
     hook = config.hook
     bench = BenchSession(
         settings=settings,
@@ -75,9 +77,11 @@ def pytest_configure(config: pytest.Config) -> None:
             on_result=lambda r: hook.pytest_llmbench_result(result=r),
             on_summary=lambda s: hook.pytest_llmbench_summary(summary=s),
         ),
-        writer=not is_worker,
-        runs_items=not is_controller,
-        prefetch=not is_worker,
+        writer=role is not _xdist.Role.WORKER,
+        runs_items=role is not _xdist.Role.CONTROLLER,
+        prefetch=role is _xdist.Role.SINGLE,  # a worker prefetches what it is sent (_xdist.WorkerHooks)
+        command=tuple(config.invocation_params.args),
+        resume_run_id=_xdist.resumed_run_id(config),
     )
     try:
         bench.check_available()
@@ -85,12 +89,22 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SESSION_KEY] = bench
     config.pluginmanager.register(_SessionHooks(config, bench), "llmbench-session")
+    if role is _xdist.Role.CONTROLLER:
+        config.pluginmanager.register(_xdist.ControllerHooks(bench), "llmbench-xdist-controller")
+    elif role is _xdist.Role.WORKER:
+        config.pluginmanager.register(_xdist.WorkerHooks(config, bench, _asking_item), "llmbench-xdist-worker")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     bench = config.stash.get(SESSION_KEY, None)
     if bench is not None:
         bench.close()
+    summary = config.stash.get(SUMMARY_KEY, None)
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if summary is not None and xmlpath:
+        # junitxml has written the file in its pytest_sessionfinish; suite properties are added to it here,
+        # because record_testsuite_property does not work under xdist.
+        add_suite_properties(config.invocation_params.dir / xmlpath, suite_properties(summary))
 
 
 # --- the plugin's own implementations of its hooks: last, so a conftest wins ----------------------------
@@ -169,6 +183,12 @@ def _spec(item: pytest.Item) -> ItemSpec | None:
     return value if isinstance(value, ItemSpec) else None
 
 
+def _asking_item(item: pytest.Item) -> tuple[str, ItemSpec] | None:
+    spec = _spec(item)
+    asks = spec is not None and bool(_ASKING_FIXTURES & set(getattr(item, "fixturenames", ())))
+    return (item.nodeid, spec) if spec is not None and asks else None
+
+
 # --- running --------------------------------------------------------------------------------------------
 
 
@@ -228,6 +248,10 @@ class _SessionHooks:
         if summary is None:
             return
         self.config.stash[SUMMARY_KEY] = summary
+        try:
+            append_step_summary(summary)
+        except LlmBenchError as exc:
+            summary.notes.append(str(exc))
         if summary.gates and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             # Gates decide for benchmark items; a failing ordinary test still fails the session.
             benchmark_failures = sum(1 for r in self.bench.records if r.outcome in (Outcome.FAILED, Outcome.ERROR))

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pytest_llmbench import baseline as baseline_mod
 from pytest_llmbench import data as data_mod
+from pytest_llmbench import resume as resume_mod
 from pytest_llmbench._pricing import CatalogPrices
 from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
@@ -37,12 +38,6 @@ from pytest_llmbench.storage.cache import DatabaseCache
 from pytest_llmbench.storage.repository import Repository
 from pytest_llmbench.summary import RunSummary, performance_row, totals
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
-
-#: Options whose feature is not in this version yet: using one is a usage error, never silently ignored.
-NOT_YET: dict[str, str] = {
-    "resume": "--llm-resume",
-    "shard": "--llm-shard",
-}
 
 
 @dataclass
@@ -84,6 +79,9 @@ class BenchSession:
     baseline_records: list[ResultRecord] = field(default_factory=list)
     other_failures: int = 0
     progress: ProgressDisplay | None = None
+    command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
+    resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
+    resumed: dict[str, resume_mod.StoredAnswer] = field(default_factory=dict)
     _engine: Engine | None = None
     _repo: Repository | None = None
     _cache: DatabaseCache | None = None
@@ -98,9 +96,7 @@ class BenchSession:
     # --- configuration -------------------------------------------------------------------------------
 
     def check_available(self) -> None:
-        for dest, option in NOT_YET.items():
-            if dest in self.settings.sources:
-                raise UsageError(f"{option} is not available in this version of pytest-llmbench yet.")
+        """Combinations of options that cannot work together."""
         if self.settings.max_regression is not None and self.settings.baseline is None:
             raise UsageError("--llm-max-regression needs --llm-baseline=RUN (a run id or 'latest') to compare with.")
 
@@ -235,13 +231,27 @@ class BenchSession:
             return
         if self.writer:
             self.load_baseline()
-            self.ensure_run()
+            self.open_run()
+        elif self.resume_run_id is not None:
+            self.resumed = resume_mod.stored_answers(self.repository(), self.resume_run_id)
         if self.progress is not None:
             self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
-        engine = self.engine()
+        self.engine()
         if self.prefetch:
-            jobs = (self.job_for(nodeid, spec) for nodeid, spec, asks in items if asks)
-            engine.submit(job for job in jobs if isinstance(job, Job))
+            self.prefetch_items((nodeid, spec) for nodeid, spec, asks in items if asks)
+
+    def prefetch_items(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
+        """Start the requests of these items now (in order); items the resumed run already has are skipped."""
+        jobs = (self.job_for(nodeid, spec) for nodeid, spec in items if nodeid not in self.resumed)
+        self.engine().submit(job for job in jobs if isinstance(job, Job))
+
+    def open_run(self) -> int:
+        """The writer's run, before anything is asked: a new one, or the one ``--llm-resume`` names, reopened."""
+        if self.run_id is None and self.settings.resume:
+            run = resume_mod.reopen(self.repository(), self.settings.resume, self.settings)
+            self.run_id, self.run_name = run.id, run.name
+            self.resumed = resume_mod.stored_answers(self.repository(), run.id)
+        return self.ensure_run()
 
     def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
         """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
@@ -331,12 +341,16 @@ class BenchSession:
                 name=self.run_name, models=list(self.models), dataset=s.dataset, grader=s.grader, seed=s.seed,
                 sample=None if s.sample is None else str(s.sample), config=s.snapshot(),
                 dataset_origin="; ".join(self.dataset_origins.values()) or None,
+                shard=f"{s.shard.index}/{s.shard.total}" if s.shard else None,
             )
         return self.run_id
 
     # --- running items -------------------------------------------------------------------------------
 
     def complete(self, nodeid: str, spec: ItemSpec) -> Completion:
+        stored = self.resumed.get(nodeid)
+        if stored is not None:
+            return stored.completion
         job = self.job_for(nodeid, spec)
         if isinstance(job, Completion):
             return job
@@ -358,8 +372,10 @@ class BenchSession:
         if not state.completion.ok:
             return state.completion
         if state.grade is None:
+            stored = self.resumed.get(nodeid)
             try:
-                state.grade = self.grade(state.spec, state.completion)
+                state.grade = stored.grade if stored is not None and stored.grade is not None else self.grade(
+                    state.spec, state.completion)
             except ProviderError as exc:  # the judge model failed: an infrastructure error, not a wrong answer
                 state.completion = replace(state.completion, error=f"grading failed: {exc}", error_kind=exc.kind)
                 return state.completion
@@ -415,7 +431,10 @@ class BenchSession:
             self._cache.close()
         if self._results is not None:
             self._results.close()
-        if not self.records or not self.writer:
+        if not self.writer:
+            return None
+        if not self.records:
+            self._close_empty_run()
             return None
         summary = RunSummary.from_records(
             self.records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
@@ -431,11 +450,27 @@ class BenchSession:
         status = "interrupted" if self.interrupted else "completed"
         repo = self.repository()
         run_id = self.ensure_run()
+        if self.interrupted:
+            summary.notes.append(f"interrupted: resume with {resume_mod.resume_command(self.command, run_id)}")
+        if summary.dataset_origin:
+            repo.update_run(run_id, dataset_origin=summary.dataset_origin)  # xdist: learnt from the workers
         repo.save_performance(run_id, [performance_row(m) for m in summary.models])
         repo.finish_run(run_id, status=status, totals=totals(summary), exit_status=exitstatus)
         if self.settings.report:
             summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)
         return summary
+
+    def _close_empty_run(self) -> None:
+        """A run opened early (xdist controller, resume) that got no result: interrupted, or never used."""
+        if self.run_id is None:
+            return
+        if self.interrupted or self.settings.resume:
+            self.repository().update_run(self.run_id, status="interrupted" if self.interrupted else "completed")
+        else:
+            from pytest_llmbench.storage.maintenance import delete_run
+
+            delete_run(self.repository(), self.run_id)
+            self.run_id = None
 
     def close(self) -> None:
         if self._engine is not None:

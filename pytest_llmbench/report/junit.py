@@ -1,7 +1,14 @@
-"""Per-test-case JUnit properties (DESIGN.md 3c), set through ``item.user_properties``."""
+"""JUnit properties: per test case (DESIGN.md 3c, through ``item.user_properties``, so they reach the XML from
+xdist workers too) and per suite (per-model results and gates, added to the written file at session end)."""
 
 from __future__ import annotations
 
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_llmbench.summary import RunSummary
 from pytest_llmbench.types import ResultRecord
 
 
@@ -33,3 +40,47 @@ def properties(record: ResultRecord) -> list[tuple[str, str]]:
     if record.error:
         props.append(("llm_error", record.error))
     return props
+
+
+# --- suite-level properties: written into the finished XML file at session end ----------------------------
+
+
+def suite_properties(summary: RunSummary) -> list[tuple[str, str]]:
+    """Per-model results and gate verdicts, for dashboards that read ``<testsuite><properties>``."""
+    props: list[tuple[str, str]] = []
+    if summary.run_id is not None:
+        props.append(("llm_run_id", str(summary.run_id)))
+    for m in summary.models:
+        for name, value in (
+            ("accuracy", m.accuracy), ("ci_low", m.ci_low), ("ci_high", m.ci_high), ("correct", m.correct),
+            ("answered", m.answered), ("errors", m.errors), ("skipped", m.skipped), ("cost_usd", m.cost_usd),
+            ("simulated", m.simulated),
+        ):
+            props.append((f"llm_{name}[{m.model}]", _fmt(value)))
+    for gate in summary.gates:
+        props.append((f"llm_gate[{gate.name}]", f"{'pass' if gate.passed else 'fail'}: {gate.detail}"))
+    if summary.gates:
+        props.append(("llm_gates_passed", _fmt(summary.gates_passed)))
+    return props
+
+
+def add_suite_properties(path: Path, props: Sequence[tuple[str, str]]) -> None:
+    """Add ``props`` to every ``<testsuite>`` of a JUnit XML file (a missing or unparsable file is left alone)."""
+    if not props:
+        return
+    try:
+        tree = ET.parse(path)
+    except (OSError, ET.ParseError):
+        return
+    root = tree.getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    for suite in suites:
+        holder = suite.find("properties")
+        if holder is None:
+            holder = ET.Element("properties")
+            suite.insert(0, holder)
+        for name, value in props:
+            ET.SubElement(holder, "property", name=name, value=value)
+    partial = path.with_name(path.name + ".tmp")
+    tree.write(partial, encoding="utf-8", xml_declaration=True)
+    os.replace(partial, path)

@@ -6,10 +6,11 @@ newer version become one ``StorageError`` sentence, before anything is spent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -17,8 +18,14 @@ from sqlalchemy.orm import Session
 from pytest_llmbench.errors import StorageError
 from pytest_llmbench.storage.models import SCHEMA_VERSION, Base, SchemaInfo
 
-#: Upgrade steps: version N -> N+1, each a function of a connection. Empty while there is one version.
-UPGRADES: dict[int, Any] = {}
+
+def _v1_to_v2(connection: Connection) -> None:
+    # Plain ADD COLUMN of a nullable column: the same statement on SQLite and PostgreSQL, no table rewrite.
+    connection.execute(text("ALTER TABLE benchmark_runs ADD COLUMN shard VARCHAR(32)"))
+
+
+#: Upgrade steps: version N -> N+1, each a function of a connection, run in one transaction.
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SCHEMA_VERSION = 1
+#: 1: the first schema. 2: ``benchmark_runs.shard`` ("I/N" of ``--llm-shard``), so merges can check coverage.
+SCHEMA_VERSION = 2
 
 
 def _now() -> dt.datetime:
@@ -69,6 +70,7 @@ class RunRow(Base):
     exit_status: Mapped[int | None] = mapped_column(Integer)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("benchmark_runs.id"))
     parent_relation: Mapped[str | None] = mapped_column(String(32))  # resume, regrade, shard
+    shard: Mapped[str | None] = mapped_column(String(32))  # "I/N" when the run was one shard of N
 
     results: Mapped[list[ResultRow]] = relationship(back_populates="run", cascade="all, delete-orphan")
 

@@ -54,6 +54,7 @@ class RunInfo:
     environment: dict[str, Any]
     parent_id: int | None
     parent_relation: str | None
+    shard: str | None = None
 
 
 def environment_info() -> dict[str, Any]:
@@ -98,11 +99,12 @@ class Repository:
         dataset_origin: str | None = None,
         parent_id: int | None = None,
         parent_relation: str | None = None,
+        shard: str | None = None,
     ) -> int:
         row = RunRow(
             name=name, status="running", seed=seed, sample=sample, models=list(models), dataset=dataset,
             dataset_origin=dataset_origin, grader=grader, config=config, environment=environment_info(),
-            parent_id=parent_id, parent_relation=parent_relation,
+            parent_id=parent_id, parent_relation=parent_relation, shard=shard,
         )
         try:
             with Session(self.engine) as session, session.begin():
@@ -251,6 +253,7 @@ def _run_info(row: RunRow) -> RunInfo:
         models=list(row.models or []), dataset=row.dataset, dataset_origin=row.dataset_origin, grader=row.grader,
         seed=row.seed, sample=row.sample, totals=row.totals, config=row.config or {},
         environment=row.environment or {}, parent_id=row.parent_id, parent_relation=row.parent_relation,
+        shard=row.shard,
     )
 
 

@@ -1,0 +1,101 @@
+"""``--llm-shard=I/N`` end to end: shards on separate "machines" (their own database files) or on one shared
+database, merged by ``llmbench db merge`` into one run with one summary and one gate."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pytest_llmbench.cli import main
+
+pytest_plugins = ["pytester"]
+
+QUESTIONS = [{"question": f"Name the color number {i} of the rainbow", "answer": c, "category": "COLORS"}
+             for i, c in enumerate(["red", "orange", "yellow", "green", "blue", "indigo", "violet", "white"])]
+ARGS = ("--llm-dataset=questions.jsonl", "--llm-sample=all", "-p", "no:cacheprovider", "--llm-cache=off",
+        "--llm-models=sim/strong,sim/weak", "--llm-run-name=pr-7")
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
+    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
+    pytester.makeini("[pytest]\n")
+    return pytester
+
+
+def _results(db: Path, run_id: int | None = None) -> dict[str, bool]:
+    with sqlite3.connect(db) as conn:
+        query = "select nodeid, correct from benchmark_results"
+        found = conn.execute(query + (f" where run_id = {int(run_id)}" if run_id else "")).fetchall()
+    assert len(found) == len({n for n, _ in found})
+    return {n: bool(c) for n, c in found}
+
+
+def _run(project: pytest.Pytester, db: Path, *extra: str) -> pytest.RunResult:
+    return project.runpytest_subprocess(*ARGS, f"--llm-db=sqlite:///{db}", *extra)
+
+
+def test_shards_on_separate_machines_merge_into_one_gated_run(
+    project: pytest.Pytester, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(project, tmp_path / "whole.db")
+    whole = _results(tmp_path / "whole.db")
+    assert len(whole) == 16
+    parts: list[dict[str, bool]] = []
+    for index in (1, 2, 3):
+        db = tmp_path / f"shard{index}.db"
+        _run(project, db, f"--llm-shard={index}/3", "--llm-min-accuracy=sim/strong=0.5")
+        parts.append(_results(db))
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("select shard, status from benchmark_runs").fetchall() == [(f"{index}/3", "completed")]
+    assert sum(len(p) for p in parts) == 16 and all(parts)  # disjoint, every item in exactly one shard
+    assert {k: v for p in parts for k, v in p.items()} == whole
+
+    merged = tmp_path / "merged.db"
+    capsys.readouterr()
+    code = main(["--db", f"sqlite:///{merged}", "db", "merge", "--as", "pr-7 merged",
+                 *[f"--from={tmp_path / f'shard{i}.db'}" for i in (1, 2, 3)]])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("LLM benchmark summary") == 1
+    assert "PASS sim/strong accuracy" in out  # the shards' own gate, applied to the whole
+    with sqlite3.connect(merged) as conn:
+        runs = conn.execute("select id, name, status, shard from benchmark_runs order by id").fetchall()
+        assert [r[3] for r in runs] == ["1/3", "2/3", "3/3", None]
+        merged_id = runs[-1][0]
+        assert runs[-1][1:3] == ("pr-7 merged", "completed")
+        perf = dict(conn.execute("select model, items from model_performance where run_id = ?", (merged_id,)))
+    assert _results(merged, merged_id) == whole
+    assert perf == {"sim/strong": 8, "sim/weak": 8}
+
+    failing = main(["--db", f"sqlite:///{merged}", "db", "merge", "--run", "1", "--run", "2", "--run", "3",
+                    "--min-accuracy", "sim/weak=1.0"])
+    assert failing == 1
+    assert "FAIL sim/weak accuracy" in capsys.readouterr().out
+
+
+def test_shards_sharing_one_database_merge_by_name(
+    project: pytest.Pytester, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "shared.db"
+    for index in (1, 2):
+        _run(project, db, f"--llm-shard={index}/2")
+    assert main(["--db", f"sqlite:///{db}", "db", "merge", "--name", "pr-7"]) == 0
+    with sqlite3.connect(db) as conn:
+        last = conn.execute("select id from benchmark_runs order by id desc limit 1").fetchone()[0]
+    assert len(_results(db, last)) == 16
+
+
+def test_a_missing_shard_is_refused(project: pytest.Pytester, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "shared.db"
+    _run(project, db, "--llm-shard=1/3")
+    _run(project, db, "--llm-shard=3/3")
+    assert main(["--db", f"sqlite:///{db}", "db", "merge", "--name", "pr-7"]) == 2
+    assert "Shard 2/3 is missing" in capsys.readouterr().err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from benchmark_runs").fetchone() == (2,)
