@@ -154,3 +154,20 @@ def test_step_summary_is_written_once(project: pytest.Pytester, tmp_path: Path,
     assert text_.count("| model | items |") == 1
     assert "| sim/strong *(simulated)* | 8 |" in text_
     assert "✅ PASS sim/strong accuracy" in text_
+
+
+def test_workers_prefetch_their_queued_items_within_their_share(project: pytest.Pytester, tmp_path: Path) -> None:
+    from pytest_llmbench.testing import FakeOpenRouter
+
+    with FakeOpenRouter(latency=0.3) as server:
+        result = project.runpytest_subprocess(
+            *ARGS, "--llm-models=openai/gpt-4o-mini,anthropic/claude-3.5-haiku", f"--llm-base-url={server.base_url}",
+            f"--llm-db=sqlite:///{tmp_path / 'r.db'}", "--llm-concurrency=6", "-n", "2",
+        )
+        peak = server.max_in_flight
+        asked = len(server.chat_requests)
+    assert result.ret in (0, 1)
+    assert asked == 2 * len(QUESTIONS)  # every item asked once, none twice across workers
+    # Without prefetch each worker has one request in flight (its current test): at most 2. With it, a
+    # worker asks for everything queued for it, up to its share of the concurrency (6 / 2 workers).
+    assert 2 < peak <= 6
