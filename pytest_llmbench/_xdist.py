@@ -18,11 +18,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_llmbench.config import Settings
+from pytest_llmbench.data.loader import resolve_path
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.items import ItemSpec
 from pytest_llmbench.session import BenchSession
@@ -74,6 +76,18 @@ def in_play(settings: Settings) -> bool:
     return bool(settings.sources)
 
 
+def check_early(bench: BenchSession) -> None:
+    """Usage errors the controller can see without collecting: a worker that finds one can only crash,
+    so an unknown grader or template, or a missing question file, given explicitly, is reported here."""
+    s = bench.settings
+    if "grader" in s.sources:
+        bench.grader(s.grader)
+    if "template" in s.sources:
+        bench.template(s.template)
+    if "dataset" in s.sources and Path(s.dataset).suffix:
+        resolve_path(s.dataset, bench.rootdir)
+
+
 class ControllerHooks:
     """Registered on the xdist controller only."""
 
@@ -82,10 +96,10 @@ class ControllerHooks:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # Ours runs before xdist's (trylast) pytest_sessionstart, which starts the workers.
-        if not in_play(self.bench.settings):
-            return
         try:
-            self.bench.open_run()
+            check_early(self.bench)
+            if in_play(self.bench.settings):
+                self.bench.open_run()
         except LlmBenchError as exc:
             raise pytest.UsageError(str(exc)) from None
 

@@ -137,3 +137,19 @@ def test_resume_refuses_a_completed_run_and_other_settings(project: pytest.Pytes
             conn.execute("update benchmark_runs set status='interrupted'")
         other = project.runpytest_subprocess(*_args(server, db), "--llm-resume=last", "--llm-seed=7")
         assert other.ret == 4 and "--llm-seed=42" in other.stderr.str()
+
+
+def test_resume_under_xdist_replays_on_the_workers(project: pytest.Pytester, tmp_path: Path) -> None:
+    db = tmp_path / "results.db"
+    with FakeOpenRouter(latency=0.0, policy=_answer) as server:
+        project.runpytest_subprocess(*_args(server, db)).assert_outcomes(passed=len(CLUES))
+    with sqlite3.connect(db) as conn:  # as if the run had been killed after five items
+        conn.execute("delete from benchmark_results where id > 5")
+        conn.execute("update benchmark_runs set status = 'running'")
+    kept = {clue for _, clue, _ in _stored(db)}
+    with FakeOpenRouter(latency=0.0, policy=_answer) as server:
+        result = project.runpytest_subprocess(*_args(server, db), "--llm-resume=last", "-n", "2")
+        asked = _asked(server)
+    result.assert_outcomes(passed=len(CLUES))
+    assert sorted(asked) == sorted(set(CLUES) - kept)
+    assert len(_stored(db)) == len(CLUES) and _status(db) == [(1, "completed")]

@@ -171,3 +171,18 @@ def test_workers_prefetch_their_queued_items_within_their_share(project: pytest.
     # Without prefetch each worker has one request in flight (its current test): at most 2. With it, a
     # worker asks for everything queued for it, up to its share of the concurrency (6 / 2 workers).
     assert 2 < peak <= 6
+
+
+def test_bad_usage_under_xdist_is_exit_4_with_one_sentence(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess(*ARGS, "--llm-grader=psychic", "-n", "2")
+    assert result.ret == 4
+    assert "Unknown grader 'psychic'" in result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_controller_that_stored_nothing_leaves_no_run(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--llm-models=sim/strong", f"--llm-db={url}",
+                                  "-n", "2").assert_outcomes(passed=1)
+    assert rows(url, "select count(*) from benchmark_runs") == [(0,)]
