@@ -35,6 +35,13 @@ def _results(db: Path, run_id: int | None = None) -> dict[str, bool]:
     return {n: bool(c) for n, c in found}
 
 
+def llmbench(db: Path, *argv: str) -> int:
+    """The command on ``db``, run from its folder: no config file there (it reads the current folder's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(db.parent)
+        return main(["--db", f"sqlite:///{db}", *argv])
+
+
 def _run(project: pytest.Pytester, db: Path, *extra: str) -> pytest.RunResult:
     return project.runpytest_subprocess(*ARGS, f"--llm-db=sqlite:///{db}", *extra)
 
@@ -57,8 +64,8 @@ def test_shards_on_separate_machines_merge_into_one_gated_run(
 
     merged = tmp_path / "merged.db"
     capsys.readouterr()
-    code = main(["--db", f"sqlite:///{merged}", "db", "merge", "--as", "pr-7 merged",
-                 *[f"--from={tmp_path / f'shard{i}.db'}" for i in (1, 2, 3)]])
+    code = llmbench(merged, "db", "merge", "--as", "pr-7 merged",
+                    *[f"--from={tmp_path / f'shard{i}.db'}" for i in (1, 2, 3)])
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.count("LLM benchmark summary") == 1
@@ -72,8 +79,8 @@ def test_shards_on_separate_machines_merge_into_one_gated_run(
     assert _results(merged, merged_id) == whole
     assert perf == {"sim/strong": 8, "sim/weak": 8}
 
-    failing = main(["--db", f"sqlite:///{merged}", "db", "merge", "--run", "1", "--run", "2", "--run", "3",
-                    "--min-accuracy", "sim/weak=1.0"])
+    failing = llmbench(merged, "db", "merge", "--run", "1", "--run", "2", "--run", "3",
+                       "--min-accuracy", "sim/weak=1.0")
     assert failing == 1
     assert "FAIL sim/weak accuracy" in capsys.readouterr().out
 
@@ -84,7 +91,7 @@ def test_shards_sharing_one_database_merge_by_name(
     db = tmp_path / "shared.db"
     for index in (1, 2):
         _run(project, db, f"--llm-shard={index}/2")
-    assert main(["--db", f"sqlite:///{db}", "db", "merge", "--name", "pr-7"]) == 0
+    assert llmbench(db, "db", "merge", "--name", "pr-7") == 0
     with sqlite3.connect(db) as conn:
         last = conn.execute("select id from benchmark_runs order by id desc limit 1").fetchone()[0]
     assert len(_results(db, last)) == 16
@@ -95,7 +102,7 @@ def test_a_missing_shard_is_refused(project: pytest.Pytester, tmp_path: Path,
     db = tmp_path / "shared.db"
     _run(project, db, "--llm-shard=1/3")
     _run(project, db, "--llm-shard=3/3")
-    assert main(["--db", f"sqlite:///{db}", "db", "merge", "--name", "pr-7"]) == 2
+    assert llmbench(db, "db", "merge", "--name", "pr-7") == 2
     assert "Shard 2/3 is missing" in capsys.readouterr().err
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from benchmark_runs").fetchone() == (2,)

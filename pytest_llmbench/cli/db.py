@@ -12,9 +12,9 @@ import argparse
 import dataclasses
 import shutil
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from pytest_llmbench.config import load_settings, resolve
+from pytest_llmbench.config import Settings, load_settings, resolve
 from pytest_llmbench.report.step_summary import append_step_summary
 from pytest_llmbench.report.terminal import render
 from pytest_llmbench.shards import merge_runs
@@ -95,7 +95,8 @@ def run_merge(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0 if result.summary.gates_passed else 1
 
 
-def _gate_overrides(args: argparse.Namespace) -> Any:
+def _gate_overrides(args: argparse.Namespace) -> Settings | None:
+    """Gates given to the command or in the config file; None lets the merge use the shards' own."""
     cli = {"min-accuracy": args.min_accuracy, "max-errors": args.max_errors, "gate-bound": args.gate_bound}
     settings = load_settings(Path.cwd())
     given = resolve(cli, environ={})
