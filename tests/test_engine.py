@@ -30,6 +30,9 @@ class ScriptedProvider:
         self.calls: list[ChatRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.timeouts: list[float] = []
+        self.by_model: dict[str, int] = {}
+        self.max_by_model: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def handles(self, model: str) -> bool:
@@ -37,6 +40,10 @@ class ScriptedProvider:
 
     async def complete(self, request: ChatRequest, *, timeout: float) -> Completion:
         with self._lock:
+            self.timeouts.append(timeout)
+            self.by_model[request.model] = self.by_model.get(request.model, 0) + 1
+            self.max_by_model[request.model] = max(self.max_by_model.get(request.model, 0),
+                                                   self.by_model[request.model])
             self.calls.append(request)
             attempt = sum(1 for c in self.calls if c == request)
             self.in_flight += 1
@@ -48,6 +55,7 @@ class ScriptedProvider:
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self.by_model[request.model] -= 1
 
     async def aclose(self) -> None:
         return None
@@ -239,3 +247,90 @@ def test_cache_key_separates_models_params_and_repeats() -> None:
     assert cache_key(base) != cache_key(req(temperature=0.5))
     assert cache_key(base) != cache_key(ChatRequest(base.model, base.messages, base.params, repeat=1))
     assert cache_key(base) != cache_key(ChatRequest(base.model, base.messages, {"provider": {"order": ["X"]}}))
+
+
+def test_default_deadline_covers_every_attempt_and_one_maximal_backoff() -> None:
+    assert EngineSettings(timeout=10, retries=2, backoff_max=5).total_deadline == 35
+    assert EngineSettings(deadline=3).total_deadline == 3
+
+
+def test_each_attempt_timeout_is_cut_to_what_is_left_of_the_deadline() -> None:
+    def always_503(request: ChatRequest, attempt: int) -> Completion:
+        raise ServerError("busy", status=503)
+
+    provider = ScriptedProvider(always_503, delay=0.05)
+    engine = Engine([provider], EngineSettings(timeout=60, retries=10, deadline=0.5, backoff_base=0.05,
+                                               backoff_max=0.05))
+    engine.result(Job("a", req()))
+    engine.close()
+    assert all(t <= 0.5 for t in provider.timeouts)
+    assert provider.timeouts == sorted(provider.timeouts, reverse=True)  # shrinking as the deadline nears
+
+
+def test_per_model_limit_caps_each_model_under_the_global_one() -> None:
+    provider = ScriptedProvider(ok, delay=0.02)
+    engine = make(provider, concurrency=6, per_model_concurrency=2)
+    jobs = [Job(str(i), req(i, model=f"m/{i % 3}")) for i in range(30)]
+    engine.submit(jobs)
+    assert all(engine.result(j).ok for j in jobs)
+    engine.close()
+    assert max(provider.max_by_model.values()) == 2 and provider.max_in_flight == 6
+
+
+def test_a_429_lowers_only_that_models_limit() -> None:
+    def throttled(request: ChatRequest, attempt: int) -> Completion:
+        if request.model == "m/busy" and attempt == 1:
+            raise RateLimitError("slow down", retry_after=0)
+        return ok(request, attempt)
+
+    engine = make(ScriptedProvider(throttled, delay=0.01), concurrency=8)
+    jobs = [Job(str(i), req(i, model="m/busy" if i % 2 else "m/calm")) for i in range(16)]
+    engine.submit(jobs)
+    assert all(engine.result(j).ok for j in jobs)
+    engine.close()
+    assert engine.model_limits["m/busy"].decreases >= 1
+    assert engine.model_limits["m/calm"].decreases == 0
+
+
+def test_budget_waits_for_reservations_to_settle_instead_of_skipping() -> None:
+    # Each request reserves 0.01 (1,000 completion tokens at 1e-5) but is billed 0.001: with a 0.025 budget
+    # only two fit by reservation at once, yet after settling many more do.
+    def cheap(request: ChatRequest, attempt: int) -> Completion:
+        return Completion(model=request.model, text="x", prompt_tokens=1, completion_tokens=1, cost_usd=0.001)
+
+    provider = ScriptedProvider(cheap, delay=0.01)
+    engine = Engine([provider], EngineSettings(concurrency=8, max_cost=0.025, **FAST),  # type: ignore[arg-type]
+                    costs=lambda model, p, c: 1e-5 * c)
+    jobs = [Job(str(i), req(i, max_tokens=1000)) for i in range(30)]
+    engine.submit(jobs)
+    results = [engine.result(j) for j in jobs]
+    engine.close()
+    answered = [r for r in results if r.ok]
+    # Until spent + one reservation would pass the budget: 0.015 + 0.01 still fits, 0.016 + 0.01 does not.
+    assert len(answered) == 16
+    assert engine.budget.spent == pytest.approx(0.016) and engine.budget.spent <= 0.025
+    assert provider.max_in_flight <= 2
+    assert all(r.error_kind is ErrorKind.BUDGET for r in results if not r.ok)
+
+
+def test_without_a_price_requests_run_one_at_a_time_under_a_budget() -> None:
+    provider = ScriptedProvider(ok, delay=0.01)
+    engine = Engine([provider], EngineSettings(concurrency=8, max_cost=0.0035, **FAST))  # type: ignore[arg-type]
+    jobs = [Job(str(i), req(i)) for i in range(10)]
+    engine.submit(jobs)
+    results = [engine.result(j) for j in jobs]
+    engine.close()
+    assert provider.max_in_flight == 1
+    assert sum(r.ok for r in results) == 4  # 0.001 each; the fourth ends at 0.004, and then it is spent
+    assert all(r.error_kind is ErrorKind.BUDGET for r in results if not r.ok)
+
+
+def test_time_to_first_token_from_the_provider_is_kept() -> None:
+    def streamed(request: ChatRequest, attempt: int) -> Completion:
+        return Completion(model=request.model, text="x", ttft_ms=12.5, latency_ms=99.0)
+
+    engine = make(ScriptedProvider(streamed, delay=0.01))
+    result = engine.result(Job("a", req()))
+    engine.close()
+    assert result.ttft_ms == 12.5
+    assert result.latency_ms is not None and result.latency_ms >= 10  # measured by the engine

@@ -73,7 +73,6 @@ def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = N
     """One whole ``python -m pytest`` run in ``folder``: wall time, peak RSS and CPU from ``wait4``."""
     environment = {**os.environ, **(env or {})}
     environment.pop("OPENROUTER_API_KEY", None)
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
     out_path = folder / ".perf-out.txt"
     with out_path.open("w") as out:
         t0 = time.perf_counter()

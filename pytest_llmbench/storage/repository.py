@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -162,12 +163,7 @@ class Repository:
             return cached
         found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == record.question_key))
         if found is None:
-            row = QuestionRow(
-                key=record.question_key, dataset=record.dataset, category=record.category, clue=record.clue,
-                answer=record.answer, value=record.value, round=record.round,
-                air_date=dt.date.fromisoformat(record.air_date) if record.air_date else None,
-                show_number=record.show_number, difficulty=record.difficulty,
-            )
+            row = QuestionRow(**_question_values(record))
             try:
                 with session.begin_nested():
                     session.add(row)
@@ -197,31 +193,43 @@ class Repository:
                         )
                     )
                     stored.update((nodeid, repeat) for nodeid, repeat in found)
-                self._known_question_ids(session, {r.question_key for r in batch})
+                self._resolve_questions(session, batch)
                 rows = []
                 for record in batch:
                     if (record.nodeid, record.repeat) in stored:
                         continue
                     stored.add((record.nodeid, record.repeat))
                     values = {name: getattr(record, name) for name in _RESULT_FIELDS}
-                    rows.append(ResultRow(
-                        run_id=run_id, question_id=self._question_id(session, record),
-                        outcome=record.outcome.value, **values,
-                    ))
-                session.add_all(rows)
+                    values.update(run_id=run_id, question_id=self._question_id(session, record),
+                                  outcome=record.outcome.value)
+                    rows.append(values)
+                if rows:
+                    session.execute(insert(ResultRow), rows)  # one executemany, not an ORM flush per row
         except SQLAlchemyError as exc:
             self._question_ids.clear()
             raise self._fail("store results", exc) from None
 
-    def _known_question_ids(self, session: Session, keys: set[str]) -> None:
-        """Look up the ids of already stored questions in bulk (``_question_id`` then only inserts)."""
-        unknown = [k for k in keys if k not in self._question_ids]
-        for start in range(0, len(unknown), _CHUNK):
-            chunk = unknown[start : start + _CHUNK]
-            for key, question_id in session.execute(
-                select(QuestionRow.key, QuestionRow.id).where(QuestionRow.key.in_(chunk))
-            ):
-                self._question_ids[key] = question_id
+    def _resolve_questions(self, session: Session, batch: Sequence[ResultRecord]) -> None:
+        """Find (and on SQLite/PostgreSQL insert) the batch's questions in bulk; ``_question_id`` then hits."""
+        wanted = {r.question_key: r for r in batch if r.question_key not in self._question_ids}
+        if not wanted:
+            return
+        dialect = session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            module = sqlite if dialect == "sqlite" else postgresql
+            rows = [_question_values(r) for r in wanted.values()]
+            for start in range(0, len(rows), _CHUNK):
+                # Another process may add the same question meanwhile: the first row is kept, no error.
+                session.execute(
+                    module.insert(QuestionRow).on_conflict_do_nothing(index_elements=["key"]),
+                    rows[start : start + _CHUNK],
+                )
+        keys = list(wanted)
+        for start in range(0, len(keys), _CHUNK):
+            found = session.execute(
+                select(QuestionRow.key, QuestionRow.id).where(QuestionRow.key.in_(keys[start : start + _CHUNK]))
+            )
+            self._question_ids.update((key, question_id) for key, question_id in found)
 
     def results(self, run_id: int) -> list[ResultRecord]:
         with Session(self.engine) as session:
@@ -245,6 +253,15 @@ class Repository:
                     session.add(ModelPerformanceRow(run_id=run_id, **values))
         except SQLAlchemyError as exc:
             raise self._fail("store the per-model summary", exc) from None
+
+
+def _question_values(record: ResultRecord) -> dict[str, Any]:
+    return {
+        "key": record.question_key, "dataset": record.dataset, "category": record.category, "clue": record.clue,
+        "answer": record.answer, "value": record.value, "round": record.round,
+        "air_date": dt.date.fromisoformat(record.air_date) if record.air_date else None,
+        "show_number": record.show_number, "difficulty": record.difficulty,
+    }
 
 
 def _run_info(row: RunRow) -> RunInfo:

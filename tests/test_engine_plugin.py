@@ -1,0 +1,81 @@
+"""The engine through the whole plugin (pytester subprocess) against the fake OpenRouter server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from pytest_llmbench.testing import Fault, FakeOpenRouter, first
+
+pytest_plugins = ["pytester"]
+
+N = 40
+QUESTIONS = [{"question": f"Clue {i}: the Red Planet", "answer": "Mars", "category": "SPACE"} for i in range(N)]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
+    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
+    pytester.makeini("[pytest]\n")
+    return pytester
+
+
+def run(project: pytest.Pytester, server: FakeOpenRouter, *extra: str) -> pytest.RunResult:
+    return project.runpytest_subprocess(
+        "--llm-dataset=questions.jsonl",
+        "--llm-sample=all",
+        f"--llm-base-url={server.base_url}",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+    )
+
+
+def stored(project: pytest.Pytester, query: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:
+        return db.execute(query).fetchall()
+
+
+def test_x_stops_new_requests(project: pytest.Pytester) -> None:
+    with FakeOpenRouter(latency=0.3, policy="What is Venus?") as server:  # every answer is wrong
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini", "--llm-concurrency=4", "-x")
+        sent = len(server.chat_requests)
+    result.assert_outcomes(failed=1)
+    # Prefetch had started at most a few waves of 4 when the first failure stopped the session.
+    assert sent <= 12, sent
+
+
+def test_a_midstream_error_is_retried_and_the_item_passes(project: pytest.Pytester) -> None:
+    with FakeOpenRouter(policy="What is Mars?", faults=first(3, Fault.midstream_error(502))) as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini")
+        sent = len(server.chat_requests)
+    result.assert_outcomes(passed=N)
+    assert sent == N + 3
+    assert sorted(a for (a,) in stored(project, "select attempts from benchmark_results"))[-3:] == [2, 2, 2]
+
+
+def test_deselected_items_make_no_request(project: pytest.Pytester) -> None:
+    with FakeOpenRouter(policy="What is Mars?") as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini,anthropic/claude-3.5-haiku", "-k", "haiku")
+        models = [r.model for r in server.chat_requests]
+    result.assert_outcomes(passed=N, deselected=N)
+    assert set(models) == {"anthropic/claude-3.5-haiku"} and len(models) == N
+
+
+def test_budget_skips_the_rest_with_a_reason_and_the_summary_shows_spent_vs_budget(
+    project: pytest.Pytester,
+) -> None:
+    # A model missing from the bundled snapshot: its price comes from the (fake) live catalog, and equals
+    # what the fake server bills, so the reservation (pessimistic token count) covers the billed cost.
+    entry = {"id": "test/priced", "name": "Priced", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}
+    with FakeOpenRouter(policy="What is Mars?", models=[entry]) as server:
+        result = run(project, server, "--llm-models=test/priced", "--llm-max-cost=0.001", "--llm-concurrency=4", "-rs")
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] >= 1 and outcomes["skipped"] >= 1
+    assert outcomes["passed"] + outcomes["skipped"] == N
+    result.stdout.fnmatch_lines(["*budget: $0.0* spent of $0.0010*", "*SKIPPED*Budget exhausted*"])
+    [(spent,)] = stored(project, "select sum(cost_usd) from benchmark_results")
+    assert isinstance(spent, float) and 0 < spent <= 0.001
