@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from pytest_llmbench.testing import Fault, FakeOpenRouter, first
+from pytest_llmbench.testing import FakeOpenRouter, Fault, first
 
 pytest_plugins = ["pytester"]
 
