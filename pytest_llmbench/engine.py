@@ -164,8 +164,10 @@ class Engine:
         self.budget = Budget(settings.max_cost)
         self.stop_reason: str | None = None
         self._rng = rng or random.Random()
+        # A job is in exactly one: answered at submit (cache hits, no Future needed) or sent to the loop.
+        self._done: dict[str, Completion] = {}
         self._futures: dict[str, concurrent.futures.Future[Completion]] = {}
-        self._order: dict[str, int] = {}
+        self._submitted = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="llmbench-engine", daemon=True)
@@ -181,35 +183,38 @@ class Engine:
 
     def submit(self, jobs: Iterable[Job]) -> None:
         """Start these jobs (in order) unless already started. Returns at once."""
-        fresh: list[Job] = []
         with self._lock:
+            fresh: dict[str, Job] = {}
             for job in jobs:
-                if job.key not in self._futures:
-                    self._futures[job.key] = concurrent.futures.Future()
-                    self._order[job.key] = len(self._order)
-                    fresh.append(job)
-        if not fresh:
-            return
-        keys = [cache_key(j.request) for j in fresh]
-        hits = self._cache_lookup(keys)
-        to_run: list[tuple[Job, int, concurrent.futures.Future[Completion]]] = []
-        for job, key in zip(fresh, keys, strict=True):
-            future = self._futures[job.key]
-            hit = hits.get(key)
-            if hit is not None:
-                future.set_result(hit)
-            else:
-                to_run.append((job, self._order[job.key], future))
+                if job.key not in self._done and job.key not in self._futures:
+                    fresh.setdefault(job.key, job)
+            if not fresh:
+                return
+            keys = [cache_key(j.request) for j in fresh.values()]
+            hits = self._cache_lookup(keys)
+            to_run: list[tuple[Job, int, concurrent.futures.Future[Completion]]] = []
+            for job, key in zip(fresh.values(), keys, strict=True):
+                hit = hits.get(key)
+                if hit is not None:
+                    self._done[job.key] = hit
+                else:
+                    future: concurrent.futures.Future[Completion] = concurrent.futures.Future()
+                    self._futures[job.key] = future
+                    to_run.append((job, self._submitted, future))
+                self._submitted += 1  # the job's place in line (see _limits.OrderedSlots)
         if to_run:
             # One wake-up of the loop for the whole batch, not one per job.
             self._loop.call_soon_threadsafe(self._spawn, to_run)
 
     def result(self, job: Job) -> Completion:
         """The completion for ``job``, starting it now if it was not prefetched."""
+        done = self._done.get(job.key)
+        if done is not None:
+            return done
         future = self._futures.get(job.key)
         if future is None:
             self.submit([job])
-            future = self._futures[job.key]
+            return self.result(job)
         return future.result()
 
     def call(self, request: ChatRequest) -> Completion:

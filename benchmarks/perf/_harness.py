@@ -73,6 +73,9 @@ def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = N
     """One whole ``python -m pytest`` run in ``folder``: wall time, peak RSS and CPU from ``wait4``."""
     environment = {**os.environ, **(env or {})}
     environment.pop("OPENROUTER_API_KEY", None)
+    # A normal install caches byte code; without it every run recompiles pytest, SQLAlchemy, httpx, rich and
+    # this package (about 1 s here). Callers warm the cache with one unmeasured run first.
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     out_path = folder / ".perf-out.txt"
     with out_path.open("w") as out:
         t0 = time.perf_counter()
@@ -92,6 +95,10 @@ def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = N
     )
 
 
+#: Plugins of our dev environment, not of a user's: hypothesis imports itself (~0.5 s) at every session end.
+NO_DEV_PLUGINS = ["-p", "no:hypothesispytest"]
+
+
 def llm_args(db: Path, *extra: str) -> list[str]:
     return [
         "--llm-dataset=questions.jsonl",
@@ -99,6 +106,22 @@ def llm_args(db: Path, *extra: str) -> list[str]:
         f"--llm-db=sqlite:///{db}",
         "-p",
         "no:cacheprovider",
+        *NO_DEV_PLUGINS,
         "-q",
         *extra,
     ]
+
+
+def write_bare_project(folder: Path, items: int) -> Path:
+    """Bare pytest: ``items`` trivial parametrized tests, nothing of pytest-llmbench in use."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "test_bare.py").write_text(
+        f"import pytest\n\n\n@pytest.mark.parametrize('i', range({items}))\ndef test_trivial(i):\n    assert i >= 0\n",
+        encoding="utf-8",
+    )
+    (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    return folder
+
+
+def bare_args() -> list[str]:
+    return ["-p", "no:cacheprovider", *NO_DEV_PLUGINS, "-q"]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pytest_llmbench._version import __version__
 from pytest_llmbench.errors import StorageError
 from pytest_llmbench.storage.db import describe, open_engine
-from pytest_llmbench.storage.models import ModelPerformanceRow, QuestionRow, ResultRow, RunRow
+from pytest_llmbench.storage.models import Base, ModelPerformanceRow, QuestionRow, ResultRow, RunRow
 from pytest_llmbench.types import Outcome, ResultRecord
 
 _RESULT_FIELDS = (
@@ -33,6 +33,7 @@ _RESULT_FIELDS = (
     "completion_tokens", "cost_usd", "cost_estimated", "grade_cost_usd", "cached", "attempts", "error",
     "error_kind",
 )
+_RESULTS_TABLE = Base.metadata.tables[ResultRow.__tablename__]
 #: Keys per ``IN (...)`` clause, well under every backend's parameter limit.
 _CHUNK = 500
 
@@ -204,7 +205,8 @@ class Repository:
                                   outcome=record.outcome.value)
                     rows.append(values)
                 if rows:
-                    session.execute(insert(ResultRow), rows)  # one executemany, not an ORM flush per row
+                    # One Core executemany: neither an ORM flush per row nor ORM bulk bookkeeping.
+                    session.connection().execute(insert(_RESULTS_TABLE), rows)
         except SQLAlchemyError as exc:
             self._question_ids.clear()
             raise self._fail("store results", exc) from None
