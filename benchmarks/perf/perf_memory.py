@@ -29,6 +29,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="llmbench-perf-") as tmp, fake_server(args.latency) as url:
         project = write_project(Path(tmp) / "llm", args.items)
         bare = write_bare_project(Path(tmp) / "bare", args.items)
+        run_pytest(project, llm_args(Path(tmp) / "warm.db", "--collect-only"))  # warm the byte-code cache
         llm = run_pytest(
             project,
             llm_args(Path(tmp) / "m.db", "--llm-models=perf/model", f"--llm-base-url={url}", "--llm-concurrency=64"),
