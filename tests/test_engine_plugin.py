@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from pytest_llmbench.providers.catalog import estimate_cost, load_snapshot
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first
 
 pytest_plugins = ["pytester"]
@@ -79,3 +80,15 @@ def test_budget_skips_the_rest_with_a_reason_and_the_summary_shows_spent_vs_budg
     result.stdout.fnmatch_lines(["*budget: $0.0* spent of $0.0010*", "*SKIPPED*Budget exhausted*"])
     [(spent,)] = stored(project, "select sum(cost_usd) from benchmark_results")
     assert isinstance(spent, float) and 0 < spent <= 0.001
+
+
+def test_unbilled_answers_are_costed_from_catalog_prices_and_marked_estimated(project: pytest.Pytester) -> None:
+    with FakeOpenRouter(policy="What is Mars?", report_cost=False) as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini")
+    result.assert_outcomes(passed=N)
+    info = load_snapshot()["openai/gpt-4o-mini"]
+    rows = stored(project, "select cost_usd, cost_estimated, prompt_tokens, completion_tokens from benchmark_results")
+    for cost, estimated, prompt, completion in rows:
+        assert estimated == 1  # not billed: the snapshot's prices x the reported tokens
+        assert cost == pytest.approx(estimate_cost(info, prompt, completion))
+    result.stdout.fnmatch_lines(["*cost estimated from catalog prices*"])
