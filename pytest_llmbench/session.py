@@ -92,6 +92,7 @@ class BenchSession:
     _templates: dict[str, Template] = field(default_factory=dict)
     _jobs: dict[str, Job | Completion] = field(default_factory=dict)
     _kinds: RequestKinds | None = None
+    _messages: dict[tuple[str, str, str], list[Message]] = field(default_factory=dict)
 
     # --- configuration -------------------------------------------------------------------------------
 
@@ -140,7 +141,8 @@ class BenchSession:
         # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
         specs = [replace(s, grader=kind_grader(s.question, s.grader)) for s in specs]
         for spec in specs:
-            self._questions_by_prompt.setdefault(self._prompt_key(self.messages(spec)), spec.question)
+            if spec.model.startswith(SIMULATED_PREFIX):  # only simulated models look answers up by prompt
+                self._questions_by_prompt.setdefault(self._prompt_key(self.messages(spec)), spec.question)
         return specs
 
     def questions(self, marker: Mapping[str, Any]) -> list[Question]:
@@ -186,8 +188,14 @@ class BenchSession:
         return self._templates[name]
 
     def messages(self, spec: ItemSpec) -> list[Message]:
-        built = self.hooks.build_messages(spec.question, spec.model, spec.template)
-        return built if built is not None else self.template(spec.template).render(spec.question)
+        key = (spec.question.key, spec.model, spec.template)
+        built = self._messages.get(key)
+        if built is None:
+            built = self.hooks.build_messages(spec.question, spec.model, spec.template)
+            if built is None:
+                built = self.template(spec.template).render(spec.question)
+            self._messages[key] = built
+        return built
 
     @staticmethod
     def _prompt_key(messages: Sequence[Message]) -> str:
