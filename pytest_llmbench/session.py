@@ -139,11 +139,7 @@ class BenchSession:
         repeat = int(self._effective("repeat", marker))
         specs = build_specs(questions, models, grader=grader, template=template, repeat=repeat)
         # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
-        specs = [replace(s, grader=kind_grader(s.question, s.grader)) for s in specs]
-        for spec in specs:
-            if spec.model.startswith(SIMULATED_PREFIX):  # only simulated models look answers up by prompt
-                self._questions_by_prompt.setdefault(self._prompt_key(self.messages(spec)), spec.question)
-        return specs
+        return [replace(s, grader=kind_grader(s.question, s.grader)) for s in specs]
 
     def questions(self, marker: Mapping[str, Any]) -> list[Question]:
         dataset = str(self._effective("dataset", marker))
@@ -214,7 +210,8 @@ class BenchSession:
         template = self.template(spec.template)
         request = make_request(spec, self.messages(spec), template.params, stream=self.settings.stream)
         request = self.kinds().prepare(spec.question, request)
-        self._questions_by_prompt.setdefault(self._prompt_key(request.messages), spec.question)
+        if spec.model.startswith(SIMULATED_PREFIX):  # only simulated models look their answer up by prompt
+            self._questions_by_prompt.setdefault(self._prompt_key(request.messages), spec.question)
         return request
 
     def job_for(self, nodeid: str, spec: ItemSpec) -> Job | Completion:
