@@ -56,7 +56,10 @@ def run(scenario: Scenario, workdir: Path) -> Row:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", *base_args(server.base_url), *scenario.options],
-            cwd=workdir, capture_output=True, text=True, timeout=TIMEOUT,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
         )
         wall = time.perf_counter() - started
         requests = len(server.chat_requests)

@@ -57,8 +57,14 @@ FAST = ("--assert=plain", "-p", "no:hypothesispytest", "-p", "no:cacheprovider")
 
 def base_args(base_url: str) -> list[str]:
     return [
-        *FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all", f"--llm-models={MODEL}",
-        f"--llm-base-url={base_url}", "--llm-cache=off", "--llm-timeout=1", "--llm-retries=2",
+        *FAST,
+        "--llm-dataset=questions.jsonl",
+        "--llm-sample=all",
+        f"--llm-models={MODEL}",
+        f"--llm-base-url={base_url}",
+        "--llm-cache=off",
+        "--llm-timeout=1",
+        "--llm-retries=2",
     ]
 
 
@@ -88,30 +94,63 @@ def _k(names: str) -> frozenset[str]:
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("no fault", lambda: None, recovers=True),
-    Scenario("429 storm, Retry-After", lambda: first(24, Fault.rate_limited(retry_after=0.1)), recovers=True,
-             options=("--llm-retries=3",)),
-    Scenario("429 forever", lambda: first(10_000, Fault.rate_limited(retry_after=0)), recovers=False, kinds=_k('rate_limit')),
-    Scenario("5xx burst", lambda: [first(12, Fault.http(502)), every(5, Fault.http(503))], recovers=True,
-             options=("--llm-retries=4",)),
-    Scenario("500 forever", lambda: first(10_000, Fault.http(500)), recovers=False, kinds=_k('server')),
+    Scenario(
+        "429 storm, Retry-After",
+        lambda: first(24, Fault.rate_limited(retry_after=0.1)),
+        recovers=True,
+        options=("--llm-retries=3",),
+    ),
+    Scenario(
+        "429 forever", lambda: first(10_000, Fault.rate_limited(retry_after=0)), recovers=False, kinds=_k("rate_limit")
+    ),
+    Scenario(
+        "5xx burst",
+        lambda: [first(12, Fault.http(502)), every(5, Fault.http(503))],
+        recovers=True,
+        options=("--llm-retries=4",),
+    ),
+    Scenario("500 forever", lambda: first(10_000, Fault.http(500)), recovers=False, kinds=_k("server")),
     Scenario("hung connection", lambda: first(12, Fault.hang()), recovers=True, options=("--llm-timeout=0.5",)),
-    Scenario("hang forever", lambda: first(10_000, Fault.hang()), recovers=False, kinds=_k('timeout'),
-             options=("--llm-timeout=0.3", "--llm-retries=1")),
+    Scenario(
+        "hang forever",
+        lambda: first(10_000, Fault.hang()),
+        recovers=False,
+        kinds=_k("timeout"),
+        options=("--llm-timeout=0.3", "--llm-retries=1"),
+    ),
     Scenario("connection reset", lambda: every(2, Fault.reset()), recovers=True, options=("--llm-retries=4",)),
     Scenario("malformed JSON (stream)", lambda: first(12, Fault.malformed_json()), recovers=True),
-    Scenario("malformed JSON (no stream)", lambda: first(12, Fault.malformed_json()), recovers=True,
-             options=("--llm-stream=off",)),
+    Scenario(
+        "malformed JSON (no stream)",
+        lambda: first(12, Fault.malformed_json()),
+        recovers=True,
+        options=("--llm-stream=off",),
+    ),
     Scenario("truncated body (stream)", lambda: first(12, Fault.truncated_body()), recovers=True),
-    Scenario("truncated body (no stream)", lambda: first(12, Fault.truncated_body()), recovers=True,
-             options=("--llm-stream=off",)),
+    Scenario(
+        "truncated body (no stream)",
+        lambda: first(12, Fault.truncated_body()),
+        recovers=True,
+        options=("--llm-stream=off",),
+    ),
     Scenario("error in 200 body", lambda: first(12, Fault.error_in_body(502)), recovers=True),
     Scenario("error event mid-stream", lambda: first(12, Fault.midstream_error(502)), recovers=True),
-    Scenario("mid-stream error forever", lambda: first(10_000, Fault.midstream_error(502)), recovers=False, kinds=_k('server')),
+    Scenario(
+        "mid-stream error forever",
+        lambda: first(10_000, Fault.midstream_error(502)),
+        recovers=False,
+        kinds=_k("server"),
+    ),
     Scenario("slow stream", lambda: first(10_000, Fault.slow_stream(0.01)), recovers=True),
-    Scenario("stream slower than timeout", lambda: first(10_000, Fault.slow_stream(0.1)), recovers=False, kinds=_k('timeout'),
-             options=("--llm-timeout=0.3", "--llm-retries=1")),
-    Scenario("401 bad key", lambda: first(10_000, Fault.http(401)), recovers=False, kinds=_k('auth stopped')),
-    Scenario("402 out of credits", lambda: first(10_000, Fault.http(402)), recovers=False, kinds=_k('credits stopped')),
+    Scenario(
+        "stream slower than timeout",
+        lambda: first(10_000, Fault.slow_stream(0.1)),
+        recovers=False,
+        kinds=_k("timeout"),
+        options=("--llm-timeout=0.3", "--llm-retries=1"),
+    ),
+    Scenario("401 bad key", lambda: first(10_000, Fault.http(401)), recovers=False, kinds=_k("auth stopped")),
+    Scenario("402 out of credits", lambda: first(10_000, Fault.http(402)), recovers=False, kinds=_k("credits stopped")),
 )
 
 
