@@ -174,7 +174,11 @@ class BenchSession:
             rounds=self.settings.rounds,
         )
         loaded = data_mod.load_dataset(name, base_dir=self.rootdir, options=options)
-        self.dataset_origins[loaded.name] = loaded.origin
+        origin, report = loaded.origin, loaded.report
+        if report.bad_rows:  # a dropped question is said, with file and line, never lost silently
+            first = f", first {report.examples[0]}" if report.examples else ""
+            origin += f"; {report.bad_rows} unusable row(s) left out{first}"
+        self.dataset_origins[loaded.name] = origin
         return loaded.questions
 
     def grader(self, name: str) -> Grader:
