@@ -51,6 +51,8 @@ BAD_VALUES: dict[str, str] = {
     "gate-bound": "upper",
     "shard": "5/4",
     "pdf": "image",
+    "pdf-max-pages": "0",
+    "max-image-mb": "huge",
 }
 
 
@@ -92,20 +94,34 @@ def test_a_bad_value_is_a_one_sentence_usage_error(project: pytest.Pytester, opt
     assert not (project.path / ".llmbench").exists() or option.name in ("baseline", "resume")
 
 
+OK = '{"question": "fine", "answer": "a"}\n'
+
+
 @pytest.mark.parametrize(
     ("suffix", "content", "line"),
     [
-        (".jsonl", '{"question": "ok", "answer": "a"}\n{"question": "broken", "answer": \n', 2),
-        (".jsonl", '{"question": "ok", "answer": "a"}\n{"question": "no answer"}\n', 2),
+        (".jsonl", OK + '{"question": "broken", "answer": \n{"oops"\n', 2),
+        (".jsonl", OK + '{"question": "no answer"}\n{"answer": "no question"}\n', 2),
         (".json", '[{"question": "ok", "answer": "a"},\n {"question": "x" "answer": "b"}]\n', 2),
-        (".csv", 'question,answer\nok,a\n"unterminated,b\n', 3),
-        (".csv", "question,answer\nok,a\n,missing question\n", 3),
+        (".json", '{"question": "not a list"}\n', None),
+        (".csv", "question,answer\nok,a\nno answer,\n,no question\n", 3),
+        (".csv", "question,answer\nok,a\n1,2,3\n4,5,6\n", 3),
         (".yaml", "- question: ok\n  answer: a\n- question: [unclosed\n  answer: b\n", 4),  # where YAML notices
+        (".yaml", "just a string\n", None),
     ],
-    ids=["jsonl-syntax", "jsonl-missing-answer", "json-syntax", "csv-quote", "csv-empty-question", "yaml-syntax"],
+    ids=[
+        "jsonl-syntax",
+        "jsonl-missing-fields",
+        "json-syntax",
+        "json-object",
+        "csv-empty-cells",
+        "csv-extra-fields",
+        "yaml-syntax",
+        "yaml-scalar",
+    ],
 )
 def test_a_malformed_dataset_names_file_and_line(
-    pytester: pytest.Pytester, suffix: str, content: str, line: int
+    pytester: pytest.Pytester, suffix: str, content: str, line: int | None
 ) -> None:
     (pytester.path / f"questions{suffix}").write_text(content, encoding="utf-8")
     pytester.makepyfile(test_quiz=TEST_FILE)
@@ -113,7 +129,22 @@ def test_a_malformed_dataset_names_file_and_line(
     result = pytester.runpytest_inprocess(*FAST, f"--llm-dataset=questions{suffix}", "--llm-models=sim/strong")
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
     message = _one_sentence(result.stderr.str())
-    assert f"questions{suffix}:{line}" in message, message
+    assert f"questions{suffix}:{line}:" in message if line else f"questions{suffix}" in message, message
+
+
+def test_a_few_bad_rows_are_left_out_and_said_with_file_and_line(pytester: pytest.Pytester) -> None:
+    # The loader tolerates a few bad rows (a scraped dump has some); a left-out question must still be said.
+    rows = questions_jsonl().splitlines()
+    rows.insert(3, '{"question": "forgot the answer"}')
+    pytester.makefile(".jsonl", questions="\n".join(rows))
+    pytester.makepyfile(test_quiz=TEST_FILE)
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_inprocess(
+        *FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/strong"
+    )
+    result.assert_outcomes(passed=12)
+    out = result.stdout.str().replace("\n", "")
+    assert "1 unusable row(s) left out" in out and "questions.jsonl:4:" in out
 
 
 @pytest.mark.parametrize(
