@@ -13,8 +13,10 @@ import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _hostile import FAST
@@ -49,7 +51,7 @@ def test_quiz(llm_result):
 """
 
 
-def _policy(body: dict[str, object]) -> str:
+def _policy(body: Mapping[str, Any]) -> str:
     prompt = json.dumps(body["messages"])
     return next((a for k, a in ANSWERS.items() if k in prompt), "I don't know")
 
