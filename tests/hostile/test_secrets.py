@@ -19,12 +19,10 @@ from pytest_llmbench.config import REPORT_KINDS, load_settings
 from pytest_llmbench.errors import AuthenticationError
 from pytest_llmbench.providers._openrouter_errors import error_from_body
 from pytest_llmbench.providers.openrouter import OpenRouterProvider
-from pytest_llmbench.session import NOT_YET
 from pytest_llmbench.testing import FakeOpenRouter, Fault, for_model
 
 GOOD = "openai/gpt-4o-mini"
 REJECTED = "evil/echoes-the-key"
-REPORTS_ON_MAIN = "report" not in NOT_YET
 
 
 def planted_key() -> str:
@@ -48,9 +46,7 @@ def test_the_planted_key_is_in_no_artefact(
         monkeypatch.setenv("OPENROUTER_API_KEY", key)
     else:
         dotenv.write_text(f'# local secrets\nOPENROUTER_API_KEY="{key}"\n', encoding="utf-8")
-    reports: list[str] = []
-    if REPORTS_ON_MAIN:
-        reports = [f"--llm-report={kind}:reports/out.{kind}" for kind in REPORT_KINDS]
+    reports = [f"--llm-report={kind}:reports/out.{kind}" for kind in REPORT_KINDS]
     # The rejected model's server echoes the key in its error message, as some real APIs do.
     faults = for_model(REJECTED, Fault.http(401, f"Incorrect API key provided: {key}."))
     with FakeOpenRouter(policy=policy, faults=faults) as server:
@@ -86,15 +82,7 @@ def test_the_planted_key_is_in_no_artefact(
     assert "results.db" in names and "junit.xml" in names
     leaks = sorted(str(p.relative_to(pytester.path)) for p, data in files.items() if key.encode() in data)
     assert leaks == []
-    if REPORTS_ON_MAIN:
-        assert {p.suffix for p in files if p.parent.name == "reports"} == {f".{k}" for k in REPORT_KINDS}
-
-
-@pytest.mark.skipif(not REPORTS_ON_MAIN, reason="reports not on main yet: --llm-report is in session.NOT_YET")
-def test_reports_are_part_of_the_search() -> None:
-    # A note that turns into a check: once --llm-report works, the session above writes every kind of report
-    # and searches them too; this test then only confirms the kinds it asks for are all the kinds there are.
-    assert REPORTS_ON_MAIN and set(REPORT_KINDS) == {"html", "json", "csv", "md"}
+    assert {p.suffix for p in files if p.parent.name == "reports"} == {f".{k}" for k in REPORT_KINDS}
 
 
 def test_repr_of_settings_and_provider_hide_the_key(tmp_path: Path) -> None:

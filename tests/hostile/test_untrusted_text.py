@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from _hostile import FAST
 
-from pytest_llmbench.session import NOT_YET
 from pytest_llmbench.testing import FakeOpenRouter
 
 MARKUP = "[bold red]x[/bold red]"
@@ -30,7 +29,6 @@ HTML = "<script>alert('owned')</script>"
 ESCAPE = "\x1b[31mRED\x1b[0m"  # a raw ANSI sequence a model might emit
 EVIL_MODEL = f"evil/{MARKUP}<i>|"  # only a marker can name it: --llm-models refuses such ids
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-REPORTS = "report" not in NOT_YET
 
 QUESTIONS = [
     {"id": "markup", "question": "Say markup", "answer": "Paris", "category": f"{MARKUP} {SQL}"},
@@ -70,7 +68,7 @@ def evil_run(tmp_path_factory: pytest.TempPathFactory) -> EvilRun:
     (path / "questions.jsonl").write_text("\n".join(json.dumps(q) for q in QUESTIONS), encoding="utf-8")
     (path / "test_quiz.py").write_text(BENCH, encoding="utf-8")
     (path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-    reports = ["--llm-report=html:out.html", "--llm-report=md:out.md"] if REPORTS else []
+    reports = ["--llm-report=html:out.html", "--llm-report=md:out.md"]
     # (a module fixture runs before tests/conftest.py clears these per test)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "LLMBENCH_"))}
     with FakeOpenRouter(policy=_policy) as server:
@@ -112,7 +110,6 @@ def test_sql_in_a_category_is_stored_as_text(evil_run: EvilRun) -> None:
     assert f"What is {MARKUP}?" in answers and f"{HTML} | {ESCAPE} |" in answers  # stored exactly as sent
 
 
-@pytest.mark.skipif(not REPORTS, reason="reports not on main yet")
 def test_html_and_markdown_reports_escape_hostile_text(evil_run: EvilRun) -> None:
     html = (evil_run.path / "out.html").read_text(encoding="utf-8")
     md = (evil_run.path / "out.md").read_text(encoding="utf-8")
