@@ -249,6 +249,13 @@ def _models(raw: Any) -> tuple[str, ...]:
     return models
 
 
+def _model(raw: Any) -> str:
+    models = _models(raw)
+    if len(models) != 1:
+        raise ValueError(f"expected one model id such as openai/gpt-4o-mini, got {_as_text(raw)!r}")
+    return models[0]
+
+
 def _text(raw: Any) -> str:
     value = _as_text(raw)
     if not value:
@@ -299,7 +306,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("rounds", "rounds", _csv, "only these rounds, e.g. 'Jeopardy!,Final Jeopardy!'", "A,B"),
     Option("include-media", "include_media", _flag, "keep clues that need a picture or sound", flag=True),
     Option("grader", "grader", _text, "strict, lenient, jeopardy, adaptive or judge (default: lenient)", "NAME"),
-    Option("judge-model", "judge_model", _text, "model for the judge grader and adaptive's uncertain band", "ID"),
+    Option("judge-model", "judge_model", _model, "model for the judge grader and adaptive's uncertain band", "ID"),
     Option("template", "template", _text, "jeopardy, qa, cot, few-shot or a YAML template (default: jeopardy)",
            "NAME|PATH"),
     Option("concurrency", "concurrency", _int(1), "requests in flight per process (default: 16)", "N"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pytest_llmbench.kinds import reply_text
@@ -10,8 +11,17 @@ from pytest_llmbench.types import Completion, Grade, Question
 _MAX_SHOWN = 500
 
 
+#: Control characters other than newline and tab: shown escaped, so a model's reply cannot restyle, move the
+#: cursor or rewrite lines of the terminal that prints the failure.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
 def _clip(text: str) -> str:
-    text = text.strip()
+    text = _visible(text.strip())
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + f"... [{len(text) - _MAX_SHOWN} more chars]"
 
 
@@ -41,9 +51,9 @@ class ItemResult:
         lines = [
             f"{self.model} answered {'correctly' if g.correct else 'wrongly'}"
             + (" (simulated model)" if self.response.simulated else ""),
-            f"  category: {where or '-'}",
+            f"  category: {_visible(where) or '-'}",
             f"  clue:     {_clip(q.clue)}",
-            f"  expected: {q.answer}",
+            f"  expected: {_visible(q.answer)}",
             f"  got:      {_clip(reply_text(self.response)) or '(empty reply)'}",
             f"  grader:   {g.method} -> {g.verdict.value if g.verdict else '-'}, score {g.score:.2f}"
             + (f", matched {g.matched!r}" if g.matched else ""),

@@ -91,6 +91,7 @@ class BenchSession:
     _graders: dict[str, Grader] = field(default_factory=dict)
     _templates: dict[str, Template] = field(default_factory=dict)
     _jobs: dict[str, Job | Completion] = field(default_factory=dict)
+    _marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
     _kinds: RequestKinds | None = None
     _messages: dict[tuple[str, str, str], list[Message]] = field(default_factory=dict)
 
@@ -131,6 +132,7 @@ class BenchSession:
         models = tuple(models_value) if models_value else self.models
         if isinstance(models_value, str):
             models = tuple(m.strip() for m in models_value.split(",") if m.strip())
+        self._marker_models.update(dict.fromkeys(models))
         grader = str(self._effective("grader", marker))
         template = str(self._effective("template", marker))
         self.grader(grader)  # an unknown grader is a usage error now, not a failure per item
@@ -170,7 +172,11 @@ class BenchSession:
             rounds=self.settings.rounds,
         )
         loaded = data_mod.load_dataset(name, base_dir=self.rootdir, options=options)
-        self.dataset_origins[loaded.name] = loaded.origin
+        origin, report = loaded.origin, loaded.report
+        if report.bad_rows:  # a dropped question is said, with file and line, never lost silently
+            first = f", first {report.examples[0]}" if report.examples else ""
+            origin += f"; {report.bad_rows} unusable row(s) left out{first}"
+        self.dataset_origins[loaded.name] = origin
         return loaded.questions
 
     def grader(self, name: str) -> Grader:
@@ -292,14 +298,16 @@ class BenchSession:
 
     def _make_engine(self) -> Engine:
         s = self.settings
+        # A marker may name models the command line does not: they need their provider (and prices) too.
+        models = tuple(dict.fromkeys((*self.models, *self._marker_models)))
         providers: list[Provider] = [SimulatedProvider(self._question_for)]
-        if any(not m.startswith(SIMULATED_PREFIX) for m in self.models):
-            providers.append(self._openrouter())
+        if any(not m.startswith(SIMULATED_PREFIX) for m in models):
+            providers.append(self._openrouter(models))
         if s.cache != "off":
             self._cache = DatabaseCache(self.repository().engine)
         # Catalog prices reserve the budget and cost unbilled answers (marked estimated); the live catalog
         # is fetched only when a budget is set and the bundled snapshot lacks a model.
-        costs = CatalogPrices.load(self.models, base_url=s.base_url, api_key=s.api_key,
+        costs = CatalogPrices.load(models, base_url=s.base_url, api_key=s.api_key,
                                    live=s.max_cost is not None)
         return Engine(
             providers,
@@ -309,12 +317,12 @@ class BenchSession:
             costs=costs,
         )
 
-    def _openrouter(self) -> Provider:
+    def _openrouter(self, models: Sequence[str]) -> Provider:
         from pytest_llmbench.providers.openrouter import OpenRouterProvider
 
         s = self.settings
         if not s.api_key and "base_url" not in s.sources:
-            real = [m for m in self.models if not m.startswith(SIMULATED_PREFIX)]
+            real = [m for m in models if not m.startswith(SIMULATED_PREFIX)]
             raise UsageError(
                 f"OPENROUTER_API_KEY is not set: set it (or put it in .env) to ask {', '.join(real)}, "
                 f"or choose simulated models such as --llm-models=sim/strong."

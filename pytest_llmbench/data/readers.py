@@ -243,7 +243,10 @@ def iter_jsonl(path: Path) -> Iterator[RecordItem]:
 def iter_yaml(path: Path) -> Iterator[RecordItem]:
     """A YAML list of mappings (or a mapping with a ``questions`` list), with the line of each record."""
     with path.open(encoding="utf-8-sig") as handle:
-        loader = yaml.SafeLoader(handle)
+        try:
+            loader = yaml.SafeLoader(handle)
+        except yaml.YAMLError as exc:  # the reader checks the first characters at once (a NUL byte, ...)
+            raise DatasetError(f"invalid YAML: {_one_line(exc)}", path=str(path)) from None
         try:
             root = loader.get_single_node()
             if root is None:
@@ -264,7 +267,7 @@ def iter_yaml(path: Path) -> Iterator[RecordItem]:
                 try:
                     value = loader.construct_object(node, deep=True)
                 except yaml.YAMLError as exc:
-                    yield DatasetError(f"invalid YAML: {exc}", path=str(path), line=line)
+                    yield DatasetError(f"invalid YAML: {_one_line(exc)}", path=str(path), line=line)
                     continue
                 yield RawRecord(value, line) if isinstance(value, dict) else _not_a_record(path, line, value)
         except yaml.MarkedYAMLError as exc:
@@ -273,9 +276,13 @@ def iter_yaml(path: Path) -> Iterator[RecordItem]:
                 f"invalid YAML: {exc.problem}", path=str(path), line=mark.line + 1 if mark else None
             ) from None
         except yaml.YAMLError as exc:
-            raise DatasetError(f"invalid YAML: {exc}", path=str(path)) from None
+            raise DatasetError(f"invalid YAML: {_one_line(exc)}", path=str(path)) from None
         finally:
             loader.dispose()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def normalize_header(name: str) -> str:

@@ -160,14 +160,16 @@ def sample(
     if method not in METHODS:
         raise UsageError(f"Unknown sampling method {method!r}: use {', '.join(METHODS)}.")
     n = resolve_size(size, len(questions))
-    if n >= len(questions):
-        return sorted(questions, key=order_key)
     if method == "random":
         columns: Sequence[str] = ()
     elif method == "temporal":
         columns = ("decade",)
     else:
         columns = [c for c in stratify if c.strip()] or list(DEFAULT_STRATIFY)
+    for column in columns:  # a misspelt column is a mistake even when every question is taken
+        column_getter(column, questions)
+    if n >= len(questions):
+        return sorted(questions, key=order_key)
     stratum_of = _stratum_of(columns, questions)
     strata = list(map(stratum_of, questions))
     counts = Counter(strata)

@@ -1,0 +1,103 @@
+"""The fault matrix: one real pytest run per fault against the fake OpenRouter server, as a table.
+
+    python benchmarks/perf/fault_matrix.py            # every scenario
+    python benchmarks/perf/fault_matrix.py 429 hang   # scenarios whose name contains one of the words
+
+Each scenario runs ``pytest`` in a fresh folder on 12 questions with the real OpenRouter provider pointed at
+``FakeOpenRouter``, then reads the SQLite database. Columns: items pytest reported, outcomes
+(passed/failed/error/skipped), rows persisted (and whether they equal the items and the summary table's
+counts), server requests, wall time of the whole subprocess (interpreter start included).
+The scenarios are the ones ``tests/hostile/test_fault_matrix.py`` asserts on.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+
+from _hostile import (  # noqa: E402 - needs the path above
+    N_QUESTIONS,
+    SCENARIOS,
+    Scenario,
+    base_args,
+    db_counts,
+    policy,
+    pytest_outcomes,
+    summary_row,
+    write_project,
+)
+
+from pytest_llmbench.testing import FakeOpenRouter  # noqa: E402
+
+TIMEOUT = 120.0
+
+
+@dataclass
+class Row:
+    fault: str
+    items: int
+    outcomes: str
+    persisted: str
+    requests: int
+    wall: float
+    ok: bool
+
+
+def run(scenario: Scenario, workdir: Path) -> Row:
+    write_project(workdir)
+    with FakeOpenRouter(latency=scenario.latency, policy=policy, faults=scenario.faults()) as server:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", *base_args(server.base_url), *scenario.options],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+        wall = time.perf_counter() - started
+        requests = len(server.chat_requests)
+    outcomes = pytest_outcomes(proc.stdout)
+    items = sum(outcomes.values())
+    db = db_counts(workdir / ".llmbench" / "results.db")
+    table = summary_row(proc.stdout)
+    agrees = (
+        table is not None
+        and db.rows == db.distinct_items == items == N_QUESTIONS
+        and table.items == db.rows
+        and table.correct == db.correct
+        and table.errors == db.outcomes["error"]
+        and table.skipped == db.outcomes["skipped"]
+    )
+    text = "/".join(str(outcomes[k]) for k in ("passed", "failed", "error", "skipped"))
+    persisted = f"{db.rows}/{items}" + (" =summary" if agrees else " MISMATCH")
+    return Row(scenario.name, items, text, persisted, requests, wall, agrees)
+
+
+def main(argv: list[str]) -> int:
+    chosen = [s for s in SCENARIOS if not argv or any(w.lower() in s.name.lower() for w in argv)]
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="llmbench-faults-") as tmp:
+        for i, scenario in enumerate(chosen):
+            rows.append(run(scenario, Path(tmp) / f"s{i}"))
+            print(f"  ran {scenario.name!r} in {rows[-1].wall:.1f} s", file=sys.stderr)
+    header = ("fault", "items", "pass/fail/error/skip", "persisted", "requests", "wall s")
+    widths = [max(len(header[0]), *(len(r.fault) for r in rows)), 5, 20, 18, 8, 6]
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        cells = (r.fault, str(r.items), r.outcomes, r.persisted, str(r.requests), f"{r.wall:.1f}")
+        print(" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+    total = sum(r.wall for r in rows)
+    print(f"\n{len(rows)} scenarios, {sum(r.ok for r in rows)} consistent, {total:.1f} s in total")
+    return 0 if all(r.ok for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,225 @@
+"""Shared by the hostile tests and ``benchmarks/perf/fault_matrix.py``: a small question file, an answer
+policy for the fake server, the fault scenarios, and readers for what a run left behind (DB rows, summary).
+
+Not a test module (no ``test_`` prefix); the perf script imports it by path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_llmbench.testing import Fault, FaultRule, RequestContext, first
+
+MODEL = "openai/gpt-4o-mini"
+N_QUESTIONS = 12
+#: Question i is answered correctly unless i % 3 == 0: 8 correct, 4 wrong when nothing goes wrong.
+QUESTIONS = [
+    {"id": f"q{i}", "question": f"Clue number {i} of the hostile set", "answer": f"Answer{i}", "category": "HOSTILE"}
+    for i in range(N_QUESTIONS)
+]
+EXPECTED_CORRECT = sum(1 for i in range(N_QUESTIONS) if i % 3)
+TEST_FILE = "def test_quiz(llm_result):\n    llm_result.assert_correct()\n"
+_CLUE = re.compile(r"Clue number (\d+) of the hostile set")
+
+
+def policy(body: Mapping[str, Any]) -> str:
+    """Right for most questions, wrong for every third: the run has passes and failures to count."""
+    match = _CLUE.search(json.dumps(body.get("messages")))
+    if match is None:
+        return "I don't know"
+    i = int(match[1])
+    return f"What is Answer{i}?" if i % 3 else "What is nothing?"
+
+
+def questions_jsonl() -> str:
+    return "\n".join(json.dumps(q) for q in QUESTIONS) + "\n"
+
+
+def write_project(path: Path) -> None:
+    """The files of a tiny benchmark project (for scripts; tests use pytester's makefile)."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "questions.jsonl").write_text(questions_jsonl(), encoding="utf-8")
+    (path / "test_quiz.py").write_text(TEST_FILE, encoding="utf-8")
+    (path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+
+
+#: Start-up cost only: without them each subprocess spends seconds rewriting asserts in the plugin's
+#: modules and importing hypothesis for its terminal summary (measured 11 s -> 4 s under cProfile).
+FAST = ("--assert=plain", "-p", "no:hypothesispytest", "-p", "no:cacheprovider")
+
+
+def base_args(base_url: str) -> list[str]:
+    return [
+        *FAST,
+        "--llm-dataset=questions.jsonl",
+        "--llm-sample=all",
+        f"--llm-models={MODEL}",
+        f"--llm-base-url={base_url}",
+        "--llm-cache=off",
+        "--llm-timeout=1",
+        "--llm-retries=2",
+    ]
+
+
+# --- scenarios ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One row of the fault matrix: the fault rules, extra options, and what the items must end as.
+
+    ``recovers``: every item gets its real answer (8 passed, 4 failed) despite the fault.
+    Otherwise no item is graded: each ends as an infrastructure error (of one of ``kinds``) or a skip, never
+    as a wrong answer.
+    """
+
+    name: str
+    faults: Callable[[], FaultRule | list[FaultRule] | None]
+    recovers: bool
+    options: tuple[str, ...] = ()
+    latency: float = 0.0
+    kinds: frozenset[str] = frozenset()  # the error kinds a non-recovering scenario may store
+
+
+def per_item(count: int, fault: Fault) -> FaultRule:
+    """``fault`` for the first ``count`` attempts of every item (told apart by prompt), then answers.
+
+    Unlike a global "first N requests", this does not depend on how the engine orders retries (its 429
+    back-off and slot order change that), so a recovering scenario recovers on every run.
+    """
+    attempts: Counter[str] = Counter()
+
+    def rule(context: RequestContext) -> Fault | None:
+        attempts[context.prompt] += 1
+        return fault if attempts[context.prompt] <= count else None
+
+    return rule
+
+
+def _k(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("no fault", lambda: None, recovers=True),
+    Scenario(
+        "429 storm, Retry-After",
+        lambda: per_item(2, Fault.rate_limited(retry_after=0.1)),  # 24 x 429, two per item
+        recovers=True,
+    ),
+    Scenario(
+        "429 forever", lambda: first(10_000, Fault.rate_limited(retry_after=0)), recovers=False, kinds=_k("rate_limit")
+    ),
+    Scenario(
+        "5xx burst",
+        lambda: [per_item(1, Fault.http(502)), per_item(1, Fault.http(503))],  # 502, then 503, then answers
+        recovers=True,
+    ),
+    Scenario("500 forever", lambda: first(10_000, Fault.http(500)), recovers=False, kinds=_k("server")),
+    Scenario("hung connection", lambda: per_item(1, Fault.hang()), recovers=True, options=("--llm-timeout=0.5",)),
+    Scenario(
+        "hang forever",
+        lambda: first(10_000, Fault.hang()),
+        recovers=False,
+        kinds=_k("timeout"),
+        options=("--llm-timeout=0.3", "--llm-retries=1"),
+    ),
+    Scenario("connection reset", lambda: per_item(2, Fault.reset()), recovers=True),
+    Scenario("malformed JSON (stream)", lambda: per_item(1, Fault.malformed_json()), recovers=True),
+    Scenario(
+        "malformed JSON (no stream)",
+        lambda: per_item(1, Fault.malformed_json()),
+        recovers=True,
+        options=("--llm-stream=off",),
+    ),
+    Scenario("truncated body (stream)", lambda: per_item(1, Fault.truncated_body()), recovers=True),
+    Scenario(
+        "truncated body (no stream)",
+        lambda: per_item(1, Fault.truncated_body()),
+        recovers=True,
+        options=("--llm-stream=off",),
+    ),
+    Scenario("error in 200 body", lambda: per_item(1, Fault.error_in_body(502)), recovers=True),
+    Scenario("error event mid-stream", lambda: per_item(1, Fault.midstream_error(502)), recovers=True),
+    Scenario(
+        "mid-stream error forever",
+        lambda: first(10_000, Fault.midstream_error(502)),
+        recovers=False,
+        kinds=_k("server"),
+    ),
+    Scenario("slow stream", lambda: first(10_000, Fault.slow_stream(0.01)), recovers=True),
+    Scenario(
+        "stream slower than timeout",
+        lambda: first(10_000, Fault.slow_stream(0.1)),
+        recovers=False,
+        kinds=_k("timeout"),
+        options=("--llm-timeout=0.3", "--llm-retries=1"),
+    ),
+    Scenario("401 bad key", lambda: first(10_000, Fault.http(401)), recovers=False, kinds=_k("auth stopped")),
+    Scenario("402 out of credits", lambda: first(10_000, Fault.http(402)), recovers=False, kinds=_k("credits stopped")),
+)
+
+
+# --- what a run left behind -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DbCounts:
+    runs: int
+    rows: int
+    distinct_items: int
+    outcomes: Counter[str]
+    correct: int
+    run_status: str | None
+
+
+def db_counts(db_path: Path) -> DbCounts:
+    with sqlite3.connect(db_path) as db:
+        runs = db.execute("select count(*) from benchmark_runs").fetchone()[0]
+        status = db.execute("select status from benchmark_runs order by id desc limit 1").fetchone()
+        rows = db.execute("select nodeid, outcome, correct from benchmark_results").fetchall()
+    return DbCounts(
+        runs=runs,
+        rows=len(rows),
+        distinct_items=len({r[0] for r in rows}),
+        outcomes=Counter(str(r[1]) for r in rows),
+        correct=sum(1 for r in rows if r[2]),
+        run_status=status[0] if status else None,
+    )
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    items: int
+    correct: int
+    errors: int
+    skipped: int
+
+
+def summary_row(output: str, model: str = MODEL) -> SummaryRow | None:
+    """The model's row of the terminal summary table: items, correct, errors, skipped."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃|]", line)]
+        if len(cells) > 6 and cells[1].split(" (simulated)")[0] == model:
+            return SummaryRow(int(cells[2]), int(cells[3]), int(cells[5]), int(cells[6]))
+    return None
+
+
+def pytest_outcomes(output: str) -> Counter[str]:
+    """passed/failed/error/skipped from pytest's last line, with plural forms folded."""
+    counts: Counter[str] = Counter()
+    lines = [ln for ln in output.splitlines() if ln.startswith("=") and " in " in ln]
+    if not lines:
+        return counts
+    for number, word in re.findall(r"(\d+) (\w+)", lines[-1]):
+        word = {"errors": "error"}.get(word, word)
+        if word in ("passed", "failed", "error", "skipped", "xfailed", "xpassed"):
+            counts[word] += int(number)
+    return counts

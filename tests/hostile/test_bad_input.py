@@ -1,0 +1,176 @@
+"""Bad input is a usage error: exit 4, one sentence naming what is wrong, no traceback, nothing spent.
+
+Every ``--llm-*`` option gets a bad value (flags, which take none on the command line, get theirs from
+``[tool.llmbench]``); a malformed question file names file and line; a database that cannot be created fails
+before the first request.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _hostile import FAST, TEST_FILE, questions_jsonl
+
+from pytest_llmbench.config import OPTIONS, Option
+from pytest_llmbench.testing import FakeOpenRouter
+
+#: One value per option that must be refused. Values that parse (a dataset name, a run id) name things
+#: that do not exist: those must be refused too, before any item runs.
+BAD_VALUES: dict[str, str] = {
+    "models": "not a model!",
+    "dataset": "no-such-file.csv",
+    "sample": "lots",
+    "sample-method": "psychic",
+    "seed": "-1",
+    "stratify": "no_such_column",
+    "category": "([unclosed",
+    "rounds": "Quadruple Jeopardy!",
+    "include-media": "maybe",
+    "grader": "psychic",
+    "judge-model": "not a model!",
+    "template": "no-such-template",
+    "concurrency": "0",
+    "rpm": "-5",
+    "timeout": "soon",
+    "retries": "-1",
+    "max-cost": "free",
+    "estimate": "maybe",
+    "min-accuracy": "1.5",
+    "max-errors": "many",
+    "baseline": "no-such-run",
+    "max-regression": "2",
+    "db": "not a database url",
+    "cache": "sometimes",
+    "resume": "no-such-run",
+    "base-url": "ftp://example.com",
+    "report": "pdf:out.pdf",
+    "run-name": "",
+    "stream": "maybe",
+    "repeat": "0",
+    "gate-bound": "upper",
+    "shard": "5/4",
+    "pdf": "image",
+    "pdf-max-pages": "0",
+    "max-image-mb": "huge",
+}
+
+
+def test_the_table_covers_every_option() -> None:
+    assert sorted(BAD_VALUES) == sorted(o.name for o in OPTIONS)
+
+
+def _one_sentence(stderr: str) -> str:
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert "Traceback" not in stderr
+    errors = [ln for ln in lines if ln.startswith("ERROR: ")]
+    assert len(errors) == 1, stderr
+    message = errors[0].removeprefix("ERROR: ")
+    assert message.strip() and len(message) < 400, message
+    return message
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".jsonl", questions=questions_jsonl())
+    pytester.makepyfile(test_quiz=TEST_FILE)
+    return pytester
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=[o.name for o in OPTIONS])
+def test_a_bad_value_is_a_one_sentence_usage_error(project: pytest.Pytester, option: Option) -> None:
+    bad = BAD_VALUES[option.name]
+    args = [*FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/strong"]
+    if option.flag:  # no value on the command line: the bad one comes from the config file
+        project.makepyprojecttoml(f'[tool.llmbench]\n{option.name} = "{bad}"\n')
+    else:
+        project.makeini("[pytest]\n")
+        args = [a for a in args if not a.startswith(option.cli + "=")] + [f"{option.cli}={bad}"]
+    result = project.runpytest_inprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
+    message = _one_sentence(result.stderr.str())
+    named = (option.cli, f"'{option.name}'", bad) if bad else (option.cli, f"'{option.name}'")
+    assert any(n in message for n in named), message
+    assert not (project.path / ".llmbench").exists() or option.name in ("baseline", "resume")
+
+
+OK = '{"question": "fine", "answer": "a"}\n'
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content", "line"),
+    [
+        (".jsonl", OK + '{"question": "broken", "answer": \n{"oops"\n', 2),
+        (".jsonl", OK + '{"question": "no answer"}\n{"answer": "no question"}\n', 2),
+        (".json", '[{"question": "ok", "answer": "a"},\n {"question": "x" "answer": "b"}]\n', 2),
+        (".json", '{"question": "not a list"}\n', None),
+        (".csv", "question,answer\nok,a\nno answer,\n,no question\n", 3),
+        (".csv", "question,answer\nok,a\n1,2,3\n4,5,6\n", 3),
+        (".yaml", "- question: ok\n  answer: a\n- question: [unclosed\n  answer: b\n", 4),  # where YAML notices
+        (".yaml", "just a string\n", None),
+    ],
+    ids=[
+        "jsonl-syntax",
+        "jsonl-missing-fields",
+        "json-syntax",
+        "json-object",
+        "csv-empty-cells",
+        "csv-extra-fields",
+        "yaml-syntax",
+        "yaml-scalar",
+    ],
+)
+def test_a_malformed_dataset_names_file_and_line(
+    pytester: pytest.Pytester, suffix: str, content: str, line: int | None
+) -> None:
+    (pytester.path / f"questions{suffix}").write_text(content, encoding="utf-8")
+    pytester.makepyfile(test_quiz=TEST_FILE)
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_inprocess(*FAST, f"--llm-dataset=questions{suffix}", "--llm-models=sim/strong")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
+    message = _one_sentence(result.stderr.str())
+    assert f"questions{suffix}:{line}:" in message if line else f"questions{suffix}" in message, message
+
+
+def test_a_few_bad_rows_are_left_out_and_said_with_file_and_line(pytester: pytest.Pytester) -> None:
+    # The loader tolerates a few bad rows (a scraped dump has some); a left-out question must still be said.
+    rows = questions_jsonl().splitlines()
+    rows.insert(3, '{"question": "forgot the answer"}')
+    pytester.makefile(".jsonl", questions="\n".join(rows))
+    pytester.makepyfile(test_quiz=TEST_FILE)
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_inprocess(
+        *FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/strong"
+    )
+    result.assert_outcomes(passed=12)
+    out = result.stdout.str().replace("\n", "")
+    assert "1 unusable row(s) left out" in out and "questions.jsonl:4:" in out
+
+
+@pytest.mark.parametrize(
+    "db", ["sqlite:////proc/llmbench/x.db", "sqlite:///{file}/under/a/file.db", "sqlite:///{folder}"]
+)
+def test_an_unusable_database_fails_before_anything_is_spent(pytester: pytest.Pytester, db: str) -> None:
+    pytester.makefile(".jsonl", questions=questions_jsonl())
+    pytester.makepyfile(test_quiz=TEST_FILE)
+    pytester.makeini("[pytest]\n")
+    (pytester.path / "plain-file").write_text("not a folder", encoding="utf-8")
+    url = db.format(file=pytester.path / "plain-file", folder=pytester.mkdir("a-folder"))
+    with FakeOpenRouter() as server:
+        result = pytester.runpytest_subprocess(
+            *FAST,
+            "--llm-dataset=questions.jsonl",
+            "--llm-sample=all",
+            "--llm-models=openai/gpt-4o-mini",
+            f"--llm-base-url={server.base_url}",
+            f"--llm-db={url}",
+            timeout=60,
+        )
+        requests = len(server.requests)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
+    _one_sentence(result.stderr.str())
+    assert requests == 0
+
+
+def test_questions_fixture_is_valid_json() -> None:
+    assert all(json.loads(line) for line in questions_jsonl().splitlines())
