@@ -73,7 +73,7 @@ def test_429_lowers_the_models_in_flight_limit_honours_retry_after_and_recovers(
     def latency(context: RequestContext) -> float:
         with lock:
             seen.append((context.number, server.in_flight, time.monotonic()))
-        return 0.03
+        return 0.1  # long enough that a slow client still keeps its whole limit in flight
 
     server = FakeOpenRouter(latency=latency, faults=first(8, Fault.rate_limited(retry_after=0.2)))
     with server:
