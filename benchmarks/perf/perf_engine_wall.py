@@ -7,8 +7,9 @@ storing and the summary. Targets: <= 1.10x at C=64, <= 1.20x at C=128.
 
 It also prints the fixed part every run pays whatever the engine does (the same command with
 ``--collect-only``: interpreter start, plugin loading, collecting N items, exit) and (wall - fixed) / ideal,
-the share the engine and the per-item work can influence; and the machine's load average, since a shared
-machine's other work inflates every wall time.
+the share the engine and the per-item work can influence; the same N requests sent through the engine
+alone (no pytest: ``Engine`` + ``OpenRouterProvider`` in a plain subprocess); and the machine's load average,
+since a shared machine's other work inflates every wall time.
 
     python benchmarks/perf/perf_engine_wall.py [--items 2000] [--latency 0.4] [--concurrency 64,128]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +28,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import fake_server, llm_args, run_pytest, write_project
 
 TARGETS = {64: 1.10, 128: 1.20}
+
+# The engine alone in its own process: same requests, same server, no pytest. Prints the wall seconds.
+ENGINE_ONLY = """
+import sys, time
+from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.providers.openrouter import OpenRouterProvider
+from pytest_llmbench.types import ChatRequest
+url, n, c, stream = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "on"
+engine = Engine([OpenRouterProvider.for_concurrency("k", c, url)], EngineSettings(concurrency=c, cache_mode="off"))
+jobs = [Job(str(i), ChatRequest("perf/model", ({"role": "user", "content": f"Clue number {i}: the Red Planet"},),
+                                stream=stream)) for i in range(n)]
+t0 = time.perf_counter()
+engine.submit(jobs)
+assert all(engine.result(j).ok for j in jobs)
+print(time.perf_counter() - t0)
+engine.close()
+"""
 
 
 def main() -> int:
@@ -61,7 +80,13 @@ def main() -> int:
         )
         for concurrency in levels:
             run = run_pytest(project, command(Path(tmp) / f"c{concurrency}.db", concurrency))
-            rows.append((concurrency, args.items * args.latency / concurrency, run))
+            alone = subprocess.run(
+                [sys.executable, "-c", ENGINE_ONLY, url, str(args.items), str(concurrency), args.stream],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            rows.append((concurrency, args.items * args.latency / concurrency, run, float(alone.stdout)))
     print(
         f"{args.items} items, {args.latency * 1000:.0f} ms latency, fake server in its own process, "
         f"stream={args.stream}; {os.cpu_count()} CPUs, load average {load_before:.1f} before, "
@@ -70,10 +95,10 @@ def main() -> int:
     print(f"startup + collection + exit alone (--collect-only): {fixed.wall:.2f} s wall, {fixed.cpu:.2f} s cpu")
     print(
         f"{'C':>5} {'ideal s':>8} {'wall s':>8} {'ratio':>7} {'target':>7} {'(wall-fixed)/ideal':>19} "
-        f"{'cpu s':>7} {'rss MB':>7}  pytest says"
+        f"{'engine alone':>13} {'cpu s':>7} {'rss MB':>7}  pytest says"
     )
     ok = True
-    for concurrency, ideal, run in rows:
+    for concurrency, ideal, run, alone_s in rows:
         ratio = run.wall / ideal
         target = TARGETS.get(concurrency)
         met = target is None or ratio <= target
@@ -81,7 +106,8 @@ def main() -> int:
         print(
             f"{concurrency:>5} {ideal:>8.2f} {run.wall:>8.2f} {ratio:>6.2f}x "
             f"{(f'{target:.2f}x' if target else '-'):>7} {(run.wall - fixed.wall) / ideal:>18.2f}x "
-            f"{run.cpu:>7.2f} {run.peak_rss_mb:>7.0f}  {run.tail}{'' if met else '   <-- target missed'}"
+            f"{alone_s / ideal:>12.2f}x {run.cpu:>7.2f} {run.peak_rss_mb:>7.0f}  {run.tail}"
+            f"{'' if met else '   <-- target missed'}"
         )
     return 0 if ok else 1
 
