@@ -80,7 +80,7 @@ _CLAUSE_CUT = re.compile(
     re.I,
 )
 _ABBREV_BEFORE_DOT = re.compile(
-    r"(?:\b(?:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|Co|Inc|Ste)|\b[A-Z])$"
+    r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|Co|Inc|Ste)|\b[A-Z])$"
 )
 
 

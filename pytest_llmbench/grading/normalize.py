@@ -36,7 +36,8 @@ def fold_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+# Every leading article ("the a team" -> "team"), so that normalising twice changes nothing more.
+_ARTICLE = re.compile(r"^(?:(?:the|a|an)\s+)+")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=s\b)|(?<=s)'(?=\s|$)")
 
 
@@ -89,6 +90,8 @@ _ABBREVIATIONS: dict[str, tuple[str, str]] = {
     "vs": ("versus", "versus"),
 }
 _ABBREV = re.compile(r"\b(" + "|".join(_ABBREVIATIONS) + r")\b\.?(\s+[A-Z])?")
+# "MT. EVEREST", "ft. worth": other cases count as abbreviations only with their period ("gen" is a word).
+_ABBREV_ANY_CASE = re.compile(r"\b(?i:(" + "|".join(_ABBREVIATIONS) + r"))\.(\s+[A-Za-z])?")
 
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -168,7 +171,12 @@ def _expand_abbreviations(text: str) -> str:
         following = m.group(2)
         return (before_name + following) if following else elsewhere
 
-    return _ABBREV.sub(expand, text)
+    def expand_any_case(m: re.Match[str]) -> str:
+        before_name, elsewhere = _ABBREVIATIONS[m.group(1).capitalize()]
+        following = m.group(2)
+        return (before_name + following) if following else elsewhere + " "
+
+    return _ABBREV_ANY_CASE.sub(expand_any_case, _ABBREV.sub(expand, text))
 
 
 def _numbers_from_words(tokens: list[str]) -> list[tuple[str, bool]]:
