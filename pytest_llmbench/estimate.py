@@ -24,6 +24,7 @@ from pathlib import Path
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.providers.catalog import ModelInfo, estimate_cost
 from pytest_llmbench.report import fmt
+from pytest_llmbench.storage.db import sqlite_path
 from pytest_llmbench.types import Message
 
 CHARS_PER_TOKEN = 4
@@ -176,7 +177,7 @@ def catalog_for_estimate(db_url: str, base_dir: Path) -> tuple[Callable[[str], M
     from pytest_llmbench.storage.db import open_engine
 
     engine = None
-    path = _sqlite_file(db_url, base_dir)
+    path = sqlite_path(db_url, base_dir)
     if path is None or path.exists():
         try:
             engine = open_engine(db_url, base_dir=base_dir)
@@ -196,17 +197,3 @@ def catalog_for_estimate(db_url: str, base_dir: Path) -> tuple[Callable[[str], M
         return models.get(model)
 
     return price_of, answer.describe().replace(" (offline)", "")
-
-
-def _sqlite_file(url: str, base_dir: Path) -> Path | None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database)
-    return path if path.is_absolute() else base_dir / path

@@ -78,7 +78,6 @@ def pytest_configure(config: pytest.Config) -> None:
             on_summary=lambda s: hook.pytest_llmbench_summary(summary=s),
         ),
         writer=role is not _xdist.Role.WORKER,
-        runs_items=role is not _xdist.Role.CONTROLLER,
         prefetch=role is _xdist.Role.SINGLE,  # a worker prefetches what it is sent (_xdist.WorkerHooks)
         command=tuple(config.invocation_params.args),
         resume_run_id=_xdist.resumed_run_id(config),

@@ -67,7 +67,6 @@ class BenchSession:
     rootdir: Path
     hooks: Hooks
     writer: bool = True  # stores results: the single process or the xdist controller
-    runs_items: bool = True  # collects and runs items: not the xdist controller
     prefetch: bool = True  # not on xdist workers, which do not know their items in advance
     records: list[ResultRecord] = field(default_factory=list)
     usage_errors: list[str] = field(default_factory=list)

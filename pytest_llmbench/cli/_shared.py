@@ -14,11 +14,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from pytest_llmbench.config import Settings, load_settings
 from pytest_llmbench.errors import StorageError
+from pytest_llmbench.storage.db import sqlite_path
 from pytest_llmbench.storage.repository import Repository
 
 
@@ -28,18 +27,6 @@ def settings() -> Settings:
 
 def db_url(args: argparse.Namespace) -> str:
     return str(getattr(args, "db", None) or settings().db)
-
-
-def sqlite_path(url: str, base: Path) -> Path | None:
-    """The file of a SQLite URL (relative to ``base``), None for other databases and in-memory ones."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database)
-    return path if path.is_absolute() else base / path
 
 
 def open_repository(args: argparse.Namespace, *, create: bool = False) -> Repository:

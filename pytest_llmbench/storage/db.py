@@ -47,16 +47,27 @@ def describe(url: str) -> str:
         return "<unparsable URL>"
 
 
+def sqlite_path(url: str, base_dir: Path | None = None) -> Path | None:
+    """The file of a SQLite URL (relative paths taken from ``base_dir``); None for other databases, in-memory
+    SQLite and URLs that do not parse."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return base_dir / path if base_dir is not None and not path.is_absolute() else path
+
+
 def open_engine(url: str, *, base_dir: Path | None = None) -> Engine:
     """Create the engine, the SQLite folder if needed, the tables, and check the schema version."""
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StorageError(f"--llm-db {url!r} is not a database URL such as sqlite:///results.db.") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        path = Path(parsed.database)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
+    path = sqlite_path(url, base_dir)
+    if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
