@@ -126,22 +126,25 @@ class _Base:
         raise NotImplementedError
 
 
-class StrictGrader(_Base):
+class _KeyGrader(_Base):
+    """Extract the answer, then compare it with every accepted form of the key through ``matcher``."""
+
+    matcher: Callable[[str, KeyForm], MatchResult]
+
+    def grade(self, question: Question, text: str) -> Grade:
+        ext, key = extract(text), parse_key(question.answer, question.clue)
+        grade, best = _verdict_grade(self.name, ext, key, self.matcher)
+        return grade or _rejection(self.name, ext, best)
+
+
+class StrictGrader(_KeyGrader):
     name = "strict"
-
-    def grade(self, question: Question, text: str) -> Grade:
-        ext, key = extract(text), parse_key(question.answer, question.clue)
-        grade, best = _verdict_grade(self.name, ext, key, _strict_matcher)
-        return grade or _rejection(self.name, ext, best)
+    matcher = staticmethod(_strict_matcher)
 
 
-class LenientGrader(_Base):
+class LenientGrader(_KeyGrader):
     name = "lenient"
-
-    def grade(self, question: Question, text: str) -> Grade:
-        ext, key = extract(text), parse_key(question.answer, question.clue)
-        grade, best = _verdict_grade(self.name, ext, key, match_answer)
-        return grade or _rejection(self.name, ext, best)
+    matcher = staticmethod(match_answer)
 
 
 class JeopardyGrader(LenientGrader):
