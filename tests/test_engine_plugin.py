@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
+from _quiz import quiz_project
 
 from pytest_llmbench.providers.catalog import estimate_cost, load_snapshot
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first
@@ -18,10 +18,7 @@ QUESTIONS = [{"question": f"Clue {i}: the Red Planet", "answer": "Mars", "catego
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS)
 
 
 def run(project: pytest.Pytester, server: FakeOpenRouter, *extra: str) -> pytest.RunResult:

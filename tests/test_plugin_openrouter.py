@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 import pytest
+from _quiz import quiz_project
 
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first
 
@@ -21,10 +22,7 @@ ANSWERS = {"Red Planet": "What is Mars?", "Hamlet": "Who is Shakespeare?", "Larg
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS)
 
 
 def _run(project: pytest.Pytester, server: FakeOpenRouter, *extra: str) -> pytest.RunResult:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _quiz import quiz_project
 
 from pytest_llmbench.testing import FakeOpenRouter
 
@@ -24,10 +25,7 @@ QUESTIONS = [{"question": clue, "answer": str(i + 1), "category": "NUMBERS"} for
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS)
 
 
 def _answer(body: dict[str, object]) -> str:

@@ -3,11 +3,11 @@ database, merged by ``llmbench db merge`` into one run with one summary and one 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
 import pytest
+from _quiz import quiz_project
 
 from pytest_llmbench.cli import main
 
@@ -21,10 +21,7 @@ ARGS = ("--llm-dataset=questions.jsonl", "--llm-sample=all", "-p", "no:cacheprov
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS)
 
 
 def _results(db: Path, run_id: int | None = None) -> dict[str, bool]:

@@ -3,13 +3,13 @@ properties), the step summary, and the same plugin runs against SQLite and a rea
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _quiz import quiz_project
 from sqlalchemy import create_engine, text
 
 pytest_plugins = ["pytester"]
@@ -33,10 +33,7 @@ ARGS = ("--llm-dataset=questions.jsonl", "--llm-sample=all", "-p", "no:cacheprov
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    llm_result.assert_correct()\n")
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
