@@ -4,7 +4,8 @@ Writes a realistic 200,000-clue file in the Kaggle JSON format (single-quoted cl
 links, Daily Double wagers, both value eras, Final Jeopardy! rows, repeats) to a temp dir, then measures in
 a fresh subprocess: ``load_dataset`` (read, clean, key, de-duplicate) plus a stratified sample of 1,000,
 cold (empty question cache) and warm (the parsed dump cached by an earlier session). Peak memory is the
-child's ``ru_maxrss`` (whole process, interpreter included).
+child's ``ru_maxrss`` (whole process, interpreter included) plus that of its parse worker (the cold load
+cleans part of the file in a second process when there is a second CPU; see ``data/_parallel.py``).
 
     python benchmarks/perf/perf_data_pipeline.py [--rows 200000] [--repeat 3]
 """
@@ -94,7 +95,9 @@ t1 = time.perf_counter()
 picked = sample_questions(loaded.questions, 1000, seed=42)
 c2, t2 = time.process_time(), time.perf_counter()
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"load": t1 - t0, "sample": t2 - t1, "cpu": c2 - c0, "peak_mb": peak_kb / 1024,
+                  "worker_mb": children.ru_maxrss / 1024, "worker_cpu": children.ru_utime + children.ru_stime,
                   "read": loaded.report.rows_read, "kept": len(loaded.questions), "picked": len(picked),
                   "dropped": dict(loaded.report.dropped)}))
 """
@@ -130,13 +133,22 @@ def measure(path: Path, cache_dir: Path) -> dict[str, Any]:
 def _report(label: str, runs: list[dict[str, Any]]) -> None:
     best = min(runs, key=lambda r: r["load"] + r["sample"])
     seconds = best["load"] + best["sample"]
-    peak = max(r["peak_mb"] for r in runs)
+    # The parse worker (a child process, see data/_parallel.py) runs at the same time as the main process,
+    # so their peaks are added: an upper bound of what the machine needs at once.
+    peak = max(r["peak_mb"] + r["worker_mb"] for r in runs)
+    main_mb, worker_mb = max(r["peak_mb"] for r in runs), max(r["worker_mb"] for r in runs)
     print(f"{label}:")
-    load, pick, cpu = best["load"], best["sample"], best["cpu"]
-    print(f"  load+clean: {load:.2f} s, stratified sample of 1,000: {pick:.2f} s, CPU {cpu:.2f} s")
+    load, pick, cpu, wcpu = best["load"], best["sample"], best["cpu"], best["worker_cpu"]
+    print(
+        f"  load+clean: {load:.2f} s, stratified sample of 1,000: {pick:.2f} s, "
+        f"CPU {cpu:.2f} s here + {wcpu:.2f} s in the parse worker"
+    )
     ratio = seconds / TARGET_SECONDS
     print(f"  load+clean+sample: {seconds:.2f} s (target {TARGET_SECONDS:.1f} s, ratio {ratio:.2f})")
-    print(f"  peak memory (RSS): {peak:.0f} MB (target {TARGET_MB:.0f} MB, ratio {peak / TARGET_MB:.2f})")
+    print(
+        f"  peak memory (RSS): {main_mb:.0f} MB + {worker_mb:.0f} MB parse worker = {peak:.0f} MB "
+        f"(target {TARGET_MB:.0f} MB, ratio {peak / TARGET_MB:.2f})"
+    )
 
 
 def main() -> None:

@@ -11,11 +11,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pytest_llmbench.data import cache, kaggle
+from pytest_llmbench.data import _parallel, cache, kaggle
 from pytest_llmbench.data.cache import Parsed
 from pytest_llmbench.data.filters import QuestionFilter
 from pytest_llmbench.data.readers import SUFFIXES, open_records
-from pytest_llmbench.data.records import JEOPARDY_DATASET, Dropped, file_question, jeopardy_question
+from pytest_llmbench.data.records import (
+    JEOPARDY_DATASET,
+    Dropped,
+    Row,
+    file_question,
+    jeopardy_question,
+    question_from_row,
+)
 from pytest_llmbench.data.validate import BAD_REASONS, DUPLICATE, MALFORMED, QualityReport, ReportBuilder
 from pytest_llmbench.errors import DatasetError, UsageError
 from pytest_llmbench.types import Question
@@ -87,9 +94,9 @@ def read_questions(
     with _gc_paused():
         parsed = cache.load(cached_at) if cached_at is not None else None
         if parsed is None:
-            parsed = parse_file(path, include_media=options.include_media)
+            parsed, rows = _parse(path, options.include_media)
             if cached_at is not None:
-                cache.save(cached_at, parsed)
+                cache.save(cached_at, parsed, rows)
     if stop_when_mostly_bad and parsed.first_bad is not None and parsed.bad_rows * 2 > parsed.rows_read:
         counts = ", ".join(f"{r} {n}" for r, n in sorted(parsed.dropped.items()) if r in BAD_REASONS)
         message, line = parsed.first_bad
@@ -114,7 +121,25 @@ def read_questions(
 
 def parse_file(path: Path, *, include_media: bool = False) -> Parsed:
     """Read, clean, key and de-duplicate every record of one file (no filters, no "mostly bad" stop)."""
+    parsed, _ = _parse(path, include_media)
+    return parsed
+
+
+#: What a reader and cleaner produce per record: its line, the question (or why not), and, when the
+#: parallel parser made it, the question's cache ``Row``.
+_Entry = tuple["int | None", "Question | Dropped | DatasetError", "Row | None"]
+
+
+def _parse(path: Path, include_media: bool) -> tuple[Parsed, list[Row] | None]:
+    """The parse of ``path`` and, when every question came from a ``Row``, those rows (for the cache)."""
     stream = open_records(path)
+    if stream.flavor == "jeopardy" and stream.kind == "json":
+        rows = _parallel.parse(path, include_media)
+        if rows is not None:
+            try:
+                return _collect(path, JEOPARDY_DATASET, _from_rows(rows), want_rows=True)
+            except _parallel.Unconfirmed:
+                pass  # the sequential reader below reads it again and names what is wrong, with its line
     jeopardy = stream.flavor == "jeopardy"
     dataset = JEOPARDY_DATASET if jeopardy else path.stem
     base = path.parent.resolve()
@@ -123,45 +148,71 @@ def parse_file(path: Path, *, include_media: bool = False) -> Parsed:
         convert = lambda fields: jeopardy_question(fields, include_media=include_media)  # noqa: E731
     else:
         convert = lambda fields: file_question(fields, dataset=dataset, base=base)  # noqa: E731
+
+    def entries() -> Iterator[_Entry]:
+        for item in stream.records:
+            if isinstance(item, DatasetError):
+                yield item.line, item, None
+                continue
+            try:
+                result = convert(item.fields)
+            except DatasetError as exc:
+                result = Dropped(MALFORMED, str(exc))
+            yield item.line, result, None
+
+    return _collect(path, dataset, entries(), want_rows=False)
+
+
+def _from_rows(rows: Iterator[tuple[int, Row | Dropped]]) -> Iterator[_Entry]:
+    dates: dict[int, Any] = {}
+    for line, row in rows:
+        if isinstance(row, Dropped):
+            yield line, row, None
+        else:
+            yield line, question_from_row(row, dates), row
+
+
+def _collect(
+    path: Path, dataset: str, entries: Iterator[_Entry], *, want_rows: bool
+) -> tuple[Parsed, list[Row] | None]:
+    """Count, drop and de-duplicate the records of one file into a ``Parsed``."""
+    jeopardy = dataset == JEOPARDY_DATASET
     builder = ReportBuilder(str(path))
-    seen: dict[str, int] = {}
+    seen: dict[str, int | None] = {}
     questions: list[Question] = []
+    rows: list[Row] = []
     first_bad: DatasetError | None = None
-    for item in stream.records:
-        builder.read()
-        if isinstance(item, DatasetError):
-            first_bad = first_bad or item
-            builder.drop(MALFORMED, str(item))
-            continue
-        try:
-            result = convert(item.fields)
-        except DatasetError as exc:
-            result = Dropped(MALFORMED, str(exc))
-        if isinstance(result, Dropped):
+    read = 0
+    for line, result, row in entries:
+        read += 1
+        if type(result) is Question:  # the common case first: 200,000 times for the full dump
+            if result.id not in seen:
+                seen[result.id] = line
+                questions.append(result)
+                if want_rows and row is not None:
+                    rows.append(row)
+                continue
+            # Repeats are common in scraped dumps; in a hand-written file a repeated id is a mistake.
+            example = None if jeopardy else f"{path}:{line}: id {result.id!r} already used at line {seen[result.id]}"
+            builder.drop(DUPLICATE, example)
+        elif isinstance(result, DatasetError):
+            first_bad = first_bad or result
+            builder.drop(MALFORMED, str(result))
+        elif isinstance(result, Dropped):
             if result.reason in BAD_REASONS:
-                error = DatasetError(result.detail, path=str(path), line=item.line)
+                error = DatasetError(result.detail, path=str(path), line=line)
                 first_bad = first_bad or error
                 builder.drop(result.reason, str(error))
             else:
                 builder.drop(result.reason)
-            continue
-        earlier = seen.get(result.id)
-        if earlier is not None:
-            # Repeats are common in scraped dumps; in a hand-written file a repeated id is a mistake.
-            example = (
-                None if jeopardy else f"{path}:{item.line}: id {result.id!r} already used at line {earlier}"
-            )
-            builder.drop(DUPLICATE, example)
-            continue
-        seen[result.id] = item.line
-        questions.append(result)
+    builder.rows_read = read
     if builder.rows_read == 0:
         raise DatasetError("contains no questions", path=str(path))
     first: tuple[str, int | None] | None = None
     if first_bad is not None:
         prefix = f"{path}:{first_bad.line}: " if first_bad.line is not None else f"{path}: "
         first = (str(first_bad).removeprefix(prefix), first_bad.line)
-    return Parsed(
+    parsed = Parsed(
         dataset=dataset,
         questions=questions,
         rows_read=builder.rows_read,
@@ -169,11 +220,10 @@ def parse_file(path: Path, *, include_media: bool = False) -> Parsed:
         examples=tuple(builder.examples),
         first_bad=first,
     )
+    return parsed, (rows if want_rows and len(rows) == len(questions) else None)
 
 
-def _check_not_empty(
-    source: str, questions: list[Question], report: QualityReport, options: DataOptions
-) -> None:
+def _check_not_empty(source: str, questions: list[Question], report: QualityReport, options: DataOptions) -> None:
     if questions:
         return
     if report.filtered:
@@ -210,9 +260,7 @@ def _load_jeopardy(options: DataOptions) -> LoadedDataset:
 
 def _load_file(path: Path, options: DataOptions) -> LoadedDataset:
     name, questions, report = read_questions(path, options)
-    return LoadedDataset(
-        name, questions, f"file {path} ({len(questions) + report.filtered} questions)", report
-    )
+    return LoadedDataset(name, questions, f"file {path} ({len(questions) + report.filtered} questions)", report)
 
 
 def resolve_path(source: str, base_dir: Path | None) -> Path:
@@ -225,9 +273,7 @@ def resolve_path(source: str, base_dir: Path | None) -> Path:
         raise UsageError(f"Dataset '{source}' is a folder: give a .csv, .json, .jsonl or .yaml file.")
     if path.suffix.lower() in SUFFIXES or "/" in source or "\\" in source:
         raise UsageError(f"Dataset file '{source}' does not exist (looked for {path}).")
-    raise UsageError(
-        f"Unknown dataset '{source}': use 'jeopardy' or a path to a .csv/.json/.jsonl/.yaml file."
-    )
+    raise UsageError(f"Unknown dataset '{source}': use 'jeopardy' or a path to a .csv/.json/.jsonl/.yaml file.")
 
 
 _memo: dict[Hashable, LoadedDataset] = {}
@@ -240,9 +286,7 @@ def clear_cache() -> None:
         _memo.clear()
 
 
-def load_dataset(
-    source: str, *, base_dir: Path | None = None, options: DataOptions = DataOptions()
-) -> LoadedDataset:
+def load_dataset(source: str, *, base_dir: Path | None = None, options: DataOptions = DataOptions()) -> LoadedDataset:
     """``"jeopardy"`` (Kaggle, else the bundled sample), ``"jeopardy-sample"``, or a question file.
 
     Memoised per source and options in this process (a file also by its size and modification time),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import json
 import sys
@@ -62,9 +63,7 @@ def _parse_show(raw: object) -> int | None:
         raise ValueError(f"show_number {raw!r} is not a number") from None
 
 
-def _jeopardy_facts(
-    raw_value: object, value: int | None, round_name: str | None, air_date: Any
-) -> dict[str, Any]:
+def _jeopardy_facts(raw_value: object, value: int | None, round_name: str | None, air_date: Any) -> dict[str, Any]:
     """Daily Double flag, difficulty and decade; one shared dict per distinct combination.
 
     Sharing is safe because ``Question.metadata`` is a read-only ``Mapping``, and it saves about 40 MB
@@ -95,8 +94,11 @@ def _text(raw: object, field: str) -> str:
     return raw if type(raw) is str else clean.require_text(raw, field)
 
 
-def _board_context(fields: Mapping[str, Any]) -> tuple[str | None, Any, str | None, int | None]:
-    """Category, air date, round and show of a clue; about five clues share each, so it is cached."""
+_Context = tuple["str | None", Any, "str | None", "int | None", "int | None"]
+
+
+def _board_context(fields: Mapping[str, Any]) -> _Context:
+    """Category, air date, round, show and the date's ordinal; about five clues share each, so it is cached."""
     raw = (fields.get("category"), fields.get("air_date"), fields.get("round"), fields.get("show_number"))
     try:
         cached = _CONTEXT.get(raw)
@@ -105,22 +107,63 @@ def _board_context(fields: Mapping[str, Any]) -> tuple[str | None, Any, str | No
     if cached is not None:
         return cached
     category = clean.clean_answer(_text(raw[0], "category")) or None
+    air_date = clean.parse_date(raw[1])
     context = (
         None if category is None else sys.intern(category),
-        clean.parse_date(raw[1]),
+        air_date,
         clean.canonical_round(raw[2]),
         _show_number(raw[3]),
+        None if air_date is None else air_date.toordinal(),
     )
     if len(_CONTEXT) < 200_000:
         _CONTEXT[raw] = context
     return context
 
 
-_CONTEXT: dict[tuple[object, ...], tuple[str | None, Any, str | None, int | None]] = {}
+_CONTEXT: dict[tuple[object, ...], _Context] = {}
+
+
+#: A cleaned clue as plain data: the ``Question`` fields in order, the air date as a proleptic ordinal. It is
+#: what the question cache stores and what parallel parse workers send back (``marshal`` has no dates, and
+#: it keeps the shared metadata dicts and interned categories shared).
+Row = tuple[
+    str,
+    str,
+    str,
+    str,
+    "str | None",
+    "int | None",
+    "str | None",
+    "int | None",
+    "int | None",
+    "tuple[str, ...]",
+    "Mapping[str, Any]",
+]
+
+
+def question_from_row(row: Row, dates: dict[int, Any]) -> Question:
+    """The ``Question`` of a row; ``dates`` shares one ``date`` per air date (about 60 clues have each)."""
+    day = row[7]
+    air_date = None
+    if day is not None:
+        air_date = dates.get(day)
+        if air_date is None:
+            air_date = dates[day] = _dt.date.fromordinal(day)
+    # Positional: a frozen dataclass's keyword call costs twice as much, and this runs 200,000 times.
+    return Question(row[0], row[1], row[2], row[3], row[4], row[5], row[6], air_date, row[8], row[9], row[10])
 
 
 def jeopardy_question(fields: Mapping[str, Any], *, include_media: bool = False) -> Question | Dropped:
-    """One clue of the J-Archive scrape (Kaggle JSON or CSV), cleaned.
+    """One clue of the J-Archive scrape (Kaggle JSON or CSV), cleaned."""
+    row = jeopardy_row(fields, include_media=include_media)
+    return row if isinstance(row, Dropped) else question_from_row(row, _DATES)
+
+
+_DATES: dict[int, Any] = {}
+
+
+def jeopardy_row(fields: Mapping[str, Any], *, include_media: bool = False) -> Row | Dropped:
+    """One clue of the J-Archive scrape, cleaned, as a ``Row``.
 
     This runs 200,000 times for the full dump, hence the caches and the few inlined checks.
     """
@@ -133,7 +176,7 @@ def jeopardy_question(fields: Mapping[str, Any], *, include_media: bool = False)
     if clue_text.media is not None and not include_media:
         return Dropped(MEDIA, f"needs {clue_text.media}")
     try:
-        category, air_date, round_name, show = _board_context(fields)
+        category, air_date, round_name, show, day = _board_context(fields)
         raw_value = fields.get("value")
         value = clean.parse_value(raw_value)
     except ValueError as exc:
@@ -145,17 +188,18 @@ def jeopardy_question(fields: Mapping[str, Any], *, include_media: bool = False)
             metadata["media"] = clue_text.media
         if clue_text.media_urls:
             metadata["media_urls"] = list(clue_text.media_urls)
-    return Question(
-        id=question_id(show, category, clue_text.text, answer, squashed=True),
-        clue=clue_text.text,
-        answer=answer,
-        dataset=JEOPARDY_DATASET,
-        category=category,
-        value=value,
-        round=round_name,
-        air_date=air_date,
-        show_number=show,
-        metadata=metadata,
+    return (
+        question_id(show, category, clue_text.text, answer, squashed=True),
+        clue_text.text,
+        answer,
+        JEOPARDY_DATASET,
+        category,
+        value,
+        round_name,
+        day,
+        show,
+        (),
+        metadata,
     )
 
 
@@ -262,12 +306,7 @@ def file_question(fields: Mapping[str, Any], *, dataset: str, base: Path) -> Que
     if isinstance(extra, Mapping):
         metadata.update(extra)
     for name, raw in fields.items():
-        if (
-            name not in CORE_FIELDS
-            and name not in KIND_FIELDS
-            and name != "metadata"
-            and raw not in (None, "")
-        ):
+        if name not in CORE_FIELDS and name not in KIND_FIELDS and name != "metadata" and raw not in (None, ""):
             metadata[str(name)] = raw
     metadata.update(kinds)
     if round_name in clean.ROUNDS:

@@ -28,7 +28,7 @@ def _dump(tmp_path: Path) -> Path:
 
 
 def _entries(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "llmbench-cache" / "questions").glob("*.pickle"))
+    return sorted((tmp_path / "llmbench-cache" / "questions").glob("*.rows"))
 
 
 def test_second_load_comes_from_the_cache_and_is_identical(
@@ -38,7 +38,7 @@ def test_second_load_comes_from_the_cache_and_is_identical(
     first = load_dataset(str(path))
     assert len(_entries(tmp_path)) == 1
     loader.clear_cache()
-    monkeypatch.setattr(loader, "parse_file", lambda *a, **k: pytest.fail("must come from the cache"))
+    monkeypatch.setattr(loader, "_parse", lambda *a, **k: pytest.fail("must come from the cache"))
     second = load_dataset(str(path))
     assert second.questions == first.questions
     assert [q.metadata for q in second.questions] == [q.metadata for q in first.questions]
@@ -65,10 +65,10 @@ def test_damaged_entry_is_ignored_and_replaced(tmp_path: Path) -> None:
     path = _dump(tmp_path)
     expected = load_dataset(str(path)).questions
     (entry,) = _entries(tmp_path)
-    entry.write_bytes(b"not a pickle")
+    entry.write_bytes(b"not a cache entry")
     loader.clear_cache()
     assert load_dataset(str(path)).questions == expected
-    assert entry.read_bytes() != b"not a pickle"
+    assert entry.read_bytes() != b"not a cache entry"
 
 
 def test_unwritable_cache_costs_nothing_but_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
