@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from pytest_llmbench.session import BenchSession, ItemState
-from pytest_llmbench.summary import RunSummary
+if TYPE_CHECKING:
+    # Types only: this module is imported by every pytest run that has the plugin installed, and the session
+    # and summary modules are loaded when a run uses the plugin, not before.
+    from pytest_llmbench.session import BenchSession, ItemState
+    from pytest_llmbench.summary import RunSummary
 
-SESSION_KEY = pytest.StashKey[BenchSession]()
-STATE_KEY = pytest.StashKey[ItemState]()
-SUMMARY_KEY = pytest.StashKey[RunSummary]()
-ESTIMATE_KEY = pytest.StashKey[str]()
+SESSION_KEY: pytest.StashKey[BenchSession] = pytest.StashKey()
+STATE_KEY: pytest.StashKey[ItemState] = pytest.StashKey()
+SUMMARY_KEY: pytest.StashKey[RunSummary] = pytest.StashKey()
+ESTIMATE_KEY: pytest.StashKey[str] = pytest.StashKey()

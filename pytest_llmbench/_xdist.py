@@ -19,15 +19,16 @@ import dataclasses
 import enum
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_llmbench.config import Settings
-from pytest_llmbench.data.loader import resolve_path
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.items import ItemSpec
-from pytest_llmbench.session import BenchSession
+
+if TYPE_CHECKING:
+    from pytest_llmbench.session import BenchSession
 
 #: Keys in ``workerinput`` / ``workeroutput`` (builtins only cross the channel).
 RUN_ID = "llmbench_run_id"
@@ -79,6 +80,8 @@ def in_play(settings: Settings) -> bool:
 def check_early(bench: BenchSession) -> None:
     """Usage errors the controller can see without collecting: a worker that finds one can only crash,
     so an unknown grader or template, or a missing question file, given explicitly, is reported here."""
+    from pytest_llmbench.data.loader import resolve_path
+
     s = bench.settings
     if "grader" in s.sources:
         bench.grader(s.grader)

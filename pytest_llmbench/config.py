@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pytest_llmbench.errors import UsageError
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
@@ -366,6 +364,8 @@ def read_config_file(rootdir: Path) -> tuple[dict[str, Any], str | None]:
     for name in ("llmbench.yaml", "llmbench.yml"):
         path = rootdir / name
         if path.is_file():
+            import yaml  # only here: every pytest run reads settings, few projects have a YAML file
+
             try:
                 loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
             except yaml.YAMLError as exc:

@@ -1,19 +1,27 @@
-"""The fixtures of DESIGN.md section 4. Each is a thin view over the session's ``BenchSession``."""
+"""The fixtures of DESIGN.md section 4, and ``fake_openrouter`` for users' own tests.
+
+Each is a thin view over the session's ``BenchSession``. The plugin registers them by importing this module
+in every pytest run where it is installed, so what only a fixture's body needs (results, the engine, the fake
+server) is imported in that body.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_llmbench._keys import SESSION_KEY, STATE_KEY
-from pytest_llmbench.engine import Budget
 from pytest_llmbench.items import ItemSpec
-from pytest_llmbench.result import ItemResult
-from pytest_llmbench.session import BenchSession, ItemState
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Question
+
+if TYPE_CHECKING:
+    from pytest_llmbench.engine import Budget
+    from pytest_llmbench.result import ItemResult
+    from pytest_llmbench.session import BenchSession, ItemState
+    from pytest_llmbench.testing import FakeOpenRouter
 
 
 def _bench(config: pytest.Config) -> BenchSession:
@@ -21,6 +29,8 @@ def _bench(config: pytest.Config) -> BenchSession:
 
 
 def _state(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemState:
+    from pytest_llmbench.session import ItemState
+
     item: pytest.Item = request.node
     state = item.stash.get(STATE_KEY, None)
     if state is None:
@@ -61,6 +71,8 @@ def llm_question(_llmbench_case: ItemSpec) -> Question:
 @pytest.fixture
 def llm_result(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> ItemResult:
     """The graded outcome of this item: ``.question``, ``.model``, ``.response``, ``.grade``, ``.assert_correct()``."""
+    from pytest_llmbench.result import ItemResult
+
     result = _outcome(request, _llmbench_case)
     assert isinstance(result, ItemResult)
     return result
@@ -69,6 +81,8 @@ def llm_result(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> Item
 @pytest.fixture
 def llm_response(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> Completion:
     """The model's ``Completion`` for this item (graded too, so the stored result is complete)."""
+    from pytest_llmbench.result import ItemResult
+
     result = _outcome(request, _llmbench_case)
     assert isinstance(result, ItemResult)
     return result.response
@@ -126,3 +140,12 @@ class CostView:
 @pytest.fixture
 def llm_cost(request: pytest.FixtureRequest) -> CostView:
     return CostView(_bench(request.config).engine().budget)
+
+
+@pytest.fixture
+def fake_openrouter() -> Iterator[FakeOpenRouter]:
+    """A running ``FakeOpenRouter`` (no latency, echo answers, no faults); configure it through attributes."""
+    from pytest_llmbench.testing import FakeOpenRouter
+
+    with FakeOpenRouter() as server:
+        yield server

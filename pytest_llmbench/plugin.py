@@ -1,4 +1,10 @@
-"""pytest hooks: wiring only. The work is done by ``BenchSession`` (session.py) and the modules it uses."""
+"""pytest hooks: wiring only. The work is done by ``BenchSession`` (session.py) and the modules it uses.
+
+The ``pytest11`` entry point imports this module in every pytest run where the plugin is installed, most of
+which never benchmark. So it imports only what every run needs (options, settings, the session object, the
+fixtures); reports and the rest are imported inside the hooks that have work for them, and ``BenchSession``
+imports storage, the engine and providers when it first uses them.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.fixtures import (  # noqa: F401 - registered as fixtures by being in this module
     _llmbench_case,
+    fake_openrouter,  # offered to users' own tests
     llm_client,
     llm_cost,
     llm_grader,
@@ -21,11 +28,7 @@ from pytest_llmbench.fixtures import (  # noqa: F401 - registered as fixtures by
     llm_result,
 )
 from pytest_llmbench.items import ItemSpec
-from pytest_llmbench.report.junit import add_suite_properties, properties, suite_properties
-from pytest_llmbench.report.step_summary import append_step_summary
-from pytest_llmbench.report.terminal import render
 from pytest_llmbench.session import BenchSession, Hooks, ItemState
-from pytest_llmbench.testing import fake_openrouter  # noqa: F401 - offered to users' own tests
 from pytest_llmbench.types import Outcome, ResultRecord
 
 _LLM_FIXTURES = frozenset({"llm_result", "llm_question", "llm_response"})
@@ -101,6 +104,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     summary = config.stash.get(SUMMARY_KEY, None)
     xmlpath = getattr(config.option, "xmlpath", None)
     if summary is not None and xmlpath:
+        from pytest_llmbench.report.junit import add_suite_properties, suite_properties
+
         # junitxml has written the file in its pytest_sessionfinish; suite properties are added to it here,
         # because record_testsuite_property does not work under xdist.
         add_suite_properties(config.invocation_params.dir / xmlpath, suite_properties(summary))
@@ -206,6 +211,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             outcome = Outcome.PASSED if report.passed else Outcome.FAILED
         else:
             outcome = Outcome.SKIPPED if report.skipped else Outcome.ERROR
+        from pytest_llmbench.report.junit import properties
+
         bench = item.config.stash[SESSION_KEY]
         record = bench.record_for(state, item.nodeid, outcome)
         state.recorded = True
@@ -247,6 +254,8 @@ class _SessionHooks:
         if summary is None:
             return
         self.config.stash[SUMMARY_KEY] = summary
+        from pytest_llmbench.report.step_summary import append_step_summary
+
         try:
             append_step_summary(summary)
         except LlmBenchError as exc:
@@ -265,6 +274,8 @@ class _SessionHooks:
         summary = config.stash.get(SUMMARY_KEY, None)
         if summary is None:
             return
+        from pytest_llmbench.report.terminal import render
+
         terminalreporter.section("llmbench")
         writer = terminalreporter._tw
         # Off a terminal (CI logs, pipes) the width is unknown: never squeeze the table into 80 columns.

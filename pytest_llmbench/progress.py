@@ -13,15 +13,16 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import pytest
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
-from rich.text import Text
 
 from pytest_llmbench.report import fmt
 from pytest_llmbench.types import ResultRecord
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 PLAIN_EVERY = 500
 
@@ -93,23 +94,44 @@ class PlainProgress:
 
 
 class RichProgress:
-    """One bar per model; the display is transient, the summary table at the end stays."""
+    """One bar per model; the display is transient, the summary table at the end stays.
+
+    It is attached to every interactive pytest session, most of which never benchmark: rich is imported and
+    the console made in ``start``, when there are bars to draw.
+    """
 
     def __init__(self, file: IO[str], *, console: Console | None = None) -> None:
-        self.console = console or Console(file=file, highlight=False, markup=False, emoji=False)
-        self.progress = Progress(
-            # markup off: a model id such as "[bold]x" must print as it is.
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[spent]}"),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=True,
-        )
+        self.file = file
+        self._console = console
+        self._progress: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
         self.spent: dict[str, float] = {}
         self.running = False
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self.file, highlight=False, markup=False, emoji=False)
+        return self._console
+
+    @property
+    def progress(self) -> Progress:
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                # markup off: a model id such as "[bold]x" must print as it is.
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[spent]}"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+        return self._progress
 
     def start(self, totals: Mapping[str, int]) -> None:
         for model, total in totals.items():
@@ -126,6 +148,8 @@ class RichProgress:
         self.progress.update(task, advance=1, spent=fmt.usd(self.spent[record.model]))
 
     def print_above(self, line: str) -> None:
+        from rich.text import Text
+
         self.console.print(Text.from_ansi(line), end="")
 
     def close(self) -> None:

@@ -5,6 +5,11 @@ turns completions into grades and records, stores records (only where this proce
 single process, or the xdist controller) and builds the summary and the gates at the end.
 Nothing here is opened before the first item that uses the plugin: a project that never requests an
 ``llm_*`` fixture gets no database, no engine and no output.
+
+Nor does it import them: a ``BenchSession`` is made in every pytest run where the plugin is installed, so the
+modules behind storage, the engine, providers, grading, datasets and reports (SQLAlchemy, httpx, rich,
+rapidfuzz, ...) are imported inside the methods that first need them, and named at module level only for type
+checking.
 """
 
 from __future__ import annotations
@@ -14,30 +19,26 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_llmbench import baseline as baseline_mod
-from pytest_llmbench import data as data_mod
-from pytest_llmbench import resume as resume_mod
-from pytest_llmbench._pricing import CatalogPrices
-from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
-from pytest_llmbench.engine import Engine, EngineSettings, Job
 from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, ProviderError, UsageError
-from pytest_llmbench.gates import evaluate_gates
-from pytest_llmbench.grading import Grader, get_grader
 from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
-from pytest_llmbench.kinds import MB, CompletionGrader, MediaLimits, RequestKinds, kind_grader, prompt_key, reply_text
-from pytest_llmbench.progress import ProgressDisplay
-from pytest_llmbench.prompts import Template, load_template
-from pytest_llmbench.providers.base import Provider
-from pytest_llmbench.providers.simulated import SimulatedProvider
-from pytest_llmbench.report.files import write_reports
-from pytest_llmbench.result import ItemResult
-from pytest_llmbench.storage.cache import DatabaseCache
-from pytest_llmbench.storage.repository import Repository
-from pytest_llmbench.summary import RunSummary, performance_row, totals
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
+
+if TYPE_CHECKING:
+    from pytest_llmbench._writer import BatchWriter
+    from pytest_llmbench.engine import Engine, Job
+    from pytest_llmbench.grading import Grader
+    from pytest_llmbench.kinds import RequestKinds
+    from pytest_llmbench.progress import ProgressDisplay
+    from pytest_llmbench.prompts import Template
+    from pytest_llmbench.providers.base import Provider
+    from pytest_llmbench.result import ItemResult
+    from pytest_llmbench.resume import StoredAnswer
+    from pytest_llmbench.storage.cache import DatabaseCache
+    from pytest_llmbench.storage.repository import Repository
+    from pytest_llmbench.summary import RunSummary
 
 
 @dataclass
@@ -80,7 +81,7 @@ class BenchSession:
     progress: ProgressDisplay | None = None
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
-    resumed: dict[str, resume_mod.StoredAnswer] = field(default_factory=dict)
+    resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     _engine: Engine | None = None
     _repo: Repository | None = None
     _cache: DatabaseCache | None = None
@@ -123,6 +124,8 @@ class BenchSession:
             return []
 
     def _specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
+        from pytest_llmbench.kinds import kind_grader
+
         unknown = sorted(set(marker) - MARKER_KEYS)
         if unknown:
             known = ", ".join(sorted(MARKER_KEYS))
@@ -143,6 +146,8 @@ class BenchSession:
         return [replace(s, grader=kind_grader(s.question, s.grader)) for s in specs]
 
     def questions(self, marker: Mapping[str, Any]) -> list[Question]:
+        from pytest_llmbench import data as data_mod
+
         dataset = str(self._effective("dataset", marker))
         sample = self._effective("sample", marker)
         if isinstance(sample, str):
@@ -164,6 +169,8 @@ class BenchSession:
 
     def load_dataset(self, name: str) -> list[Question]:
         """The built-in loader (the last implementation of ``pytest_llmbench_load_dataset``)."""
+        from pytest_llmbench import data as data_mod
+
         options = data_mod.DataOptions(
             include_media=self.settings.include_media,
             allow_download=not all(m.startswith(SIMULATED_PREFIX) for m in self.models),
@@ -180,11 +187,15 @@ class BenchSession:
 
     def grader(self, name: str) -> Grader:
         if name not in self._graders:
+            from pytest_llmbench.grading import get_grader
+
             self._graders[name] = get_grader(name, judge=self.engine_call, judge_model=self.settings.judge_model)
         return self._graders[name]
 
     def template(self, name: str) -> Template:
         if name not in self._templates:
+            from pytest_llmbench.prompts import load_template
+
             self._templates[name] = load_template(name, self.rootdir)
         return self._templates[name]
 
@@ -200,10 +211,14 @@ class BenchSession:
 
     @staticmethod
     def _prompt_key(messages: Sequence[Message]) -> str:
+        from pytest_llmbench.kinds import prompt_key
+
         return prompt_key(messages)
 
     def kinds(self) -> RequestKinds:
         if self._kinds is None:
+            from pytest_llmbench.kinds import MB, MediaLimits, RequestKinds
+
             s = self.settings
             limits = MediaLimits(max_image_bytes=int(s.max_image_mb * MB), pdf_max_pages=s.pdf_max_pages,
                                  pdf_mode=s.pdf)
@@ -223,6 +238,8 @@ class BenchSession:
         """The engine job of an item, or the completion saying why it is not asked (skip or input error)."""
         job = self._jobs.get(nodeid)
         if job is None:
+            from pytest_llmbench.engine import Job
+
             try:
                 job = Job(nodeid, self.request_for(spec))
             except ItemNotAsked as exc:
@@ -243,6 +260,8 @@ class BenchSession:
             self.load_baseline()
             self.open_run()
         elif self.resume_run_id is not None:
+            from pytest_llmbench import resume as resume_mod
+
             self.resumed = resume_mod.stored_answers(self.repository(), self.resume_run_id)
         if self.progress is not None:
             self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
@@ -253,11 +272,13 @@ class BenchSession:
     def prefetch_items(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
         """Start the requests of these items now (in order); items the resumed run already has are skipped."""
         jobs = (self.job_for(nodeid, spec) for nodeid, spec in items if nodeid not in self.resumed)
-        self.engine().submit(job for job in jobs if isinstance(job, Job))
+        self.engine().submit(job for job in jobs if not isinstance(job, Completion))
 
     def open_run(self) -> int:
         """The writer's run, before anything is asked: a new one, or the one ``--llm-resume`` names, reopened."""
         if self.run_id is None and self.settings.resume:
+            from pytest_llmbench import resume as resume_mod
+
             run = resume_mod.reopen(self.repository(), self.settings.resume, self.settings)
             self.run_id, self.run_name = run.id, run.name
             self.resumed = resume_mod.stored_answers(self.repository(), run.id)
@@ -287,6 +308,8 @@ class BenchSession:
 
     def repository(self) -> Repository:
         if self._repo is None:
+            from pytest_llmbench.storage.repository import Repository
+
             self._repo = Repository(self.settings.db, base_dir=self.rootdir)
         return self._repo
 
@@ -296,6 +319,11 @@ class BenchSession:
         return self._engine
 
     def _make_engine(self) -> Engine:
+        from pytest_llmbench._pricing import CatalogPrices
+        from pytest_llmbench.engine import Engine, EngineSettings
+        from pytest_llmbench.providers.simulated import SimulatedProvider
+        from pytest_llmbench.storage.cache import DatabaseCache
+
         s = self.settings
         # A marker may name models the command line does not: they need their provider (and prices) too.
         models = tuple(dict.fromkeys((*self.models, *self._marker_models)))
@@ -372,6 +400,8 @@ class BenchSession:
         override = self.hooks.grade(spec.question, completion, spec.grader)
         if override is not None:
             return override
+        from pytest_llmbench.kinds import CompletionGrader
+
         grader = self.grader(spec.grader)
         if isinstance(grader, CompletionGrader):  # tool calls are in the completion, not its text
             return grader.grade_completion(spec.question, completion)
@@ -379,6 +409,8 @@ class BenchSession:
 
     def item_result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
         """Ask (or collect the prefetched answer) and grade; a failed completion is returned as is."""
+        from pytest_llmbench.result import ItemResult
+
         if state.completion is None:
             state.completion = self.complete(nodeid, state.spec)
         if not state.completion.ok:
@@ -398,6 +430,8 @@ class BenchSession:
             self._engine.stop(reason)
 
     def record_for(self, state: ItemState, nodeid: str, outcome: Outcome) -> ResultRecord:
+        from pytest_llmbench.kinds import reply_text
+
         q, c, g = state.spec.question, state.completion, state.grade
         assert c is not None
         if not c.ok:
@@ -426,6 +460,8 @@ class BenchSession:
             self.progress.update(record)
         if self.writer:
             if self._results is None:
+                from pytest_llmbench._writer import BatchWriter
+
                 run_id, repo = self.ensure_run(), self.repository()
                 self._results = BatchWriter(lambda batch: repo.add_results(run_id, batch), name="llmbench-results")
             self._results.add(record)  # written within 0.2 s, in batches (see _writer)
@@ -448,6 +484,12 @@ class BenchSession:
         if not self.records:
             self._close_empty_run()
             return None
+        from pytest_llmbench import baseline as baseline_mod
+        from pytest_llmbench import resume as resume_mod
+        from pytest_llmbench.gates import evaluate_gates
+        from pytest_llmbench.report.files import write_reports
+        from pytest_llmbench.summary import RunSummary, performance_row, totals
+
         summary = RunSummary.from_records(
             self.records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,

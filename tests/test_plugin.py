@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,37 @@ def test_silent_when_unused(pytester: pytest.Pytester) -> None:
     assert with_plugin == lines("-p", "no:llmbench")
     assert not any("llm" in line.lower() for line in with_plugin)
     assert not (pytester.path / ".llmbench").exists()
+
+
+# The plugin is imported by every pytest run where it is installed: these must wait until a run benchmarks.
+HEAVY = ("sqlalchemy", "httpx", "rich", "jsonschema", "rapidfuzz", "yaml")
+HEAVY_OURS = ("storage", "engine", "providers", "grading", "kinds", "data", "result", "summary", "report.junit",
+              "report.terminal", "testing", "resume")
+
+
+@pytest.mark.parametrize("module", ["pytest_llmbench.plugin", "pytest_llmbench"])
+def test_importing_the_plugin_imports_nothing_heavy(module: str) -> None:
+    code = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    loaded = set(json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                           check=True).stdout))
+    assert not {m.split(".")[0] for m in loaded} & set(HEAVY)
+    assert not loaded & {f"pytest_llmbench.{m}" for m in HEAVY_OURS}
+
+
+def test_a_run_that_does_not_benchmark_loads_no_heavy_module(pytester: pytest.Pytester) -> None:
+    # Other installed plugins may import httpx and the like, so this run checks our own modules and SQLAlchemy.
+    pytester.makeconftest(
+        "import json, sys\n"
+        "def pytest_unconfigure(config):\n"
+        "    (config.rootpath / 'modules.json').write_text(json.dumps(sorted(sys.modules)))\n"
+    )
+    pytester.makepyfile(test_plain="def test_one():\n    assert 1 + 1 == 2\n")
+    pytester.makeini("[pytest]\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    loaded = set(json.loads((pytester.path / "modules.json").read_text()))
+    assert "pytest_llmbench.session" in loaded  # the plugin was there and made its session
+    assert "sqlalchemy" not in loaded
+    assert not loaded & {f"pytest_llmbench.{m}" for m in HEAVY_OURS}
 
 
 def test_items_are_question_x_model_with_stable_ids(project: pytest.Pytester) -> None:

@@ -12,10 +12,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
+# The fixture is defined with the plugin's other fixtures, so the plugin can offer it to every test without
+# importing this package (and the server behind it) in runs that never use it.
+from pytest_llmbench.fixtures import fake_openrouter
 from pytest_llmbench.testing._script import (
     AnswerPolicy,
     Fault,
@@ -51,10 +50,3 @@ __all__ = [
     "for_model",
     "on_requests",
 ]
-
-
-@pytest.fixture
-def fake_openrouter() -> Iterator[FakeOpenRouter]:
-    """A running ``FakeOpenRouter`` (no latency, echo answers, no faults); configure it through attributes."""
-    with FakeOpenRouter() as server:
-        yield server
