@@ -124,13 +124,20 @@ def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str
     return None
 
 
+def _same_words_in_another_case(response: str, key: str) -> bool:
+    """Case matters to ``normalize`` only where it tells words apart ("US" the country, "us" the pronoun);
+    the key's own words in another case ("aa uae" for "AA UAE") still name the same thing."""
+    folded = response.casefold(), key.casefold()
+    return folded != (response, key) and normalize(folded[0]) == normalize(folded[1])
+
+
 def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchResult:
     """Decide whether ``response`` names the thing ``form`` names."""
     said_norm, key_norm = normalize(response), normalize(form.text)
     if not said_norm:
         return MatchResult(False, 0.0, "none", "the reply has no answer", form.text)
     ratio = fuzz.ratio(said_norm, key_norm) / 100
-    if said_norm == key_norm:
+    if said_norm == key_norm or _same_words_in_another_case(response, form.text):
         return MatchResult(
             True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0
         )

@@ -59,6 +59,10 @@ def test_near_misses_are_never_accepted(response: str, key: str, clue: str) -> N
         ("Wolfgang Amadeus Mozart", "Mozart", "He composed"),
         ("Sea World", "SeaWorld", ""),
         ("the Republic of Slovenia", "Slovenia", ""),
+        # The key's words in another case: acronym expansion depends on case, the verdict must not.
+        ("aa uae", "AA UAE", ""),
+        ("us", "US", ""),
+        ("the uk", "the UK", ""),
     ],
 )
 def test_equivalent_answers_are_accepted(response: str, key: str, clue: str) -> None:
