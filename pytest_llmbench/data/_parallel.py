@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import marshal
 import math
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -26,7 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pytest_llmbench.data.cache import read_frames, write_frame
+from pytest_llmbench.data.cache import write_frame
 from pytest_llmbench.data.records import Dropped, Row, jeopardy_row
 from pytest_llmbench.data.validate import MALFORMED
 from pytest_llmbench.errors import DatasetError
@@ -35,6 +37,9 @@ from pytest_llmbench.errors import DatasetError
 MIN_BYTES = 8_000_000
 #: Size of one range; several per process keep each decoded range (and so memory) small.
 RANGE_BYTES = 4_000_000
+#: This process's share of the spans relative to one worker's (see ``_shares``); measured with
+#: benchmarks/perf/perf_data_pipeline.py on 2 CPUs.
+OWN_WEIGHT = 1.6
 #: Processes at most, this one included: the work is CPU-bound and the merge happens here.
 MAX_PROCESSES = 4
 
@@ -169,10 +174,15 @@ def _run(
             worker.stop()
 
 
-def _shares(spans: list[Span], processes: int) -> list[list[Span]]:
-    """Contiguous runs of spans, one per process; this process, which merges afterwards, gets no more."""
-    per = len(spans) / processes
-    cuts = [round(per * k) for k in range(processes + 1)]
+def _shares(spans: list[Span], processes: int, own_weight: float | None = None) -> list[list[Span]]:
+    """Contiguous runs of spans, one per process, this one first with ``own_weight`` times a worker's share.
+
+    This process starts at once while a worker first starts an interpreter, and it merges the workers'
+    spans as they arrive, which takes far less than cleaning them: so it takes a bigger share.
+    """
+    weight = OWN_WEIGHT if own_weight is None else own_weight
+    total = weight + processes - 1
+    cuts = [0] + [round(len(spans) * (weight + k) / total) for k in range(processes)]
     return [spans[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
@@ -196,28 +206,37 @@ class _Worker:
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        self._output: list[bytes] = []
-        # Without a reader the pipe fills (64 KB) and the worker blocks while this process cleans its own.
+        # Each span's frame is handed over as soon as it arrives, so this process merges the worker's first
+        # spans while the worker still cleans its last ones. Reading also keeps the pipe (64 KB) from filling.
+        self._frames: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._reader = threading.Thread(target=self._drain, name="llmbench-parse-reader", daemon=True)
         self._reader.start()
 
     def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        self._output.append(self.proc.stdout.read())
+        stream = self.proc.stdout
+        assert stream is not None
+        try:
+            for _ in range(self.count):
+                head = stream.read(8)
+                size = int.from_bytes(head, "little")
+                blob = stream.read(size) if len(head) == 8 else b""
+                if len(head) < 8 or len(blob) < size:
+                    break
+                self._frames.put(blob)
+        finally:
+            self._frames.put(None)  # the end, early or not
 
     def results(self) -> Iterator[Cleaned | None]:
-        self._reader.join()
-        if self.proc.wait() != 0 or not self._output:
-            yield None
-            return
-        frames = read_frames(self._output.pop())
         for _ in range(self.count):
+            blob = self._frames.get()
             try:
-                raw = next(frames)
-            except (StopIteration, EOFError, ValueError, TypeError):
-                yield None
+                raw = None if blob is None else marshal.loads(blob)
+            except (EOFError, ValueError, TypeError):
+                raw = None
+            if raw is None:
+                yield None  # the worker failed, or could not confirm a span
                 return
-            yield None if raw is None else Cleaned(*raw)
+            yield Cleaned(*raw)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -233,7 +252,7 @@ def main(argv: list[str]) -> int:
         start, end, last = (int(part) for part in spec.split(":"))
         cleaned = clean_span(path, Span(start, end, bool(last)), include_media)
         write_frame(out, None if cleaned is None else tuple(cleaned))
+        out.flush()
         if cleaned is None:
             break
-    out.flush()
     return 0

@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from operator import attrgetter
 from typing import Any
 
+from pytest_llmbench.data import _gc
 from pytest_llmbench.data.keys import natural_key
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.types import Question
@@ -167,6 +168,13 @@ def sample(
         column_getter(column, questions)
     if n >= len(questions):
         return sorted(questions, key=order_key)
+    with _gc.paused():
+        return _take(questions, n, seed, method, columns)
+
+
+def _take(
+    questions: Sequence[Question], n: int, seed: int, method: str, columns: Sequence[str]
+) -> list[Question]:
     stratum_of = _stratum_of(columns, questions)
     strata = list(map(stratum_of, questions))
     counts = Counter(strata)
