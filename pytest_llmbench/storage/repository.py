@@ -212,24 +212,37 @@ class Repository:
             raise self._fail("store results", exc) from None
 
     def _resolve_questions(self, session: Session, batch: Sequence[ResultRecord]) -> None:
-        """Find (and on SQLite/PostgreSQL insert) the batch's questions in bulk; ``_question_id`` then hits."""
+        """Find (and on SQLite/PostgreSQL insert) the batch's questions in bulk; ``_question_id`` then hits.
+
+        Looked up first and inserted only when missing: a rerun of known questions (the usual case) then
+        writes nothing here, where an insert of every question, conflicts ignored, cost as much as storing
+        the results.
+        """
         wanted = {r.question_key: r for r in batch if r.question_key not in self._question_ids}
         if not wanted:
+            return
+        self._find_questions(session, list(wanted))
+        missing = [r for key, r in wanted.items() if key not in self._question_ids]
+        if not missing:
             return
         dialect = session.get_bind().dialect.name
         if dialect in ("sqlite", "postgresql"):
             module = sqlite if dialect == "sqlite" else postgresql
-            rows = [_question_values(r) for r in wanted.values()]
+            rows = [_question_values(r) for r in missing]
             for start in range(0, len(rows), _CHUNK):
                 # Another process may add the same question meanwhile: the first row is kept, no error.
                 session.execute(
                     module.insert(QuestionRow).on_conflict_do_nothing(index_elements=["key"]),
                     rows[start : start + _CHUNK],
                 )
-        keys = list(wanted)
+            self._find_questions(session, [r.question_key for r in missing])
+
+    def _find_questions(self, session: Session, keys: Sequence[str]) -> None:
+        table = QuestionRow.__table__
         for start in range(0, len(keys), _CHUNK):
-            found = session.execute(
-                select(QuestionRow.key, QuestionRow.id).where(QuestionRow.key.in_(keys[start : start + _CHUNK]))
+            # Core, not ORM rows: thousands of (key, id) pairs per batch.
+            found = session.connection().execute(
+                select(table.c.key, table.c.id).where(table.c.key.in_(keys[start : start + _CHUNK]))
             )
             self._question_ids.update((key, question_id) for key, question_id in found)
 
