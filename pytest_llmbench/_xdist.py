@@ -60,12 +60,13 @@ def worker_count(config: pytest.Config) -> int:
 
 
 def split_settings(settings: Settings, workers: int) -> Settings:
-    """This worker's share of the session's concurrency, rate limit and budget."""
+    """This worker's share of the session's concurrency (total and per model), rate limit and budget."""
     if workers <= 1:
         return settings
     return dataclasses.replace(
         settings,
         concurrency=max(1, settings.concurrency // workers),
+        model_concurrency=0 if settings.model_concurrency == 0 else max(1, settings.model_concurrency // workers),
         rpm=0 if settings.rpm == 0 else max(1, settings.rpm // workers),
         max_cost=None if settings.max_cost is None else settings.max_cost / workers,
     )

@@ -60,6 +60,7 @@ class Settings:
     judge_model: str | None = None
     template: str = "jeopardy"
     concurrency: int = 16
+    model_concurrency: int = 0  # 0: each model may use the whole ``concurrency``
     rpm: int = 0
     timeout: float = 60.0
     retries: int = 4
@@ -308,6 +309,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("template", "template", _text, "jeopardy, qa, cot, few-shot or a YAML template (default: jeopardy)",
            "NAME|PATH"),
     Option("concurrency", "concurrency", _int(1), "requests in flight per process (default: 16)", "N"),
+    Option("model-concurrency", "model_concurrency", _int(0),
+           "requests in flight per model and process, 0 = up to --llm-concurrency (default: 0)", "N"),
     Option("rpm", "rpm", _int(0), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
     Option("timeout", "timeout", _positive_float, "per-attempt timeout in seconds (default: 60)", "S"),
     Option("retries", "retries", _int(0), "retries after a failed attempt, with backoff (default: 4)", "N"),

@@ -338,8 +338,8 @@ class BenchSession:
                                    live=s.max_cost is not None)
         return Engine(
             providers,
-            EngineSettings(concurrency=s.concurrency, rpm=s.rpm, timeout=s.timeout, retries=s.retries,
-                           max_cost=s.max_cost, cache_mode=s.cache),
+            EngineSettings(concurrency=s.concurrency, per_model_concurrency=s.model_concurrency or None, rpm=s.rpm,
+                           timeout=s.timeout, retries=s.retries, max_cost=s.max_cost, cache_mode=s.cache),
             cache=self._cache,
             costs=costs,
         )

@@ -30,7 +30,8 @@ def test_every_design_option_is_registered() -> None:
     names = {o.cli for o in OPTIONS}
     for name in (
         "--llm-models", "--llm-dataset", "--llm-sample", "--llm-seed", "--llm-stratify", "--llm-grader",
-        "--llm-judge-model", "--llm-template", "--llm-concurrency", "--llm-rpm", "--llm-timeout",
+        "--llm-judge-model", "--llm-template", "--llm-concurrency", "--llm-model-concurrency", "--llm-rpm",
+        "--llm-timeout",
         "--llm-retries", "--llm-max-cost", "--llm-estimate", "--llm-min-accuracy", "--llm-max-errors",
         "--llm-baseline", "--llm-max-regression", "--llm-db", "--llm-cache", "--llm-resume", "--llm-base-url",
         "--llm-report", "--llm-run-name", "--llm-stream", "--llm-repeat", "--llm-gate-bound", "--llm-shard",

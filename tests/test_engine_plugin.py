@@ -89,3 +89,18 @@ def test_unbilled_answers_are_costed_from_catalog_prices_and_marked_estimated(pr
         assert estimated == 1  # not billed: the snapshot's prices x the reported tokens
         assert cost == pytest.approx(estimate_cost(info, prompt, completion))
     result.stdout.fnmatch_lines(["*cost estimated from catalog prices*"])
+
+
+def test_model_concurrency_caps_each_model_below_the_total(project: pytest.Pytester) -> None:
+    with FakeOpenRouter(latency=0.2, policy="What is Mars?") as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini", "--llm-concurrency=8",
+                     "--llm-model-concurrency=3")
+        capped = server.max_in_flight
+    result.assert_outcomes(passed=N)
+    assert capped == 3
+    with FakeOpenRouter(latency=0.2, policy="What is Mars?") as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini,anthropic/claude-3.5-haiku",
+                     "--llm-concurrency=8", "--llm-model-concurrency=3", "--llm-cache=off")
+        both = server.max_in_flight
+    result.assert_outcomes(passed=2 * N)
+    assert 3 < both <= 6  # each model up to 3, together above one model's cap and below the total of 8
