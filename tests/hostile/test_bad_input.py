@@ -31,6 +31,7 @@ BAD_VALUES: dict[str, str] = {
     "judge-model": "not a model!",
     "template": "no-such-template",
     "concurrency": "0",
+    "model-concurrency": "-1",
     "rpm": "-5",
     "timeout": "soon",
     "retries": "-1",
