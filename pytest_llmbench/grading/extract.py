@@ -158,15 +158,19 @@ def _choose_span(text: str) -> str:
     return plain[-1]
 
 
-def _hedge_candidates(span: str) -> tuple[str, ...]:
+def _hedge_parts(span: str) -> tuple[str, ...]:
+    """The answers an "A or B" / "either A or B" span names (one or none when it names a single thing)."""
     body = re.sub(r"^either\s+", "", span, flags=re.I)
     body = body.replace("(", " ").replace(")", " ")
     parts = [p for p in _HEDGE_SPLIT.split(body) if p and p.strip(" ,.?!")]
     if len(parts) < 2:
         return ()
     cleaned = tuple(_lead_ins_and_question_form(p)[0] for p in parts)
-    cleaned = tuple(c for c in cleaned if c)
-    return cleaned if len({c.casefold() for c in cleaned}) > 1 else ()
+    return tuple(c for c in cleaned if c)
+
+
+def _hedge_candidates(parts: tuple[str, ...]) -> tuple[str, ...]:
+    return parts if len({c.casefold() for c in parts}) > 1 else ()
 
 
 _PAREN_PREFIX = re.compile(r"^(?:formerly|aka|a\.k\.a\.|also known as|also|or|i\.e\.|known as)\s+", re.I)
@@ -217,9 +221,12 @@ def extract(text: str) -> Extraction:
     refusal = _REFUSAL.match(plain_reply)
     # "I'm not sure, but I think it's Paris" is an attempt: look for a guess after the refusal words.
     refused = refusal is not None and not _GUESS_CUE.search(plain_reply[refusal.end() :])
-    candidates = _hedge_candidates(answer_span) if not refused else ()
+    parts = _hedge_parts(answer_span) if not refused else ()
+    candidates = _hedge_candidates(parts)
     # A hedge is judged whole or answer by answer, never by its first clause ("Paris, but it could be Lyon").
     variants = (_strip_wrappers(answer_span),) if candidates else _variants(answer_span)
+    if parts and not candidates:
+        variants += (_strip_wrappers(parts[0]),)  # "Paris or Paris" names one answer, twice
     answer = variants[0] if variants else ""
     return Extraction(
         raw=raw,

@@ -63,6 +63,13 @@ def test_hedge_between_forms_of_the_key_is_correct() -> None:
     assert get_grader("lenient").grade(q, "Sri Lanka or Ceylon").correct
 
 
+@pytest.mark.parametrize("name", ["strict", "lenient", "jeopardy", "adaptive"])
+def test_one_answer_named_twice_is_that_answer_not_a_hedge(name: str) -> None:
+    q = Question(id="4b", clue="", answer="Paris")
+    assert get_grader(name).grade(q, "Paris or Paris").correct
+    assert not get_grader(name).grade(q, "Lyon or Lyon").correct
+
+
 def test_refusal_is_not_attempted_but_a_key_that_reads_like_one_is_an_answer() -> None:
     lenient = get_grader("lenient")
     grade = lenient.grade(Question(id="5", clue="", answer="Paris"), "I don't know.")

@@ -71,6 +71,7 @@ def test_a_key_graded_against_itself_is_correct(grader: str, key: str) -> None:
 @pytest.mark.parametrize("grader", GRADERS)
 @FAST
 @given(alt=alternatives)
+@example(alt=("AA", "AA or AA", "{} (or {})"))  # an alternative naming one answer twice is that answer
 def test_each_alternative_of_a_key_alone_is_correct(grader: str, alt: tuple[str, str, str]) -> None:
     first, second, shape = alt
     key = shape.format(first, second)
