@@ -102,13 +102,18 @@ def test_a_failing_worker_falls_back_to_the_sequential_reader(
     _assert_same(parsed, _sequential(path, monkeypatch))
 
 
+def _one_per_line(path: Path, element_61: str) -> Path:
+    """80 records, one per line after the "[" line, the 61st (on line 62) replaced by ``element_61``."""
+    items = [json.dumps(row) for row in _rows(80)]
+    items[60] = element_61
+    path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+    return path
+
+
 def test_invalid_json_in_a_later_span_is_reported_with_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    items = [json.dumps(row) for row in _rows(80)]
-    items[60] = '{"question": "unclosed'
-    path = tmp_path / "dump.json"
-    path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+    path = _one_per_line(tmp_path / "dump.json", '{"question": "unclosed')
     with pytest.raises(DatasetError, match="invalid JSON") as parallel_error:
         loader.read_questions(path)
     assert parallel_error.value.line == 62
@@ -120,10 +125,7 @@ def test_invalid_json_in_a_later_span_is_reported_with_its_line(
 def test_an_element_that_is_not_an_object_is_dropped_with_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    items = [json.dumps(row) for row in _rows(80)]
-    items[60] = '"a string, not an object"'
-    path = tmp_path / "dump.json"
-    path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+    path = _one_per_line(tmp_path / "dump.json", '"a string, not an object"')
     parsed = _parallel_parse(path)[0]
     _assert_same(parsed, _sequential(path, monkeypatch))
     assert any("dump.json:62: a record must be an object" in example for example in parsed.examples)
