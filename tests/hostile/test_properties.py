@@ -37,10 +37,16 @@ single_key = st.one_of(
     phrase.map(lambda p: f"the {p}"),
     st.tuples(phrase, number).map(lambda t: f"{t[0]} {t[1]}"),
 )
+#: Words that join answers in a key or a reply ("A or B", "A, maybe B"): a generated alternative holding one
+#: ("AA or OR") is itself two answers, and the key it makes is ambiguous by construction.
+CONNECTIVES = frozenset({"or", "and", "either", "maybe", "possibly", "perhaps", "but", "though", "although"})
 #: Keys with alternatives, and the alternatives: a reply naming both is a hedge (wrong by design); each alone
 #: must be right.
 alternatives = st.tuples(phrase, phrase, st.sampled_from(["{} (or {})", "{} or {}"])).filter(
-    lambda t: normalize(t[0]) != normalize(t[1]) and normalize(t[0]) and normalize(t[1])
+    lambda t: normalize(t[0]) != normalize(t[1])
+    and normalize(t[0])
+    and normalize(t[1])
+    and not CONNECTIVES & set(f"{t[0]} {t[1]}".casefold().split())
 )
 key_shape = st.one_of(single_key, alternatives.map(lambda t: t[2].format(t[0], t[1])))
 
