@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -219,3 +219,22 @@ class ResultRecord:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["outcome"] = Outcome(known["outcome"])
         return cls(**known)
+
+
+def completion_to_json(completion: Completion) -> dict[str, Any]:
+    """A ``Completion`` as JSON-ready data (the response cache, the HTTP worker process)."""
+    data = asdict(completion)
+    data["error_kind"] = completion.error_kind.value if completion.error_kind else None
+    data["tool_calls"] = list(completion.tool_calls)
+    data["extra"] = dict(completion.extra)
+    return data
+
+
+def completion_from_json(data: dict[str, Any]) -> Completion:
+    """The ``Completion`` of ``completion_to_json``; unknown keys (from another version) are ignored."""
+    known = {k: v for k, v in data.items() if k in Completion.__dataclass_fields__}
+    if known.get("error_kind"):
+        known["error_kind"] = ErrorKind(known["error_kind"])
+    known["tool_calls"] = tuple(known.get("tool_calls") or ())
+    return Completion(**known)
+

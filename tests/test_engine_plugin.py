@@ -104,3 +104,15 @@ def test_model_concurrency_caps_each_model_below_the_total(project: pytest.Pytes
         both = server.max_in_flight
     result.assert_outcomes(passed=2 * N)
     assert 3 < both <= 6  # each model up to 3, together above one model's cap and below the total of 8
+
+
+def test_high_concurrency_runs_http_in_a_worker_process_with_the_same_results(project: pytest.Pytester) -> None:
+    # From --llm-concurrency=32 (on a machine with a second CPU) the HTTP runs in a child process.
+    with FakeOpenRouter(latency=0.05, policy="What is Mars?", faults=first(2, Fault.midstream_error(502))) as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini", "--llm-concurrency=32")
+        sent = len(server.chat_requests)
+    result.assert_outcomes(passed=N)
+    assert sent == N + 2
+    rows = stored(project, "select attempts, ttft_ms, prompt_tokens, cost_usd from benchmark_results")
+    assert sorted(a for a, *_ in rows)[-2:] == [2, 2]
+    assert all(ttft is not None and tokens and cost is not None for _, ttft, tokens, cost in rows)

@@ -8,7 +8,8 @@ storing and the summary. Targets: <= 1.10x at C=64, <= 1.20x at C=128.
 It also prints the fixed part every run pays whatever the engine does (the same command with
 ``--collect-only``: interpreter start, plugin loading, collecting N items, exit) and (wall - fixed) / ideal,
 the share the engine and the per-item work can influence; the same N requests sent through the engine
-alone (no pytest: ``Engine`` + ``OpenRouterProvider`` in a plain subprocess); and the machine's load average,
+alone (no pytest: ``Engine`` + the in-process ``OpenRouterProvider`` in a plain subprocess; the pytest run
+itself moves HTTP to a worker process from C=32, see ``providers/_remote.py``); and the machine's load average,
 since a shared machine's other work inflates every wall time.
 
 Last, the floor: bare pytest collecting N trivial tests (this plugin disabled) plus the same N requests

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
@@ -23,25 +22,9 @@ from sqlalchemy.orm import Session
 
 from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.storage.models import CacheRow
-from pytest_llmbench.types import ChatRequest, Completion, ErrorKind
+from pytest_llmbench.types import ChatRequest, Completion, completion_from_json, completion_to_json
 
 _CHUNK = 500
-
-
-def completion_to_json(completion: Completion) -> dict[str, Any]:
-    data = asdict(completion)
-    data["error_kind"] = completion.error_kind.value if completion.error_kind else None
-    data["tool_calls"] = list(completion.tool_calls)
-    data["extra"] = dict(completion.extra)
-    return data
-
-
-def completion_from_json(data: dict[str, Any]) -> Completion:
-    known = {k: v for k, v in data.items() if k in Completion.__dataclass_fields__}
-    if known.get("error_kind"):
-        known["error_kind"] = ErrorKind(known["error_kind"])
-    known["tool_calls"] = tuple(known.get("tool_calls") or ())
-    return Completion(**known)
 
 
 class DatabaseCache:

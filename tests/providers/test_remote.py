@@ -1,0 +1,122 @@
+"""The HTTP worker process: the same completions and the same errors as the in-process provider."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from pytest_llmbench import errors
+from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.providers._remote import (
+    RemoteProvider,
+    error_from_json,
+    error_to_json,
+    request_from_json,
+    request_to_json,
+)
+from pytest_llmbench.testing import FakeOpenRouter, Fault, first
+from pytest_llmbench.types import ChatRequest, ErrorKind
+
+
+def _request(i: int = 0, *, stream: bool = True, model: str = "openai/gpt-4o-mini") -> ChatRequest:
+    return ChatRequest(model, ({"role": "user", "content": f"question {i}"},), {"temperature": 0.0}, stream, 2)
+
+
+def test_a_request_crosses_unchanged() -> None:
+    request = _request(3)
+    assert request_from_json(request_to_json(request)) == request
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        errors.RateLimitError("slow down", retry_after=1.5),
+        errors.OutOfCreditsError("no credits", status=402, code=402),
+        errors.AuthenticationError("bad key", status=401),
+        errors.ServerError("upstream", status=502),
+        errors.ConnectionFailed("refused"),
+    ],
+)
+def test_an_error_crosses_with_its_type_and_details(exc: errors.ProviderError) -> None:
+    back = error_from_json(error_to_json(exc))
+    assert type(back) is type(exc)
+    assert (str(back), back.status, back.code, back.retryable, back.kind) == (
+        str(exc), exc.status, exc.code, exc.retryable, exc.kind,
+    )
+    assert getattr(back, "retry_after", None) == getattr(exc, "retry_after", None)
+
+
+def test_per_instance_retryable_survives() -> None:
+    exc = errors.BadResponse("an error object in a 200 body")
+    exc.retryable = False
+    assert error_from_json(error_to_json(exc)).retryable is False
+
+
+def _engine(server: FakeOpenRouter, concurrency: int = 8, **settings: object) -> Engine:
+    provider = RemoteProvider("sk-or-test", server.base_url, concurrency)
+    fast = {"backoff_base": 0.01, "backoff_max": 0.05, "concurrency": concurrency, "cache_mode": "off"}
+    return Engine([provider], EngineSettings(**{**fast, **settings}))  # type: ignore[arg-type]
+
+
+def test_answers_tokens_cost_and_time_to_first_token_come_back() -> None:
+    with FakeOpenRouter(latency=0.05, policy="What is Mars?") as server:
+        engine = _engine(server)
+        batch = [Job(str(i), _request(i)) for i in range(20)]
+        engine.submit(batch)
+        try:
+            results = [engine.result(j) for j in batch]
+        finally:
+            engine.close()
+        asked = len(server.chat_requests)
+    assert asked == 20
+    assert all(r.ok and r.text == "What is Mars?" for r in results)
+    assert all(r.ttft_ms is not None and r.prompt_tokens and r.cost_usd is not None for r in results)
+
+
+def test_a_midstream_error_is_retried_through_the_worker() -> None:
+    with FakeOpenRouter(policy="What is Mars?", faults=first(2, Fault.midstream_error(502))) as server:
+        engine = _engine(server)
+        batch = [Job(str(i), _request(i)) for i in range(4)]
+        engine.submit(batch)
+        try:
+            results = [engine.result(j) for j in batch]
+        finally:
+            engine.close()
+        asked = len(server.chat_requests)
+    assert all(r.ok for r in results) and asked == 6
+    assert sorted(r.attempts for r in results) == [1, 1, 2, 2]
+
+
+def test_a_402_from_the_worker_stops_the_run() -> None:
+    with FakeOpenRouter(policy="What is Mars?", faults=first(1, Fault.http(402, "Insufficient credits"))) as server:
+        engine = _engine(server, concurrency=1)
+        batch = [Job(str(i), _request(i)) for i in range(5)]
+        engine.submit(batch)
+        try:
+            results = [engine.result(j) for j in batch]
+        finally:
+            engine.close()
+        asked = len(server.chat_requests)
+    assert results[0].error_kind is ErrorKind.CREDITS and asked == 1
+    assert all(r.error_kind is ErrorKind.STOPPED for r in results[1:])
+
+
+def test_a_dead_worker_fails_the_open_requests_as_connection_errors() -> None:
+    async def scenario() -> errors.ProviderError:
+        with FakeOpenRouter(latency=5.0, policy="What is Mars?") as server:
+            provider = RemoteProvider("sk-or-test", server.base_url, 4)
+            asking = asyncio.ensure_future(provider.complete(_request(), timeout=30))
+            while provider._proc is None or not server.chat_requests:
+                await asyncio.sleep(0.05)
+            provider._proc.kill()
+            try:
+                await asking
+            except errors.ProviderError as exc:
+                return exc
+            finally:
+                await provider.aclose()
+        raise AssertionError("the request did not fail")
+
+    failure = asyncio.run(scenario())
+    assert isinstance(failure, errors.ConnectionFailed) and failure.retryable
