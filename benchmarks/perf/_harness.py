@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -63,14 +64,35 @@ class Run:
     cpu: float  # user + system seconds of the pytest process
     exit_code: int
     tail: str  # last line of pytest's output
+    children_peak_mb: float = 0.0  # sum of the peaks of the run's child processes (watch_children=True)
 
     @property
     def summary_line(self) -> str:
         return self.tail
 
 
-def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = None) -> Run:
-    """One whole ``python -m pytest`` run in ``folder``: wall time, peak RSS and CPU from ``wait4``."""
+def _children_hwm(parent: int, seen: dict[int, float]) -> None:
+    """Record the VmHWM (MB) of every live child of ``parent`` (Linux /proc; elsewhere nothing)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(parent) and "VmHWM" in fields:
+            seen[int(entry.name)] = int(fields["VmHWM"].split()[0]) / 1024
+
+
+def run_pytest(
+    folder: Path, args: Sequence[str], env: dict[str, str] | None = None, *, watch_children: bool = False
+) -> Run:
+    """One whole ``python -m pytest`` run in ``folder``: wall time, peak RSS and CPU from ``wait4``.
+
+    ``wait4`` reports the largest of the process and its children, not their sum: with ``watch_children``
+    the children's own peaks (the HTTP worker, see providers/_remote.py) are sampled from /proc as well.
+    """
     environment = {**os.environ, **(env or {})}
     environment.pop("OPENROUTER_API_KEY", None)
     # A normal install caches byte code; without it every run recompiles pytest, SQLAlchemy, httpx, rich and
@@ -82,8 +104,21 @@ def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = N
         proc = subprocess.Popen(
             [sys.executable, "-m", "pytest", *args], cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=environment
         )
+        children: dict[int, float] = {}
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(0.2):
+                _children_hwm(proc.pid, children)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        if watch_children:
+            watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
+        done.set()
+        if watch_children:
+            watcher.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [line for line in out_path.read_text().splitlines() if line.strip()]
     return Run(
@@ -92,6 +127,7 @@ def run_pytest(folder: Path, args: Sequence[str], env: dict[str, str] | None = N
         cpu=usage.ru_utime + usage.ru_stime,
         exit_code=proc.returncode,
         tail=lines[-1] if lines else "",
+        children_peak_mb=sum(children.values()),
     )
 
 

@@ -1,7 +1,8 @@
 """(c) Peak RSS of a whole ``pytest`` run of N items (default 10,000) against the fake server.
 
 The fake server runs in its own process (its memory is not counted); the run prefetches every item at
-concurrency 64, grades and stores them. Peak RSS comes from ``wait4`` on the pytest process. Bare pytest
+concurrency 64, grades and stores them. Peak RSS comes from ``wait4`` on the pytest process, plus the peak
+of its HTTP worker process (``providers/_remote.py``), read from /proc while it runs. Bare pytest
 with N trivial tests is measured alongside for reference. Target: at most 300 MB.
 
     python benchmarks/perf/perf_memory.py [--items 10000] [--latency 0.02]
@@ -33,14 +34,21 @@ def main() -> int:
         llm = run_pytest(
             project,
             llm_args(Path(tmp) / "m.db", "--llm-models=perf/model", f"--llm-base-url={url}", "--llm-concurrency=64"),
+            watch_children=True,
         )
         base = run_pytest(bare, bare_args())
     print(f"{args.items} items, fake server in its own process ({args.latency * 1000:.0f} ms latency), C=64")
     print(f"{'run':<28} {'peak RSS MB':>11} {'wall s':>7}  pytest says")
     print(f"{'bare pytest, trivial tests':<28} {base.peak_rss_mb:>11.0f} {base.wall:>7.2f}  {base.tail}")
     print(f"{'pytest-llmbench run':<28} {llm.peak_rss_mb:>11.0f} {llm.wall:>7.2f}  {llm.tail}")
-    met = llm.peak_rss_mb <= TARGET_MB
-    print(f"peak RSS {llm.peak_rss_mb:.0f} MB (target <= {TARGET_MB} MB){'' if met else '   <-- target missed'}")
+    print(f"{'  its HTTP worker process':<28} {llm.children_peak_mb:>11.0f}")
+    # Both processes live for the whole run: their peaks add up.
+    total = llm.peak_rss_mb + llm.children_peak_mb
+    met = total <= TARGET_MB
+    print(
+        f"peak RSS {llm.peak_rss_mb:.0f} MB + {llm.children_peak_mb:.0f} MB HTTP worker = {total:.0f} MB "
+        f"(target <= {TARGET_MB} MB){'' if met else '   <-- target missed'}"
+    )
     return 0 if met and llm.exit_code == 0 else 1
 
 
