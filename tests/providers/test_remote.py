@@ -16,7 +16,7 @@ from pytest_llmbench.providers._remote import (
     request_to_json,
 )
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first
-from pytest_llmbench.types import ChatRequest, ErrorKind
+from pytest_llmbench.types import ChatRequest, Completion, ErrorKind
 
 
 def _request(i: int = 0, *, stream: bool = True, model: str = "openai/gpt-4o-mini") -> ChatRequest:
@@ -53,22 +53,22 @@ def test_per_instance_retryable_survives() -> None:
     assert error_from_json(error_to_json(exc)).retryable is False
 
 
-def _engine(server: FakeOpenRouter, concurrency: int = 8, **settings: object) -> Engine:
+def _ask(server: FakeOpenRouter, count: int, concurrency: int = 8) -> tuple[list[Completion], int]:
+    """``count`` requests through an engine whose provider is the worker: (completions, requests sent)."""
     provider = RemoteProvider("sk-or-test", server.base_url, concurrency)
-    fast = {"backoff_base": 0.01, "backoff_max": 0.05, "concurrency": concurrency, "cache_mode": "off"}
-    return Engine([provider], EngineSettings(**{**fast, **settings}))  # type: ignore[arg-type]
+    settings = EngineSettings(concurrency=concurrency, backoff_base=0.01, backoff_max=0.05, cache_mode="off")
+    engine = Engine([provider], settings)
+    batch = [Job(str(i), _request(i)) for i in range(count)]
+    engine.submit(batch)
+    try:
+        return [engine.result(j) for j in batch], len(server.chat_requests)
+    finally:
+        engine.close()
 
 
 def test_answers_tokens_cost_and_time_to_first_token_come_back() -> None:
     with FakeOpenRouter(latency=0.05, policy="What is Mars?") as server:
-        engine = _engine(server)
-        batch = [Job(str(i), _request(i)) for i in range(20)]
-        engine.submit(batch)
-        try:
-            results = [engine.result(j) for j in batch]
-        finally:
-            engine.close()
-        asked = len(server.chat_requests)
+        results, asked = _ask(server, 20)
     assert asked == 20
     assert all(r.ok and r.text == "What is Mars?" for r in results)
     assert all(r.ttft_ms is not None and r.prompt_tokens and r.cost_usd is not None for r in results)
@@ -76,28 +76,14 @@ def test_answers_tokens_cost_and_time_to_first_token_come_back() -> None:
 
 def test_a_midstream_error_is_retried_through_the_worker() -> None:
     with FakeOpenRouter(policy="What is Mars?", faults=first(2, Fault.midstream_error(502))) as server:
-        engine = _engine(server)
-        batch = [Job(str(i), _request(i)) for i in range(4)]
-        engine.submit(batch)
-        try:
-            results = [engine.result(j) for j in batch]
-        finally:
-            engine.close()
-        asked = len(server.chat_requests)
+        results, asked = _ask(server, 4)
     assert all(r.ok for r in results) and asked == 6
     assert sorted(r.attempts for r in results) == [1, 1, 2, 2]
 
 
 def test_a_402_from_the_worker_stops_the_run() -> None:
     with FakeOpenRouter(policy="What is Mars?", faults=first(1, Fault.http(402, "Insufficient credits"))) as server:
-        engine = _engine(server, concurrency=1)
-        batch = [Job(str(i), _request(i)) for i in range(5)]
-        engine.submit(batch)
-        try:
-            results = [engine.result(j) for j in batch]
-        finally:
-            engine.close()
-        asked = len(server.chat_requests)
+        results, asked = _ask(server, 5, concurrency=1)
     assert results[0].error_kind is ErrorKind.CREDITS and asked == 1
     assert all(r.error_kind is ErrorKind.STOPPED for r in results[1:])
 
