@@ -122,13 +122,18 @@ class RemoteProvider:
             future = self._pending.pop(message["id"], None)
             if future is not None and not future.done():
                 future.set_result(message)
-        # The child is gone: whatever was still asked fails as a connection error (retryable).
+        # The child is gone: whatever was still asked fails as a connection error (retryable), and the next
+        # request starts a new worker. No await between a request's registration and its write, so none is
+        # registered with a worker that has already ended.
+        if self._proc is proc:
+            self._proc = None
         gone = {"type": "ConnectionFailed", "message": "the HTTP worker process ended", "status": None,
                 "code": None, "retry_after": None, "retryable": True}
         for future in self._pending.values():
             if not future.done():
                 future.set_result({"error": gone})
         self._pending.clear()
+        await proc.wait()
 
     async def complete(self, request: ChatRequest, *, timeout: float) -> Completion:
         proc = await self._child()

@@ -88,21 +88,22 @@ def test_a_402_from_the_worker_stops_the_run() -> None:
     assert all(r.error_kind is ErrorKind.STOPPED for r in results[1:])
 
 
-def test_a_dead_worker_fails_the_open_requests_as_connection_errors() -> None:
-    async def scenario() -> errors.ProviderError:
-        with FakeOpenRouter(latency=5.0, policy="What is Mars?") as server:
+def test_a_dead_worker_fails_its_open_requests_as_connection_errors_and_the_next_starts_a_new_one() -> None:
+    async def scenario() -> tuple[BaseException | None, Completion]:
+        with FakeOpenRouter(latency=0.5, policy="What is Mars?") as server:
             provider = RemoteProvider("sk-or-test", server.base_url, 4)
             asking = asyncio.ensure_future(provider.complete(_request(), timeout=30))
             while provider._proc is None or not server.chat_requests:
                 await asyncio.sleep(0.05)
             provider._proc.kill()
+            failure = (await asyncio.gather(asking, return_exceptions=True))[0]
             try:
-                await asking
-            except errors.ProviderError as exc:
-                return exc
+                # Bounded: without a new worker this would wait forever on the dead one.
+                again = await asyncio.wait_for(provider.complete(_request(1), timeout=30), 20)
             finally:
                 await provider.aclose()
-        raise AssertionError("the request did not fail")
+        return failure if isinstance(failure, BaseException) else None, again
 
-    failure = asyncio.run(scenario())
+    failure, again = asyncio.run(scenario())
     assert isinstance(failure, errors.ConnectionFailed) and failure.retryable
+    assert again.ok and again.text == "What is Mars?"
