@@ -104,3 +104,14 @@ def test_small_files_are_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(cache, "MIN_BYTES", 10_000)
     load_dataset(str(_dump(tmp_path)))
     assert _entries(tmp_path) == []
+
+
+def test_a_value_marshal_cannot_store_skips_the_cache_not_the_questions(tmp_path: Path) -> None:
+    # YAML turns an unquoted date into a datetime.date, which marshal cannot write: no entry, same questions.
+    path = tmp_path / "q.yaml"
+    path.write_text("- question: 'Red planet?'\n  answer: Mars\n  reviewed: 2024-05-01\n", encoding="utf-8")
+    first = load_dataset(str(path)).questions
+    assert _entries(tmp_path) == [] and not list((tmp_path / "llmbench-cache" / "questions").glob("*.tmp"))
+    loader.clear_cache()
+    second = load_dataset(str(path)).questions
+    assert second == first and str(second[0].metadata["reviewed"]) == "2024-05-01"
