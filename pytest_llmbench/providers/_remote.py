@@ -23,6 +23,8 @@ from pytest_llmbench.types import ChatRequest, Completion, completion_from_json,
 
 #: Concurrency from which the session moves HTTP to a child (below, one process keeps up easily).
 REMOTE_FROM = 32
+#: Seconds this process waits beyond an attempt's timeout before it gives the answer up as lost.
+_GRACE = 5.0
 
 _CHILD = "import sys; from pytest_llmbench.providers._remote import serve; sys.exit(serve(sys.argv[1:]))"
 _ERRORS = {
@@ -117,11 +119,18 @@ class RemoteProvider:
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
-        while line := await proc.stdout.readline():
-            message = json.loads(line)
-            future = self._pending.pop(message["id"], None)
-            if future is not None and not future.done():
-                future.set_result(message)
+        try:
+            while line := await proc.stdout.readline():
+                try:
+                    message = json.loads(line)
+                    number = message["id"]
+                except (ValueError, TypeError, KeyError):
+                    continue  # not ours: something in the child's environment printed to stdout
+                future = self._pending.pop(number, None)
+                if future is not None and not future.done():
+                    future.set_result(message)
+        except (OSError, ValueError):  # a broken pipe, or a line longer than the stream's limit
+            proc.kill()
         # The child is gone: whatever was still asked fails as a connection error (retryable), and the next
         # request starts a new worker. No await between a request's registration and its write, so none is
         # registered with a worker that has already ended.
@@ -144,7 +153,12 @@ class RemoteProvider:
         line = json.dumps({"id": number, "timeout": timeout, "request": request_to_json(request)})
         proc.stdin.write(line.encode() + b"\n")
         try:
-            message = await future
+            # The worker enforces ``timeout``; this bound only keeps a lost answer from waiting forever.
+            message = await asyncio.wait_for(future, timeout + _GRACE)
+        except TimeoutError:
+            raise errors.ProviderTimeout(
+                f"No answer from the HTTP worker process within {timeout + _GRACE:g} s for {request.model}."
+            ) from None
         finally:
             self._pending.pop(number, None)
         if "error" in message:

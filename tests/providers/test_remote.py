@@ -8,6 +8,7 @@ import pytest
 
 from pytest_llmbench import errors
 from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.providers import _remote
 from pytest_llmbench.providers._remote import (
     RemoteProvider,
     error_from_json,
@@ -107,3 +108,30 @@ def test_a_dead_worker_fails_its_open_requests_as_connection_errors_and_the_next
     failure, again = asyncio.run(scenario())
     assert isinstance(failure, errors.ConnectionFailed) and failure.retryable
     assert again.ok and again.text == "What is Mars?"
+
+
+def test_other_output_of_the_worker_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # e.g. a sitecustomize that prints: such lines are not answers, and must not stop the reader.
+    noisy = "print('hello from sitecustomize'); print('{\"not\": \"ours\"}'); " + _remote._CHILD
+    monkeypatch.setattr(_remote, "_CHILD", noisy)
+    with FakeOpenRouter(policy="What is Mars?") as server:
+        results, asked = _ask(server, 3)
+    assert asked == 3 and all(r.ok and r.text == "What is Mars?" for r in results)
+
+
+def test_an_answer_that_never_comes_times_out_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_remote, "_CHILD", "import sys; sys.stdin.read()")  # reads requests, answers none
+    monkeypatch.setattr(_remote, "_GRACE", 0.2)
+
+    async def scenario() -> BaseException | None:
+        provider = RemoteProvider("sk-or-test", "http://127.0.0.1:9/api/v1", 4)
+        try:
+            await provider.complete(_request(), timeout=0.3)
+        except errors.ProviderError as exc:
+            return exc
+        finally:
+            await provider.aclose()
+        return None
+
+    failure = asyncio.run(scenario())
+    assert isinstance(failure, errors.ProviderTimeout) and failure.retryable
