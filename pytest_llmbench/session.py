@@ -354,9 +354,10 @@ class BenchSession:
                 f"OPENROUTER_API_KEY is not set: set it (or put it in .env) to ask {', '.join(real)}, "
                 f"or choose simulated models such as --llm-models=sim/strong."
             )
+        from pytest_llmbench._child import available_cpus
         from pytest_llmbench.providers import _remote
 
-        if s.concurrency >= _remote.REMOTE_FROM and _remote.available_cpus() > 1:
+        if s.concurrency >= _remote.REMOTE_FROM and available_cpus() > 1:
             return _remote.RemoteProvider(s.api_key, s.base_url, s.concurrency)
         return OpenRouterProvider.for_concurrency(s.api_key, s.concurrency, s.base_url)
 

@@ -18,7 +18,6 @@ import itertools
 import json
 import marshal
 import math
-import os
 import queue
 import re
 import subprocess
@@ -28,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pytest_llmbench._child import available_cpus, child_env
 from pytest_llmbench.data.cache import write_frame
 from pytest_llmbench.data.records import Dropped, Row, jeopardy_row
 from pytest_llmbench.data.validate import MALFORMED
@@ -64,13 +64,6 @@ class Cleaned(NamedTuple):
     lines: list[int]
     items: list[Row | tuple[str, str]]  # a row, or the (reason, detail) of a dropped record
     newlines: int
-
-
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def plan(path: Path, size: int, pieces: int) -> tuple[list[Span], int] | None:
@@ -195,16 +188,13 @@ class _Worker:
 
     def __init__(self, path: Path, spans: list[Span], include_media: bool) -> None:
         self.count = len(spans)
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         args = [f"{s.start}:{s.end}:{int(s.last)}" for s in spans]
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(path), str(int(include_media)), *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
+            env=child_env(),
         )
         # Each span's frame is handed over as soon as it arrives, so this process merges the worker's first
         # spans while the worker still cleans its last ones. Reading also keeps the pipe (64 KB) from filling.

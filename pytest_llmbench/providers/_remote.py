@@ -15,10 +15,10 @@ import itertools
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from pytest_llmbench import errors
+from pytest_llmbench._child import child_env
 from pytest_llmbench.types import ChatRequest, Completion, completion_from_json, completion_to_json
 
 #: Concurrency from which the session moves HTTP to a child (below, one process keeps up easily).
@@ -104,11 +104,8 @@ class RemoteProvider:
             self._starting = asyncio.Lock()
         async with self._starting:
             if self._proc is None:
-                env = dict(os.environ)
-                root = str(Path(__file__).resolve().parents[2])
-                env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
                 # The key travels in the environment, never on a command line other users can read.
-                env["OPENROUTER_API_KEY"] = self._api_key or ""
+                env = child_env(OPENROUTER_API_KEY=self._api_key or "")
                 self._proc = await asyncio.create_subprocess_exec(
                     sys.executable, "-c", _CHILD, self._base_url, str(self._concurrency),
                     stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
@@ -179,13 +176,6 @@ class RemoteProvider:
         if self._reader is not None:
             with contextlib.suppress(Exception):
                 await self._reader
-
-
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def serve(argv: list[str]) -> int:
