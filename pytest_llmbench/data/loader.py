@@ -121,7 +121,7 @@ def _parse(path: Path, include_media: bool) -> tuple[Parsed, list[Row] | None]:
         rows = _parallel.parse(path, include_media)
         if rows is not None:
             try:
-                return _collect(path, JEOPARDY_DATASET, _from_rows(rows), want_rows=True)
+                return _collect(path, JEOPARDY_DATASET, _from_rows(rows))
             except _parallel.Unconfirmed:
                 pass  # the sequential reader below reads it again and names what is wrong, with its line
     jeopardy = stream.flavor == "jeopardy"
@@ -144,7 +144,7 @@ def _parse(path: Path, include_media: bool) -> tuple[Parsed, list[Row] | None]:
                 result = Dropped(MALFORMED, str(exc))
             yield item.line, result, None
 
-    return _collect(path, dataset, entries(), want_rows=False)
+    return _collect(path, dataset, entries())
 
 
 def _from_rows(rows: Iterator[tuple[int, Row | Dropped]]) -> Iterator[_Entry]:
@@ -156,10 +156,9 @@ def _from_rows(rows: Iterator[tuple[int, Row | Dropped]]) -> Iterator[_Entry]:
             yield line, question_from_row(row, dates), row
 
 
-def _collect(
-    path: Path, dataset: str, entries: Iterator[_Entry], *, want_rows: bool
-) -> tuple[Parsed, list[Row] | None]:
-    """Count, drop and de-duplicate the records of one file into a ``Parsed``."""
+def _collect(path: Path, dataset: str, entries: Iterator[_Entry]) -> tuple[Parsed, list[Row] | None]:
+    """Count, drop and de-duplicate the records of one file into a ``Parsed``, with the kept questions' rows
+    when every entry brought one (the parallel parser's do)."""
     jeopardy = dataset == JEOPARDY_DATASET
     builder = ReportBuilder(str(path))
     seen: dict[str, int | None] = {}
@@ -173,7 +172,7 @@ def _collect(
             if result.id not in seen:
                 seen[result.id] = line
                 questions.append(result)
-                if want_rows and row is not None:
+                if row is not None:
                     rows.append(row)
                 continue
             # Repeats are common in scraped dumps; in a hand-written file a repeated id is a mistake.
@@ -204,7 +203,7 @@ def _collect(
         examples=tuple(builder.examples),
         first_bad=first,
     )
-    return parsed, (rows if want_rows and len(rows) == len(questions) else None)
+    return parsed, (rows if rows and len(rows) == len(questions) else None)
 
 
 def _check_not_empty(source: str, questions: list[Question], report: QualityReport, options: DataOptions) -> None:
