@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from rich.text import Text
 
 from pytest_llmbench.config import Settings, load_settings
 from pytest_llmbench.errors import StorageError
+from pytest_llmbench.report.fmt import output_width
 from pytest_llmbench.storage.db import sqlite_path
 from pytest_llmbench.storage.repository import Repository
 
@@ -40,7 +43,9 @@ def open_repository(args: argparse.Namespace, *, create: bool = False) -> Reposi
     return Repository(url, base_dir=Path.cwd())
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = (), width: int = 160) -> str:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = (), width: int | None = None
+) -> str:
     """A plain text table (no colour, no markup: names and texts print literally)."""
     t = Table(show_edge=False, box=None, pad_edge=False, header_style="bold")
     for i, h in enumerate(headers):
@@ -48,5 +53,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Seque
     for row in rows:
         t.add_row(*(Text(c) for c in row))
     out = io.StringIO()
+    if width is None:
+        width = output_width(sys.stdout, shutil.get_terminal_size().columns)
     Console(file=out, width=width, no_color=True, markup=False, highlight=False, emoji=False).print(t)
     return out.getvalue()
