@@ -222,8 +222,15 @@ def _reports(raw: Any) -> tuple[ReportTarget, ...]:
     for item in raw if isinstance(raw, list) else [raw]:
         kind, sep, path = str(item).partition(":")
         kind = kind.strip().lower()
-        if not sep or kind not in REPORT_KINDS or not path.strip():
-            raise ValueError(f"expected KIND:PATH with KIND one of {', '.join(REPORT_KINDS)}, got {item!r}")
+        if not sep or kind not in REPORT_KINDS:
+            # A bare path says its kind by its extension (report.html, out/results.json, table.md).
+            suffix = Path(str(item).strip()).suffix.lower().lstrip(".")
+            kind, path = {"htm": "html", "markdown": "md"}.get(suffix, suffix), str(item)
+        if kind not in REPORT_KINDS or not path.strip():
+            raise ValueError(
+                f"expected KIND:PATH or a file ending in .{', .'.join(REPORT_KINDS)}, with KIND one of "
+                f"{', '.join(REPORT_KINDS)}, got {item!r}"
+            )
         targets.append(ReportTarget(kind, Path(path.strip())))
     return tuple(targets)
 
@@ -328,7 +335,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("resume", "resume", _text, "finish an interrupted run: 'last' or a run id", "RUN"),
     Option("base-url", "base_url", _url, f"API base URL (default: {DEFAULT_BASE_URL})", "URL",
            env="OPENROUTER_BASE_URL"),
-    Option("report", "report", _reports, "write a report, KIND:PATH with KIND html, json, csv or md (repeatable)",
+    Option("report", "report", _reports,
+           "write a report, KIND:PATH with KIND html, json, csv or md, or a path ending in one (repeatable)",
            "KIND:PATH", repeatable=True),
     Option("run-name", "run_name", _text, "label stored with the run", "TEXT"),
     Option("stream", "stream", _on_off, "stream responses, recording time to first token (default: on)", "on|off"),

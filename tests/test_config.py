@@ -83,6 +83,15 @@ def test_bad_values_are_one_sentence_usage_errors(cli: dict[str, object], fragme
     assert "\n" not in message
 
 
+def test_a_report_path_alone_takes_its_kind_from_the_extension() -> None:
+    s = resolve({"report": ["report.html", "out/results.JSON", "md:notes.txt", "table.markdown"]}, environ={})
+    assert [(t.kind, str(t.path)) for t in s.report] == [
+        ("html", "report.html"), ("json", "out/results.JSON"), ("md", "notes.txt"), ("md", "table.markdown")
+    ]
+    with pytest.raises(UsageError, match="KIND:PATH or a file ending in"):
+        resolve({"report": ["report.pdf"]}, environ={})
+
+
 def test_env_value_error_names_the_variable() -> None:
     with pytest.raises(UsageError, match="LLMBENCH_MODELS"):
         resolve({}, environ={"LLMBENCH_MODELS": "bad model id!"})

@@ -135,7 +135,8 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
     for note in summary.notes:
         lines.append(Text(note))
     for gate in summary.gates:
-        lines.append(Text(gate.line(), style="green" if gate.passed else "red"))
+        style = "dim" if not gate.applicable else "green" if gate.passed else "red"
+        lines.append(Text(gate.line(), style=style))
     if summary.gates:
         verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
         lines.append(Text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
