@@ -371,6 +371,12 @@ def read_config_file(rootdir: Path) -> tuple[dict[str, Any], str | None]:
         if section is not None:
             if not isinstance(section, dict):
                 raise UsageError(f"[tool.llmbench] in {pyproject} must be a table.")
+            # Two files of settings would leave one silently unread: say so rather than pick.
+            for name in ("llmbench.yaml", "llmbench.yml"):
+                if (rootdir / name).is_file():
+                    raise UsageError(
+                        f"Both {pyproject} [tool.llmbench] and {rootdir / name} hold settings; keep them in one."
+                    )
             return section, f"{pyproject} [tool.llmbench]"
     for name in ("llmbench.yaml", "llmbench.yml"):
         path = rootdir / name

@@ -256,3 +256,15 @@ def test_pytest_help_lists_every_option_and_exits_0(pytester: pytest.Pytester) -
     missing = [option.cli for option in OPTIONS if option.cli not in out]
     assert not missing, missing
     assert "Wilson 95% lower bound" in " ".join(out.split())
+
+
+def test_every_fixture_of_the_plugin_has_a_docstring(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    result = pytester.runpytest_subprocess("--fixtures")
+    assert result.ret == pytest.ExitCode.OK
+    out = result.stdout.str()
+    for name in ("llm_result", "llm_question", "llm_response", "llm_grader", "llm_client", "llm_cost"):
+        assert name in out, name
+    ours = out.split("fixtures defined from pytest_llmbench")[1].split("fixtures defined from")[0]
+    assert "llm_client" in ours and "llm_cost" in ours
+    assert "no docstring available" not in ours, ours
