@@ -131,8 +131,7 @@ def test_compare_models_adjusts_every_pair() -> None:
 
 
 def test_compare_models_without_overlap() -> None:
-    records = _records("a", [True, False]) + [
-        ResultRecord(model="b", question_key="other", outcome=Outcome.PASSED, correct=True)
-    ]
+    other = ResultRecord(model="b", question_key="other", outcome=Outcome.PASSED, correct=True)
+    records = [*_records("a", [True, False]), other]
     (only,) = compare_models(records)
     assert only.bootstrap is None and not only.significant and only.p_adjusted == 1.0
