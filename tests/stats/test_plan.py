@@ -6,17 +6,8 @@ import math
 
 import pytest
 
+from pytest_llmbench.stats import plan
 from pytest_llmbench.stats.core import wilson_interval
-from pytest_llmbench.stats.plan import (
-    Prices,
-    independent_discordant_rate,
-    paired_questions,
-    plan_cost,
-    plan_difference,
-    questions_for_half_width,
-    unpaired_questions,
-    wilson_half_width,
-)
 
 np = pytest.importorskip("numpy")
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -28,7 +19,7 @@ proportion = pytest.importorskip("statsmodels.stats.proportion")
     [(0.5, 0.6, 0.05, 0.8), (0.7, 0.75, 0.05, 0.9), (0.2, 0.35, 0.01, 0.8), (0.9, 0.8, 0.1, 0.8)],
 )
 def test_unpaired_is_the_smallest_n_with_statsmodels_power(pa: float, pb: float, alpha: float, power: float) -> None:
-    n = unpaired_questions(pa, pb, alpha=alpha, power=power)
+    n = plan.unpaired_questions(pa, pb, alpha=alpha, power=power)
 
     def achieved(nobs: int) -> float:
         result = proportion.power_proportions_2indep(pa - pb, pb, nobs, alpha=alpha, return_results=True)
@@ -54,7 +45,7 @@ def _exact_mcnemar_power(n: int, p10: float, p01: float, alpha: float) -> float:
 
 @pytest.mark.parametrize(("delta", "psi"), [(0.1, 0.3), (0.05, 0.2), (0.15, 0.5)])
 def test_paired_size_reaches_the_power_of_the_exact_test(delta: float, psi: float) -> None:
-    n = paired_questions(delta, psi)
+    n = plan.paired_questions(delta, psi)
     # Connor's closed form, written out: the normal-approximation power at n is at least 0.8, at n - 1 below.
     za, zb = 1.959963984540054, 0.8416212335729143
     assert n == math.ceil((za * math.sqrt(psi) + zb * math.sqrt(psi - delta**2)) ** 2 / delta**2)
@@ -65,60 +56,61 @@ def test_paired_size_reaches_the_power_of_the_exact_test(delta: float, psi: floa
 
 
 def test_pairing_pays_only_when_models_agree() -> None:
-    independent = plan_difference(0.1, accuracy=0.6)
+    independent = plan.plan_difference(0.1, accuracy=0.6)
     assert independent.discordant_assumed
-    assert independent.discordant_rate == pytest.approx(independent_discordant_rate(0.6, 0.7))
+    assert independent.discordant_rate == pytest.approx(plan.independent_discordant_rate(0.6, 0.7))
     # With independent errors a paired design saves nothing over two samples...
     assert independent.paired == pytest.approx(independent.unpaired, rel=0.05)
     # ...but measured agreement (fewer discordant pairs) does, a lot.
-    measured = plan_difference(0.1, accuracy=0.6, discordant_rate=0.15)
+    measured = plan.plan_difference(0.1, accuracy=0.6, discordant_rate=0.15)
     assert not measured.discordant_assumed
     assert measured.paired < independent.paired / 2
     assert measured.unpaired == independent.unpaired
     # 0.5 is the worst case of the unpaired size for a given delta.
-    assert plan_difference(0.1).unpaired >= max(plan_difference(0.1, accuracy=a / 10).unpaired for a in range(10))
+    worst = plan.plan_difference(0.1).unpaired
+    assert worst >= max(plan.plan_difference(0.1, accuracy=a / 10).unpaired for a in range(10))
 
 
 def test_plan_rejects_impossible_inputs() -> None:
     with pytest.raises(ValueError, match="discordant-pair rate"):
-        paired_questions(0.2, 0.1)
+        plan.paired_questions(0.2, 0.1)
     with pytest.raises(ValueError, match="not 0"):
-        paired_questions(0.0, 0.5)
+        plan.paired_questions(0.0, 0.5)
     with pytest.raises(ValueError, match="stay within 0 and 1"):
-        plan_difference(0.2, accuracy=0.9)
+        plan.plan_difference(0.2, accuracy=0.9)
     with pytest.raises(ValueError, match="alpha and power"):
-        unpaired_questions(0.5, 0.6, power=1.0)
+        plan.unpaired_questions(0.5, 0.6, power=1.0)
 
 
 @pytest.mark.parametrize(("p", "w"), [(0.5, 0.05), (0.8, 0.03), (0.95, 0.02), (0.3, 0.1)])
 def test_normal_half_width_matches_statsmodels(p: float, w: float) -> None:
     expected = proportion.samplesize_confint_proportion(p, w, alpha=0.05, method="normal")
-    assert questions_for_half_width(w, p, method="normal") == math.ceil(expected)
+    assert plan.questions_for_half_width(w, p, method="normal") == math.ceil(expected)
 
 
 @pytest.mark.parametrize(("p", "w"), [(0.5, 0.05), (0.8, 0.03), (0.95, 0.02), (0.3, 0.1), (0.0, 0.05), (1.0, 0.1)])
 def test_wilson_half_width_is_the_smallest_n(p: float, w: float) -> None:
-    n = questions_for_half_width(w, p)
+    n = plan.questions_for_half_width(w, p)
     assert n > 1
-    assert wilson_half_width(p, n) <= w < wilson_half_width(p, n - 1)
+    assert plan.wilson_half_width(p, n) <= w < plan.wilson_half_width(p, n - 1)
     # Near 0.5 Wilson and Wald agree within a few questions; at the edges Wald would claim zero width.
     if 0.2 <= p <= 0.8:
-        assert abs(n - questions_for_half_width(w, p, method="normal")) <= 5
+        assert abs(n - plan.questions_for_half_width(w, p, method="normal")) <= 5
 
 
 def test_wilson_half_width_is_the_summary_interval() -> None:
     for k, n in [(50, 100), (30, 120), (7, 9)]:
         low, high = wilson_interval(k, n)
-        assert wilson_half_width(k / n, n) == pytest.approx((high - low) / 2, rel=1e-12)
+        assert plan.wilson_half_width(k / n, n) == pytest.approx((high - low) / 2, rel=1e-12)
     with pytest.raises(ValueError, match="Unknown interval 'exact'"):
-        questions_for_half_width(0.05, method="exact")
+        plan.questions_for_half_width(0.05, method="exact")
 
 
 def test_plan_cost_by_hand() -> None:
-    prices = Prices(prompt=1e-6, completion=4e-6, request=0.001)
+    prices = plan.Prices(prompt=1e-6, completion=4e-6, request=0.001)
     tokens = [(100, 10), (300, 30)]  # mean per item: 200e-6 + 80e-6 + 0.001 = 0.00128
-    assert plan_cost(500, tokens, prices) == pytest.approx(500 * 0.00128)
-    assert plan_cost(500, tokens, prices, repeats=3) == pytest.approx(3 * 500 * 0.00128)
-    assert plan_cost(0, tokens, prices) == 0.0
+    assert plan.plan_cost(500, tokens, prices) == pytest.approx(500 * 0.00128)
+    assert plan.plan_cost(500, tokens, prices, repeats=3) == pytest.approx(3 * 500 * 0.00128)
+    assert plan.plan_cost(0, tokens, prices) == 0.0
     with pytest.raises(ValueError, match="no token estimates"):
-        plan_cost(10, [], prices)
+        plan.plan_cost(10, [], prices)
