@@ -47,6 +47,8 @@ from pytest_llmbench.stats.plan import (
 from pytest_llmbench.stats.sequential import (
     ConfidenceSequence,
     StopPoint,
+    TargetReport,
+    TargetTracker,
     confidence_sequence,
     stopping_point,
     target_horizon,
@@ -78,6 +80,8 @@ __all__ = [
     "Prices",
     "RepeatStats",
     "StopPoint",
+    "TargetReport",
+    "TargetTracker",
     "board_breakdown",
     "breakdown",
     "cluster_key",

@@ -28,7 +28,7 @@ order (a seeded shuffle), not in the order answers arrive, which may depend on c
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -140,3 +140,78 @@ def stopping_point(
             assert cs.mean is not None
             return StopPoint(cs.n, cs.mean, cs.low, cs.high)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetReport:
+    """Where one model stopped under ``--llm-target-ci``: of ``planned`` items, ``fed`` graded outcomes reached
+    the sequence (in plan order), and the half-width first reached the target after ``stop.n`` of them (None:
+    never). ``low``/``high`` is the interval over all ``fed`` outcomes, valid like every interval of the
+    sequence; ``saved`` is the share of planned items never asked."""
+
+    planned: int
+    asked: int
+    fed: int
+    stop: StopPoint | None
+    accuracy: float | None
+    low: float
+    high: float
+
+    @property
+    def saved(self) -> float:
+        return 1 - self.asked / self.planned if self.planned else 0.0
+
+
+class TargetTracker:
+    """One model's ``--llm-target-ci=W`` bookkeeping: answers arrive in any order (concurrent requests), but
+    reach the confidence sequence in the order the items were planned, so the order cannot depend on the
+    answers (fast answers may well be right more often). An item without a grade (an error or a skip) is
+    passed over: the sequence then assumes such items miss at random.
+    """
+
+    def __init__(
+        self, order: Sequence[Hashable], half_width: float, alpha: float = ALPHA, *, horizon: int | None = None
+    ) -> None:
+        if not 0.0 < half_width:
+            raise ValueError(f"the target half-width must be positive, got {half_width}")
+        self._position = {item: i for i, item in enumerate(order)}
+        if len(self._position) != len(order):
+            raise ValueError("the planned items must be distinct")
+        self.half_width = half_width
+        self._sequence = ConfidenceSequence(
+            alpha, horizon=target_horizon(half_width, alpha) if horizon is None else horizon
+        )
+        self._pending: dict[int, bool | None] = {}
+        self._next = 0  # position of the next item the sequence waits for
+        self.asked = 0
+        self.stop: StopPoint | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the target was reached: ask this model nothing more (items in flight may still finish)."""
+        return self.stop is not None
+
+    def record(self, item: Hashable, correct: bool | None) -> bool:
+        """An answered (or failed) planned item; returns ``stopped``."""
+        position = self._position.get(item)
+        if position is None:
+            raise ValueError(f"{item!r} is not a planned item")
+        if position < self._next or position in self._pending:
+            raise ValueError(f"{item!r} was recorded already")
+        self.asked += 1
+        self._pending[position] = correct
+        cs = self._sequence
+        while self._next in self._pending:
+            outcome = self._pending.pop(self._next)
+            self._next += 1
+            if outcome is None:
+                continue
+            cs.update(outcome)
+            if self.stop is None and cs.half_width <= self.half_width:
+                assert cs.mean is not None
+                self.stop = StopPoint(cs.n, cs.mean, cs.low, cs.high)
+        return self.stopped
+
+    def report(self) -> TargetReport:
+        cs = self._sequence
+        return TargetReport(len(self._position), self.asked, cs.n, self.stop, cs.mean, cs.low, cs.high)

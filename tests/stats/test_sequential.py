@@ -11,6 +11,7 @@ import pytest
 from pytest_llmbench.stats.core import wilson_interval
 from pytest_llmbench.stats.sequential import (
     ConfidenceSequence,
+    TargetTracker,
     confidence_sequence,
     stopping_point,
     target_horizon,
@@ -125,3 +126,41 @@ def test_state_and_validation() -> None:
         ConfidenceSequence(horizon=0)
     with pytest.raises(ValueError, match="positive"):
         stopping_point([True], 0.0)
+
+
+def test_tracker_feeds_the_plan_order_whatever_the_arrival_order() -> None:
+    rng = random.Random(9)
+    planned = [f"q{i}" for i in range(2000)]
+    outcomes = {q: (None if rng.random() < 0.05 else rng.random() < 0.7) for q in planned}
+    arrival = list(planned)
+    # Concurrency: answers arrive shuffled within windows of 32 in-flight requests.
+    for start in range(0, len(arrival), 32):
+        window = arrival[start : start + 32]
+        rng.shuffle(window)
+        arrival[start : start + 32] = window
+    tracker = TargetTracker(planned, 0.05)
+    for q in arrival:
+        if tracker.record(q, outcomes[q]):
+            break
+    graded = [o for o in (outcomes[q] for q in planned) if o is not None]
+    expected = stopping_point(graded, 0.05, horizon=target_horizon(0.05))
+    assert expected is not None and tracker.stop == expected
+    report = tracker.report()
+    assert report.planned == 2000 and report.asked == tracker.asked < 2000
+    assert report.fed >= expected.n  # answers in order past the stop still narrow the interval, validly
+    assert report.low <= report.high and report.saved == 1 - tracker.asked / 2000
+
+
+def test_tracker_waits_for_gaps_and_rejects_strays() -> None:
+    tracker = TargetTracker(["a", "b", "c"], 0.4, horizon=10)
+    tracker.record("c", True)
+    tracker.record("b", True)
+    assert tracker.report().fed == 0  # "a" is still in flight
+    tracker.record("a", False)
+    assert tracker.report().fed == 3 and tracker.report().accuracy == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="recorded already"):
+        tracker.record("b", True)
+    with pytest.raises(ValueError, match="not a planned item"):
+        tracker.record("z", True)
+    with pytest.raises(ValueError, match="distinct"):
+        TargetTracker(["a", "a"], 0.1)
