@@ -14,6 +14,7 @@ from pytest_llmbench.stats.cluster import (
     cluster_key,
     clustered_accuracy,
     clustered_mean,
+    default_clustering,
 )
 from pytest_llmbench.stats.compare import (
     SIGNIFICANCE,
@@ -93,6 +94,7 @@ __all__ = [
     "coryat_scores",
     "daily_double_value",
     "decade",
+    "default_clustering",
     "difficulty",
     "expected_calibration_error",
     "holm",

@@ -15,7 +15,7 @@ with ``G`` clusters and ``n`` items: the CR1 small-sample factor ``G/(G-1) * (n-
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 from pytest_llmbench.stats.core import Z95
@@ -24,6 +24,7 @@ from pytest_llmbench.types import ResultRecord
 
 #: ``--llm-cluster`` choices and what each groups by.
 CLUSTERINGS: tuple[str, ...] = ("category", "show", "none")
+JEOPARDY_DATASET = "jeopardy"  # ``data.records.JEOPARDY_DATASET``; importing ``data`` would load its readers
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,12 @@ def clustered_mean(outcomes: Sequence[bool | float], clusters: Sequence[Hashable
         ci_low=low,
         ci_high=high,
     )
+
+
+def default_clustering(datasets: Iterable[str]) -> str:
+    """``--llm-cluster``'s default (DESIGN.md): ``category`` when any of the run's datasets is Jeopardy!, whose
+    clues come five to a category, else ``none``: a question file's categories are whatever its author chose."""
+    return "category" if JEOPARDY_DATASET in set(datasets) else "none"
 
 
 def cluster_key(by: str) -> Callable[[ResultRecord], Hashable]:

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from pytest_llmbench.stats.cluster import JEOPARDY_DATASET
 from pytest_llmbench.stats.core import wilson_interval
 from pytest_llmbench.stats.summary import _DOUBLING, _ROUND_ORDER, _ROWS, GroupStat, _date, group_by_model, is_answered
 from pytest_llmbench.types import ResultRecord
 
-# Not imported from ``data`` (``clean.board_values``, ``records.JEOPARDY_DATASET``): that package loads the
-# readers and YAML, and statistics stay light. ``summary`` holds the boards already.
-_JEOPARDY_DATASET = "jeopardy"
+# The boards are not imported from ``data`` (``clean.board_values``): that package loads the readers and YAML,
+# and statistics stay light. ``summary`` holds them already.
 DAILY_DOUBLE = "Daily Double"
 
 
@@ -67,7 +67,7 @@ def is_daily_double(record: ResultRecord) -> bool:
         return False
     if all(record.value not in board for board in boards):
         return True
-    return record.dataset == _JEOPARDY_DATASET and record.difficulty is None
+    return record.dataset == JEOPARDY_DATASET and record.difficulty is None
 
 
 @dataclass(frozen=True, slots=True)

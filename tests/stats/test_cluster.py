@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from pytest_llmbench.stats.cluster import cluster_key, clustered_accuracy, clustered_mean
+from pytest_llmbench.data.records import JEOPARDY_DATASET
+from pytest_llmbench.stats.cluster import cluster_key, clustered_accuracy, clustered_mean, default_clustering
 from pytest_llmbench.stats.core import Z95
 from pytest_llmbench.types import Outcome, ResultRecord
 
@@ -123,3 +124,9 @@ def test_clustered_accuracy_per_model_skips_unanswered() -> None:
     assert out["a"].n == 30 and out["a"].clusters == 6
     expected = clustered_mean([i % 3 == 0 for i in range(30)], [i // 5 for i in range(30)])
     assert out["a"] == expected
+
+
+def test_default_clustering_follows_the_dataset() -> None:
+    assert default_clustering([JEOPARDY_DATASET]) == "category"
+    assert default_clustering(["quiz", JEOPARDY_DATASET]) == "category"
+    assert default_clustering(["quiz"]) == default_clustering([]) == "none"
