@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench.estimate import (
+from pytest_llmbench._run.estimate import (
     EstimateItem,
     count_prompt_tokens,
     estimate,

@@ -69,8 +69,8 @@ def test_silent_when_unused(pytester: pytest.Pytester) -> None:
 
 # The plugin is imported by every pytest run where it is installed: these must wait until a run benchmarks.
 HEAVY = ("sqlalchemy", "httpx", "rich", "jsonschema", "rapidfuzz", "yaml")
-HEAVY_OURS = ("storage", "engine", "providers", "grading", "kinds", "data", "result", "summary", "report.junit",
-              "report.terminal", "testing", "resume")
+HEAVY_OURS = ("storage", "engine", "providers", "grading", "kinds", "data", "_run.result", "outcome", "report.junit",
+              "report.terminal", "testing", "_run.resume")
 
 
 @pytest.mark.parametrize("module", ["pytest_llmbench.plugin", "pytest_llmbench"])
@@ -93,7 +93,7 @@ def test_a_run_that_does_not_benchmark_loads_no_heavy_module(pytester: pytest.Py
     pytester.makeini("[pytest]\n")
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     loaded = set(json.loads((pytester.path / "modules.json").read_text()))
-    assert "pytest_llmbench.session" in loaded  # the plugin was there and made its session
+    assert "pytest_llmbench._run.session" in loaded  # the plugin was there and made its session
     assert "sqlalchemy" not in loaded
     assert not loaded & {f"pytest_llmbench.{m}" for m in HEAVY_OURS}
 

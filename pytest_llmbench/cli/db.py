@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 from typing import TextIO
 
+from pytest_llmbench.cli.shards import merge_runs
 from pytest_llmbench.config import Settings, load_settings, resolve
 from pytest_llmbench.report.step_summary import append_step_summary
 from pytest_llmbench.report.terminal import render
-from pytest_llmbench.shards import merge_runs
 from pytest_llmbench.storage.maintenance import backup, copy_runs, runs_named
 from pytest_llmbench.storage.repository import Repository, RunInfo
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from pytest_llmbench.cli._shared import open_repository
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.grading import Grader, get_grader
+from pytest_llmbench.outcome.summary import RunSummary, performance_row, totals
 from pytest_llmbench.report.terminal import render
-from pytest_llmbench.summary import RunSummary, performance_row, totals
 from pytest_llmbench.types import Outcome, Question, ResultRecord
 
 

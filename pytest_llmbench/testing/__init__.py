@@ -14,7 +14,7 @@ from __future__ import annotations
 
 # The fixture is defined with the plugin's other fixtures, so the plugin can offer it to every test without
 # importing this package (and the server behind it) in runs that never use it.
-from pytest_llmbench.fixtures import fake_openrouter
+from pytest_llmbench._plugin.fixtures import fake_openrouter
 from pytest_llmbench.testing._script import (
     AnswerPolicy,
     Fault,

@@ -21,24 +21,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_llmbench._run.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, ProviderError, UsageError
-from pytest_llmbench.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
-    from pytest_llmbench._writer import BatchWriter
-    from pytest_llmbench.engine import Engine, Job
+    from pytest_llmbench._plugin.progress import ProgressDisplay
+    from pytest_llmbench._run.result import ItemResult
+    from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench.engine.core import Engine, Job
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.kinds import RequestKinds
-    from pytest_llmbench.progress import ProgressDisplay
+    from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.prompts import Template
     from pytest_llmbench.providers.base import Provider
-    from pytest_llmbench.result import ItemResult
-    from pytest_llmbench.resume import StoredAnswer
     from pytest_llmbench.storage.cache import DatabaseCache
     from pytest_llmbench.storage.repository import Repository
-    from pytest_llmbench.summary import RunSummary
+    from pytest_llmbench.storage.writer import BatchWriter
 
 
 @dataclass
@@ -238,7 +238,7 @@ class BenchSession:
         """The engine job of an item, or the completion saying why it is not asked (skip or input error)."""
         job = self._jobs.get(nodeid)
         if job is None:
-            from pytest_llmbench.engine import Job
+            from pytest_llmbench.engine.core import Job
 
             try:
                 job = Job(nodeid, self.request_for(spec))
@@ -260,7 +260,7 @@ class BenchSession:
             self.load_baseline()
             self.open_run()
         elif self.resume_run_id is not None:
-            from pytest_llmbench import resume as resume_mod
+            from pytest_llmbench._run import resume as resume_mod
 
             self.resumed = resume_mod.stored_answers(self.repository(), self.resume_run_id)
         if self.progress is not None:
@@ -277,7 +277,7 @@ class BenchSession:
     def open_run(self) -> int:
         """The writer's run, before anything is asked: a new one, or the one ``--llm-resume`` names, reopened."""
         if self.run_id is None and self.settings.resume:
-            from pytest_llmbench import resume as resume_mod
+            from pytest_llmbench._run import resume as resume_mod
 
             run = resume_mod.reopen(self.repository(), self.settings.resume, self.settings)
             self.run_id, self.run_name = run.id, run.name
@@ -286,7 +286,7 @@ class BenchSession:
 
     def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
         """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
-        from pytest_llmbench.estimate import EstimateItem, catalog_for_estimate, estimate, render_estimate
+        from pytest_llmbench._run.estimate import EstimateItem, catalog_for_estimate, estimate, render_estimate
 
         price_of, catalog = catalog_for_estimate(self.settings.db, self.rootdir)
         result = estimate(
@@ -319,8 +319,8 @@ class BenchSession:
         return self._engine
 
     def _make_engine(self) -> Engine:
-        from pytest_llmbench._pricing import CatalogPrices
-        from pytest_llmbench.engine import Engine, EngineSettings
+        from pytest_llmbench.engine.core import Engine, EngineSettings
+        from pytest_llmbench.engine.pricing import CatalogPrices
         from pytest_llmbench.providers.simulated import SimulatedProvider
         from pytest_llmbench.storage.cache import DatabaseCache
 
@@ -354,7 +354,7 @@ class BenchSession:
                 f"OPENROUTER_API_KEY is not set: set it (or put it in .env) to ask {', '.join(real)}, "
                 f"or choose simulated models such as --llm-models=sim/strong."
             )
-        from pytest_llmbench._child import available_cpus
+        from pytest_llmbench.engine.workers import available_cpus
         from pytest_llmbench.providers import _remote
 
         if s.concurrency >= _remote.REMOTE_FROM and available_cpus() > 1:
@@ -414,7 +414,7 @@ class BenchSession:
 
     def item_result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
         """Ask (or collect the prefetched answer) and grade; a failed completion is returned as is."""
-        from pytest_llmbench.result import ItemResult
+        from pytest_llmbench._run.result import ItemResult
 
         if state.completion is None:
             state.completion = self.complete(nodeid, state.spec)
@@ -465,7 +465,7 @@ class BenchSession:
             self.progress.update(record)
         if self.writer:
             if self._results is None:
-                from pytest_llmbench._writer import BatchWriter
+                from pytest_llmbench.storage.writer import BatchWriter
 
                 run_id, repo = self.ensure_run(), self.repository()
                 self._results = BatchWriter(lambda batch: repo.add_results(run_id, batch), name="llmbench-results")
@@ -489,11 +489,11 @@ class BenchSession:
         if not self.records:
             self._close_empty_run()
             return None
-        from pytest_llmbench import baseline as baseline_mod
-        from pytest_llmbench import resume as resume_mod
-        from pytest_llmbench.gates import evaluate_gates
+        from pytest_llmbench._run import resume as resume_mod
+        from pytest_llmbench.outcome import baseline as baseline_mod
+        from pytest_llmbench.outcome.gates import evaluate_gates
+        from pytest_llmbench.outcome.summary import RunSummary, performance_row, totals
         from pytest_llmbench.report.files import write_reports
-        from pytest_llmbench.summary import RunSummary, performance_row, totals
 
         summary = RunSummary.from_records(
             self.records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,

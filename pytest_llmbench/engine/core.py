@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from pytest_llmbench._limits import AdaptiveLimit, OrderedSlots, RateLimiter
+from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
 from pytest_llmbench.errors import (
     AuthenticationError,
     OutOfCreditsError,
