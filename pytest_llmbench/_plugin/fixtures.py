@@ -20,7 +20,7 @@ from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Mes
 if TYPE_CHECKING:
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.session import BenchSession, ItemState
-    from pytest_llmbench.engine.core import Budget
+    from pytest_llmbench.engine.costs import Budget
     from pytest_llmbench.testing import FakeOpenRouter
 
 
