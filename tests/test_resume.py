@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmbench._run.record import completion_of, grade_of
 from pytest_llmbench._run.resume import (
     check_same_items,
-    completion_of,
-    grade_of,
     reopen,
     resume_command,
     stored_answers,

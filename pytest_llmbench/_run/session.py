@@ -28,6 +28,7 @@ from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outco
 
 if TYPE_CHECKING:
     from pytest_llmbench._plugin.progress import ProgressDisplay
+    from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench.engine.core import Engine, Job
@@ -88,7 +89,7 @@ class BenchSession:
     _results: BatchWriter[ResultRecord] | None = None
     _questions_by_prompt: dict[str, Question] = field(default_factory=dict)
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
-    _graders: dict[str, Grader] = field(default_factory=dict)
+    _grading: Grading | None = None
     _templates: dict[str, Template] = field(default_factory=dict)
     _jobs: dict[str, Job | Completion] = field(default_factory=dict)
     _marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
@@ -185,12 +186,17 @@ class BenchSession:
         self.dataset_origins[loaded.name] = origin
         return loaded.questions
 
-    def grader(self, name: str) -> Grader:
-        if name not in self._graders:
-            from pytest_llmbench.grading import get_grader
+    @property
+    def grading(self) -> Grading:
+        if self._grading is None:
+            from pytest_llmbench._run.grade import Grading
 
-            self._graders[name] = get_grader(name, judge=self.engine_call, judge_model=self.settings.judge_model)
-        return self._graders[name]
+            self._grading = Grading(hook=self.hooks.grade, judge=self.engine_call,
+                                    judge_model=self.settings.judge_model)
+        return self._grading
+
+    def grader(self, name: str) -> Grader:
+        return self.grading.grader(name)
 
     def template(self, name: str) -> Template:
         if name not in self._templates:
@@ -402,15 +408,7 @@ class BenchSession:
         return self.kinds().annotate(spec.question, self.engine().result(job))
 
     def grade(self, spec: ItemSpec, completion: Completion) -> Grade:
-        override = self.hooks.grade(spec.question, completion, spec.grader)
-        if override is not None:
-            return override
-        from pytest_llmbench.kinds import CompletionGrader
-
-        grader = self.grader(spec.grader)
-        if isinstance(grader, CompletionGrader):  # tool calls are in the completion, not its text
-            return grader.grade_completion(spec.question, completion)
-        return grader.grade(spec.question, completion.text)
+        return self.grading.grade(spec.question, completion, spec.grader)
 
     def item_result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
         """Ask (or collect the prefetched answer) and grade; a failed completion is returned as is."""
@@ -435,28 +433,12 @@ class BenchSession:
             self._engine.stop(reason)
 
     def record_for(self, state: ItemState, nodeid: str, outcome: Outcome) -> ResultRecord:
-        from pytest_llmbench.kinds import reply_text
+        from pytest_llmbench._run.record import to_record
 
-        q, c, g = state.spec.question, state.completion, state.grade
-        assert c is not None
-        if not c.ok:
-            outcome = Outcome.SKIPPED if c.error_kind is not None and c.error_kind.skips else Outcome.ERROR
-        difficulty = q.metadata.get("difficulty")
-        return ResultRecord(
-            model=state.spec.model, question_key=q.key, outcome=outcome, nodeid=nodeid, dataset=q.dataset,
-            clue=q.clue, answer=q.answer, category=q.category, round=q.round, value=q.value,
-            air_date=q.air_date.isoformat() if q.air_date else None, show_number=q.show_number,
-            difficulty=int(difficulty) if isinstance(difficulty, int | float) else None, repeat=state.spec.repeat,
-            simulated=c.simulated or state.spec.model.startswith(SIMULATED_PREFIX),
-            correct=g.correct if g else None, score=g.score if g else None, grader=state.spec.grader,
-            grade_method=g.method if g else None, explanation=g.explanation if g else None,
-            matched=g.matched if g else None, verdict=g.verdict.value if g and g.verdict else None,
-            confidence=g.confidence if g else None, response_text=reply_text(c), latency_ms=c.latency_ms,
-            ttft_ms=c.ttft_ms, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
-            cost_usd=c.cost_usd, cost_estimated=c.cost_estimated, grade_cost_usd=g.cost_usd if g else 0.0,
-            cached=c.cached, attempts=c.attempts, error=c.error,
-            error_kind=c.error_kind.value if c.error_kind else None,
-        )
+        assert state.completion is not None
+        spec = state.spec
+        return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
+                         nodeid=nodeid, outcome=outcome)
 
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""
