@@ -31,7 +31,7 @@ def test_the_hook_wins_and_otherwise_the_named_grader_decides() -> None:
     grading = Grading(hook=hook, judge=_no_judge, judge_model=None)
     anything = Completion(model="sim/strong", text="anything")
     grades = grading.grade_all([(QUESTION, anything, "jeopardy"), (QUESTION, WRONG, "jeopardy")])
-    assert [g.method for g in grades][0] == "hook"
+    assert grades[0].method == "hook"
     assert [g.correct for g in grades] == [True, False]
     assert asked == ["jeopardy", "jeopardy"]
     assert grading.grader("jeopardy") is grading.grader("jeopardy")
