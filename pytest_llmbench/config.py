@@ -84,6 +84,8 @@ class Settings:
     pdf_max_pages: int = 20
     max_image_mb: float = 20.0
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: Settings given on the command line, which beat a marker's values (see ``_run/collect.py``).
+    from_cli: frozenset[str] = field(default_factory=frozenset, compare=False)
     # The key is kept out of repr, equality and every serialisation on purpose.
     api_key: str | None = field(default=None, repr=False, compare=False)
 
@@ -95,7 +97,7 @@ class Settings:
         """JSON-compatible copy for the run row: everything but the key."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            if f.name in ("api_key", "sources"):
+            if f.name in ("api_key", "sources", "from_cli"):
                 continue
             out[f.name] = _jsonable(getattr(self, f.name))
         return out
@@ -183,18 +185,30 @@ def _on_off(raw: Any) -> bool:
 
 
 def _sample(raw: Any) -> int | float | None:
+    """The one sample-size parser (command line, environment, config file, marker): None means all."""
+    if isinstance(raw, bool):
+        raise ValueError(f"expected a count (50), a fraction (0.1 or 10%) or 'all', got {raw!r}")
+    if isinstance(raw, int):
+        raw = str(raw)
     text = str(raw).strip().lower()
-    if text in ("all", "0"):
+    if text == "all":
         return None
     if re.fullmatch(r"\d+", text):
+        if int(text) == 0:
+            raise ValueError("0 questions is no sample: give a count above 0, a fraction, or 'all'")
         return int(text)
     try:
-        value = float(text)
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise ValueError(f"expected a count (50), a fraction (0.1) or 'all', got {_as_text(raw)!r}") from None
-    if not 0.0 < value <= 1.0:
-        raise ValueError(f"a fraction must be in (0, 1], got {_as_text(raw)!r}")
+        raise ValueError(f"expected a count (50), a fraction (0.1 or 10%) or 'all', got {_as_text(raw)!r}") from None
+    if not 0.0 < value <= 1.0:  # also refuses nan
+        raise ValueError(f"a fraction must be above 0 and at most 1, got {_as_text(raw)!r}")
     return value
+
+
+def parse_sample(raw: Any) -> int | float | None:
+    """A sample size as the options take it: a count, a fraction (``0.1``, ``10%``) or ``'all'`` (None)."""
+    return _sample(raw)
 
 
 def _gates(raw: Any) -> tuple[AccuracyGate, ...]:
@@ -417,7 +431,8 @@ def resolve(
             raise UsageError(f"{source}: {exc}.") from None
         sources[option.dest] = source
     api_key = (env.get("OPENROUTER_API_KEY") or "").strip() or None
-    return Settings(**values, sources=sources, api_key=api_key)
+    from_cli = frozenset(o.dest for o in OPTIONS if cli.get(o.name) not in (None, [], ()))
+    return Settings(**values, sources=sources, api_key=api_key, from_cli=from_cli)
 
 
 def default_models(settings: Settings) -> tuple[str, ...]:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_llmbench._run.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
+from pytest_llmbench._run.collect import Collector
+from pytest_llmbench._run.items import ItemSpec, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, ProviderError, UsageError
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
@@ -88,11 +89,10 @@ class BenchSession:
     _cache: DatabaseCache | None = None
     _results: BatchWriter[ResultRecord] | None = None
     _questions_by_prompt: dict[str, Question] = field(default_factory=dict)
-    _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
+    _collector: Collector | None = None
     _grading: Grading | None = None
     _templates: dict[str, Template] = field(default_factory=dict)
     _jobs: dict[str, Job | Completion] = field(default_factory=dict)
-    _marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
     _kinds: RequestKinds | None = None
     _messages: dict[tuple[str, str, str], list[Message]] = field(default_factory=dict)
 
@@ -107,84 +107,27 @@ class BenchSession:
     def models(self) -> tuple[str, ...]:
         return default_models(self.settings)
 
-    def _effective(self, key: str, marker: Mapping[str, Any]) -> Any:
-        """Command line beats the marker; the marker beats environment, config file and defaults."""
-        from_cli = self.settings.sources.get(key, "").startswith("--")
-        if key in marker and not from_cli:
-            return marker[key]
-        return getattr(self.settings, key)
-
     # --- collection ----------------------------------------------------------------------------------
 
-    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
-        """The items of one benchmark function; a problem is remembered and raised as a usage error later."""
-        try:
-            return self._specs_for(marker)
-        except LlmBenchError as exc:
-            self.usage_errors.append(str(exc))
-            return []
+    @property
+    def collector(self) -> Collector:
+        if self._collector is None:
+            self._collector = Collector(self.settings, self.rootdir, self.hooks.load_dataset, self._check_names,
+                                        self.usage_errors, self.dataset_origins)
+        return self._collector
 
-    def _specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
-        from pytest_llmbench.kinds import kind_grader
-
-        unknown = sorted(set(marker) - MARKER_KEYS)
-        if unknown:
-            known = ", ".join(sorted(MARKER_KEYS))
-            raise UsageError(f"Unknown llmbench marker argument {unknown[0]!r}; known: {known}.")
-        models_value = self._effective("models", marker)
-        models = tuple(models_value) if models_value else self.models
-        if isinstance(models_value, str):
-            models = tuple(m.strip() for m in models_value.split(",") if m.strip())
-        self._marker_models.update(dict.fromkeys(models))
-        grader = str(self._effective("grader", marker))
-        template = str(self._effective("template", marker))
-        self.grader(grader)  # an unknown grader is a usage error now, not a failure per item
+    def _check_names(self, grader: str, template: str) -> None:
+        self.grader(grader)
         self.template(template)
-        questions = self.questions(marker)
-        repeat = int(self._effective("repeat", marker))
-        specs = build_specs(questions, models, grader=grader, template=template, repeat=repeat)
-        # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
-        return [replace(s, grader=kind_grader(s.question, s.grader)) for s in specs]
 
-    def questions(self, marker: Mapping[str, Any]) -> list[Question]:
-        from pytest_llmbench import data as data_mod
-
-        dataset = str(self._effective("dataset", marker))
-        sample = self._effective("sample", marker)
-        if isinstance(sample, str):
-            sample = data_mod.parse_sample_size(sample)
-        seed = int(self._effective("seed", marker))
-        method = str(self._effective("sample_method", marker))
-        stratify = self._effective("stratify", marker)
-        if isinstance(stratify, str):
-            stratify = tuple(s.strip() for s in stratify.split(",") if s.strip())
-        key = (dataset, sample, seed, method, tuple(stratify), self._effective("category", marker),
-               tuple(self._effective("rounds", marker)))
-        if key not in self._datasets:
-            loaded = self.hooks.load_dataset(dataset)
-            if loaded is None:
-                raise UsageError(f"No plugin could load dataset {dataset!r}.")
-            self._datasets[key] = data_mod.sample_questions(loaded, sample, seed=seed, method=method,
-                                                            stratify=tuple(stratify))
-        return self._datasets[key]
+    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
+        return self.collector.specs_for(marker)
 
     def load_dataset(self, name: str) -> list[Question]:
-        """The built-in loader (the last implementation of ``pytest_llmbench_load_dataset``)."""
-        from pytest_llmbench import data as data_mod
+        return self.collector.load_dataset(name)
 
-        options = data_mod.DataOptions(
-            include_media=self.settings.include_media,
-            allow_download=not all(m.startswith(SIMULATED_PREFIX) for m in self.models),
-            category=self.settings.category,
-            rounds=self.settings.rounds,
-        )
-        loaded = data_mod.load_dataset(name, base_dir=self.rootdir, options=options)
-        origin, report = loaded.origin, loaded.report
-        if report.bad_rows:  # a dropped question is said, with file and line, never lost silently
-            first = f", first {report.examples[0]}" if report.examples else ""
-            origin += f"; {report.bad_rows} unusable row(s) left out{first}"
-        self.dataset_origins[loaded.name] = origin
-        return loaded.questions
+    def select_shard(self, nodeid: str) -> bool:
+        return self.collector.select_shard(nodeid)
 
     @property
     def grading(self) -> Grading:
@@ -306,10 +249,6 @@ class BenchSession:
         result.catalog = catalog
         return render_estimate(result, budget=self.settings.max_cost)
 
-    def select_shard(self, nodeid: str) -> bool:
-        shard = self.settings.shard
-        return shard is None or in_shard(nodeid, shard.index, shard.total)
-
     # --- the engine and storage ------------------------------------------------------------------------
 
     def repository(self) -> Repository:
@@ -332,7 +271,7 @@ class BenchSession:
 
         s = self.settings
         # A marker may name models the command line does not: they need their provider (and prices) too.
-        models = tuple(dict.fromkeys((*self.models, *self._marker_models)))
+        models = tuple(dict.fromkeys((*self.models, *self.collector.marker_models)))
         providers: list[Provider] = [SimulatedProvider(self._question_for)]
         if any(not m.startswith(SIMULATED_PREFIX) for m in models):
             providers.append(self._openrouter(models))
