@@ -186,23 +186,19 @@ def _on_off(raw: Any) -> bool:
 
 def _sample(raw: Any) -> int | float | None:
     """The one sample-size parser (command line, environment, config file, marker): None means all."""
-    if isinstance(raw, bool):
-        raise ValueError(f"expected a count (50), a fraction (0.1 or 10%) or 'all', got {raw!r}")
-    if isinstance(raw, int):
-        raw = str(raw)
     text = str(raw).strip().lower()
     if text == "all":
         return None
     if re.fullmatch(r"\d+", text):
         if int(text) == 0:
-            raise ValueError("0 questions is no sample: give a count above 0, a fraction, or 'all'")
+            raise ValueError(f"{_as_text(raw)!r} is no sample: give a count above 0, a fraction or 'all'")
         return int(text)
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise ValueError(f"expected a count (50), a fraction (0.1 or 10%) or 'all', got {_as_text(raw)!r}") from None
+        raise ValueError(f"{_as_text(raw)!r} is neither a count (50) nor a fraction (0.1) nor 'all'") from None
     if not 0.0 < value <= 1.0:  # also refuses nan
-        raise ValueError(f"a fraction must be above 0 and at most 1, got {_as_text(raw)!r}")
+        raise ValueError(f"{_as_text(raw)!r} is a fraction out of range: above 0 and at most 1 (or 10%)")
     return value
 
 
@@ -281,6 +277,11 @@ def _url(raw: Any) -> str:
     if not re.match(r"https?://", value):
         raise ValueError(f"expected an http(s) URL, got {value!r}")
     return value
+
+
+def csv_values(raw: Any) -> tuple[str, ...]:
+    """Comma-separated text (or a list) -> its non-empty parts, unchecked."""
+    return _csv(raw)
 
 
 def _flag(raw: Any) -> bool:

@@ -36,7 +36,7 @@ def test_marker_values_go_through_the_option_parsers() -> None:
     base = resolve({}, environ={})
     s = marker_settings(base, {"models": "sim/weak, sim/strong", "stratify": ("round",), "seed": "7", "repeat": 2})
     assert (s.models, s.stratify, s.seed, s.repeat) == (("sim/weak", "sim/strong"), ("round",), 7, 2)
-    with pytest.raises(UsageError, match=r"llmbench marker argument sample='lots'"):
+    with pytest.raises(UsageError, match=r"llmbench marker argument sample='lots': 'lots' is neither"):
         marker_settings(base, {"sample": "lots"})
     with pytest.raises(UsageError, match="Unknown llmbench marker argument 'colour'"):
         marker_settings(base, {"colour": "red"})

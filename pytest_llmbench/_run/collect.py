@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llmbench._run.items import ItemSpec
-from pytest_llmbench.config import OPTIONS, SIMULATED_PREFIX, Settings, default_models
+from pytest_llmbench.config import OPTIONS, SIMULATED_PREFIX, Settings, csv_values, default_models
 from pytest_llmbench.errors import LlmBenchError, UsageError
 from pytest_llmbench.types import Question
 
@@ -23,7 +23,9 @@ MARKER_KEYS = frozenset(
     {"dataset", "grader", "template", "models", "sample", "seed", "stratify", "sample_method", "category",
      "rounds", "repeat"}
 )
-_PARSERS = {o.dest: o for o in OPTIONS if o.dest in MARKER_KEYS}
+_PARSERS = {o.dest: o.parse for o in OPTIONS if o.dest in MARKER_KEYS}
+# The command line checks model ids; a marker is the test's own code and may name any id its provider takes.
+_PARSERS["models"] = csv_values
 
 
 def build_specs(
@@ -53,9 +55,8 @@ def marker_settings(settings: Settings, marker: Mapping[str, Any]) -> Settings:
     for key, raw in marker.items():
         if key in settings.from_cli or (isinstance(raw, list | tuple) and not raw):
             continue  # the command line wins; an empty list leaves the setting as it is
-        option = _PARSERS[key]
         try:
-            values[key] = option.parse(list(raw) if isinstance(raw, tuple) else raw)
+            values[key] = _PARSERS[key](list(raw) if isinstance(raw, tuple) else raw)
         except ValueError as exc:
             raise UsageError(f"llmbench marker argument {key}={raw!r}: {exc}.") from None
     return replace(settings, **values)

@@ -206,5 +206,5 @@ def parse_size(text: str) -> int | float:
     try:
         size = parse_sample(text)
     except ValueError as exc:
-        raise UsageError(f"Sample size {text!r}: {exc}.") from None
+        raise UsageError(f"Sample size {exc}.") from None
     return 1.0 if size is None else size
