@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llmbench._run.items import ItemSpec
-from pytest_llmbench.config import OPTIONS, SIMULATED_PREFIX, Settings, csv_values, default_models
+from pytest_llmbench.config import OPTIONS, SIMULATED_PREFIX, Settings, default_models
+from pytest_llmbench.config.values import parse_csv
 from pytest_llmbench.errors import LlmBenchError, UsageError
 from pytest_llmbench.types import Question
 
@@ -25,7 +26,7 @@ MARKER_KEYS = frozenset(
 )
 _PARSERS = {o.dest: o.parse for o in OPTIONS if o.dest in MARKER_KEYS}
 # The command line checks model ids; a marker is the test's own code and may name any id its provider takes.
-_PARSERS["models"] = csv_values
+_PARSERS["models"] = parse_csv
 
 
 def build_specs(
