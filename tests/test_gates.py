@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_llmbench.config import resolve
-from pytest_llmbench.gates import evaluate_gates
+from pytest_llmbench.outcome.gates import evaluate_gates
 from pytest_llmbench.stats import ModelSummary
 
 

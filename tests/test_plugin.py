@@ -72,8 +72,8 @@ def test_silent_when_unused(pytester: pytest.Pytester) -> None:
 
 # The plugin is imported by every pytest run where it is installed: these must wait until a run benchmarks.
 HEAVY = ("sqlalchemy", "httpx", "rich", "jsonschema", "rapidfuzz", "yaml")
-HEAVY_OURS = ("storage", "engine", "providers", "grading", "kinds", "data", "result", "summary", "report.junit",
-              "report.terminal", "testing", "resume")
+HEAVY_OURS = ("storage", "engine", "providers", "grading", "kinds", "data", "_run.result", "outcome", "report.junit",
+              "report.terminal", "testing", "_run.resume")
 
 
 @pytest.mark.parametrize("module", ["pytest_llmbench.plugin", "pytest_llmbench"])
@@ -96,7 +96,7 @@ def test_a_run_that_does_not_benchmark_loads_no_heavy_module(pytester: pytest.Py
     pytester.makeini("[pytest]\n")
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     loaded = set(json.loads((pytester.path / "modules.json").read_text()))
-    assert "pytest_llmbench.session" in loaded  # the plugin was there and made its session
+    assert "pytest_llmbench._run.session" in loaded  # the plugin was there and made its session
     assert "sqlalchemy" not in loaded
     assert not loaded & {f"pytest_llmbench.{m}" for m in HEAVY_OURS}
 
@@ -158,6 +158,7 @@ def test_impossible_gate_exits_one_and_names_the_model(project: pytest.Pytester)
         (("--llm-min-accuracy=high",), "--llm-min-accuracy"),
         (("--llm-dataset=missing.csv",), "missing.csv"),
         (("--llm-template=nope",), "Unknown template 'nope'"),
+        (("--llm-sample=0",), "--llm-sample: '0' is no sample"),
     ],
 )
 def test_bad_usage_is_exit_4_with_one_sentence(project: pytest.Pytester, args: tuple[str, ...], message: str) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TextIO
 
 from pytest_llmbench.cli._shared import database_url, db_url, project_root
+from pytest_llmbench.cli.shards import merge_runs
 from pytest_llmbench.config import Settings, load_settings, resolve
 from pytest_llmbench.report.step_summary import append_step_summary
 from pytest_llmbench.report.terminal import render
-from pytest_llmbench.shards import merge_runs
 from pytest_llmbench.storage.maintenance import backup, copy_runs, runs_named
 from pytest_llmbench.storage.repository import Repository, RunInfo
 

@@ -6,15 +6,16 @@ The result is a new run linked to the original (``parent_relation='regrade'``); 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from dataclasses import replace
 
+from pytest_llmbench._run.grade import grade_completion
+from pytest_llmbench._run.record import completion_of, question_of, with_grade
 from pytest_llmbench.cli._shared import open_repository
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.grading import Grader, get_grader
+from pytest_llmbench.outcome.summary import RunSummary, performance_row, totals
 from pytest_llmbench.report.terminal import render
-from pytest_llmbench.summary import RunSummary, performance_row, totals
-from pytest_llmbench.types import Outcome, Question, ResultRecord
+from pytest_llmbench.types import ResultRecord
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,27 +30,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_regrade)
 
 
-def question_of(record: ResultRecord) -> Question:
-    metadata = {"difficulty": record.difficulty} if record.difficulty is not None else {}
-    return Question(
-        id=record.question_key.partition(":")[2] or record.question_key, clue=record.clue, answer=record.answer,
-        dataset=record.dataset, category=record.category, value=record.value, round=record.round,
-        air_date=dt.date.fromisoformat(record.air_date) if record.air_date else None,
-        show_number=record.show_number, metadata=metadata,
-    )
-
-
 def regrade(record: ResultRecord, grader: Grader) -> ResultRecord:
     """The record with ``grader``'s verdict; items that were never answered stay as they were."""
     if record.correct is None:
         return replace(record, grader=grader.name)
-    grade = grader.grade(question_of(record), record.response_text)
-    return replace(
-        record, outcome=Outcome.PASSED if grade.correct else Outcome.FAILED, correct=grade.correct,
-        score=grade.score, grader=grader.name, grade_method=grade.method, explanation=grade.explanation,
-        matched=grade.matched, verdict=grade.verdict.value if grade.verdict else None,
-        confidence=grade.confidence, grade_cost_usd=0.0,
-    )
+    # The same dispatch as the run's grade stage, on the stored answer.
+    grade = grade_completion(grader, question_of(record), completion_of(record))
+    return with_grade(record, grade, grader.name)
 
 
 def run_regrade(args: argparse.Namespace) -> int:

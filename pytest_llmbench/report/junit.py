@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_llmbench.summary import RunSummary
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.types import ResultRecord
 
 

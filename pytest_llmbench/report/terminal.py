@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pytest_llmbench.summary import RunSummary
+from pytest_llmbench.outcome.summary import RunSummary
 
 
 def _ms(value: float | None) -> str:

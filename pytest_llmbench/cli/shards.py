@@ -15,9 +15,9 @@ from typing import Any
 
 from pytest_llmbench.config import AccuracyGate, Settings
 from pytest_llmbench.errors import UsageError
-from pytest_llmbench.gates import evaluate_gates
+from pytest_llmbench.outcome.gates import evaluate_gates
+from pytest_llmbench.outcome.summary import RunSummary, performance_row, totals
 from pytest_llmbench.storage.repository import Repository, RunInfo
-from pytest_llmbench.summary import RunSummary, performance_row, totals
 from pytest_llmbench.types import ResultRecord
 
 #: What must agree between shards of one benchmark (the items of shard I are a function of these).

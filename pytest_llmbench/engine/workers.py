@@ -21,7 +21,7 @@ def child_env(**extra: str) -> dict[str, str]:
     source tree rather than an installed copy.
     """
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])  # the folder that holds pytest_llmbench/
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env.update(extra)
     return env

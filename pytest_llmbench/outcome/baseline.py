@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.stats import SIGNIFICANCE, PairedComparison, compare_runs
 from pytest_llmbench.types import ResultRecord
 

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_llmbench.config import Settings, _jsonable
+from pytest_llmbench._run.record import completion_of, grade_of
+from pytest_llmbench.config import Settings
+from pytest_llmbench.config.values import jsonable
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.storage.maintenance import find_resumable, reopen_for_resume
 from pytest_llmbench.storage.repository import Repository, RunInfo
-from pytest_llmbench.types import Completion, Grade, ResultRecord, Verdict
+from pytest_llmbench.types import Completion, Grade
 
 #: Settings that decide which items a session has; a resume with different ones would be another benchmark.
 SAME_ITEMS = ("models", "dataset", "sample", "sample_method", "seed", "stratify", "category", "rounds", "grader",
@@ -37,7 +39,7 @@ def check_same_items(run: RunInfo, settings: Settings) -> None:
     for key in SAME_ITEMS:
         if key not in run.config:
             continue
-        now = _jsonable(getattr(settings, key))
+        now = jsonable(getattr(settings, key))
         if run.config[key] != now:
             option = "--llm-" + key.replace("_", "-")
             raise UsageError(
@@ -65,26 +67,6 @@ def reopen(repo: Repository, ref: str, settings: Settings) -> RunInfo:
 def stored_answers(repo: Repository, run_id: int) -> dict[str, StoredAnswer]:
     """Node id -> the answer the run already has (items that failed without an answer are not included)."""
     return {r.nodeid: StoredAnswer(completion_of(r), grade_of(r)) for r in repo.results(run_id) if r.error is None}
-
-
-def completion_of(record: ResultRecord) -> Completion:
-    return Completion(
-        model=record.model, text=record.response_text, latency_ms=record.latency_ms, ttft_ms=record.ttft_ms,
-        prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens, cost_usd=record.cost_usd,
-        cost_estimated=record.cost_estimated, cached=record.cached, simulated=record.simulated,
-        attempts=record.attempts,
-    )
-
-
-def grade_of(record: ResultRecord) -> Grade | None:
-    if record.correct is None:
-        return None
-    return Grade(
-        correct=record.correct, score=record.score if record.score is not None else float(record.correct),
-        method=record.grade_method or "stored", explanation=record.explanation or "", matched=record.matched,
-        verdict=Verdict(record.verdict) if record.verdict else None, confidence=record.confidence,
-        cost_usd=record.grade_cost_usd,
-    )
 
 
 def resume_command(args: Sequence[str], run_id: int) -> str:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from pytest_llmbench.baseline import BaselineComparison
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.baseline import BaselineComparison
+from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,

@@ -1,12 +1,7 @@
 """``--llm-estimate``: the expected cost per model before anything is spent.
 
-For every selected item the prompt is rendered exactly as it would be sent and its tokens are counted with a
-documented heuristic (no tokenizer dependency, and none would match every model anyway):
-
-* text: one token per 4 characters, rounded up (the usual figure for English with BPE tokenizers);
-* each message: 4 more tokens (role and separators of the chat template);
-* each request: 3 more tokens (the assistant turn that primes the reply);
-* an image part: 85 tokens (a low-detail image for OpenAI-style models; high detail costs more).
+For every selected item the prompt is rendered exactly as it would be sent and its tokens are counted with the
+package's one heuristic, read as ``TYPICAL`` (``engine/costs.py``: no tokenizer dependency).
 
 The completion is a typical length for the template (``TYPICAL_COMPLETION``), never more than its
 ``max_tokens``. Cost per item is then ``estimate_cost`` from the catalog prices (price tiers and per-request
@@ -16,45 +11,20 @@ written: the catalog comes from the database cache when one exists (read only), 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_llmbench.engine.costs import TYPICAL, count_prompt_tokens
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.providers.catalog import ModelInfo, estimate_cost
 from pytest_llmbench.report import fmt
 from pytest_llmbench.storage.db import sqlite_path
 from pytest_llmbench.types import Message
 
-CHARS_PER_TOKEN = 4
-TOKENS_PER_MESSAGE = 4
-TOKENS_PER_REQUEST = 3
-TOKENS_PER_IMAGE = 85
 #: Typical reply length in tokens by template: "What is Paris?" is about 5; a reasoned answer a few hundred.
 TYPICAL_COMPLETION: Mapping[str, int] = {"jeopardy": 12, "qa": 12, "few-shot": 12, "cot": 300}
 DEFAULT_COMPLETION = 32
-
-
-def _text_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
-
-
-def count_prompt_tokens(messages: Sequence[Message]) -> int:
-    """Prompt tokens of a chat request by the heuristic above."""
-    total = TOKENS_PER_REQUEST
-    for message in messages:
-        total += TOKENS_PER_MESSAGE
-        content = message.get("content", "")
-        if isinstance(content, str):
-            total += _text_tokens(content)
-            continue
-        for part in content if isinstance(content, list) else ():
-            if isinstance(part, Mapping) and part.get("type") == "image_url":
-                total += TOKENS_PER_IMAGE
-            elif isinstance(part, Mapping):
-                total += _text_tokens(str(part.get("text", "")))
-    return total
 
 
 def typical_completion(template: str, max_tokens: object = None) -> int:
@@ -162,8 +132,8 @@ def render_estimate(result: Estimate, *, budget: float | None = None) -> str:
     if any(m.simulated for m in result.models):
         lines.append("Simulated models have made-up prices; they cost nothing real and are not in the total.")
     lines.append(
-        f"Prompt tokens are counted from the rendered prompts (~{CHARS_PER_TOKEN} characters a token plus "
-        f"{TOKENS_PER_MESSAGE} per message); completions assume a typical reply length for the template. "
+        f"Prompt tokens are counted from the rendered prompts (~{TYPICAL.chars_per_token:g} characters a token "
+        f"plus {TYPICAL.per_message} per message); completions assume a typical reply length for the template. "
         "Nothing was sent and nothing was stored."
     )
     return "\n".join(lines) + "\n"

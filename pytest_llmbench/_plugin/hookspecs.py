@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from pytest_llmbench.summary import RunSummary
+    from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.types import Completion, Grade, Message, Question, ResultRecord
 
 

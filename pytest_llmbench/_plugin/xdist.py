@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import Settings
 from pytest_llmbench.errors import LlmBenchError
-from pytest_llmbench.items import ItemSpec
 
 if TYPE_CHECKING:
-    from pytest_llmbench.session import BenchSession
+    from pytest_llmbench._run.session import BenchSession
 
 #: Keys in ``workerinput`` / ``workeroutput`` (builtins only cross the channel).
 RUN_ID = "llmbench_run_id"

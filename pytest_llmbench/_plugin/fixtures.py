@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_llmbench._keys import SESSION_KEY, STATE_KEY
-from pytest_llmbench.items import ItemSpec
+from pytest_llmbench._plugin.keys import SESSION_KEY, STATE_KEY
+from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Question
 
 if TYPE_CHECKING:
-    from pytest_llmbench.engine import Budget
-    from pytest_llmbench.result import ItemResult
-    from pytest_llmbench.session import BenchSession, ItemState
+    from pytest_llmbench._run.result import ItemResult
+    from pytest_llmbench._run.session import BenchSession, ItemState
+    from pytest_llmbench.engine.costs import Budget
     from pytest_llmbench.testing import FakeOpenRouter
 
 
@@ -29,7 +29,7 @@ def _bench(config: pytest.Config) -> BenchSession:
 
 
 def _state(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemState:
-    from pytest_llmbench.session import ItemState
+    from pytest_llmbench._run.session import ItemState
 
     item: pytest.Item = request.node
     state = item.stash.get(STATE_KEY, None)
@@ -71,7 +71,7 @@ def llm_question(_llmbench_case: ItemSpec) -> Question:
 @pytest.fixture
 def llm_result(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> ItemResult:
     """The graded outcome of this item: ``.question``, ``.model``, ``.response``, ``.grade``, ``.assert_correct()``."""
-    from pytest_llmbench.result import ItemResult
+    from pytest_llmbench._run.result import ItemResult
 
     result = _outcome(request, _llmbench_case)
     assert isinstance(result, ItemResult)
@@ -81,7 +81,7 @@ def llm_result(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> Item
 @pytest.fixture
 def llm_response(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> Completion:
     """The model's ``Completion`` for this item (graded too, so the stored result is complete)."""
-    from pytest_llmbench.result import ItemResult
+    from pytest_llmbench._run.result import ItemResult
 
     result = _outcome(request, _llmbench_case)
     assert isinstance(result, ItemResult)
@@ -144,7 +144,7 @@ class CostView:
 def llm_cost(request: pytest.FixtureRequest) -> CostView:
     """The session's running cost: ``.spent`` (USD so far), ``.budget`` (``--llm-max-cost`` or None) and
     ``.per_model`` (USD per model)."""
-    return CostView(_bench(request.config).engine().budget)
+    return CostView(_bench(request.config).asker.engine().budget)
 
 
 @pytest.fixture

@@ -2,14 +2,14 @@
 
 Pytest runs tests one after another; the engine lets the plugin hand over all selected items' requests at once
 (``submit``) and have a test only wait for its own (``result``). It owns everything that is the same for every
-provider: concurrency limits (global, and per model adapting to 429s, see ``_limits``), requests per minute,
+provider: concurrency limits (global, and per model adapting to 429s, see ``limits``), requests per minute,
 retries with backoff and a deadline, the cost budget, the response cache, and stopping. It imports nothing
 from pytest.
 
-Retries: 408/429/5xx, connection errors, timeouts and errors inside a 200 body or a stream (the provider
-raises a retryable ``ProviderError`` for each) are retried with "equal jitter" exponential backoff, or after
-``Retry-After`` for a 429, at most ``retries`` times and within the item's total ``deadline``; the default
-deadline is ``timeout x (retries + 1) + backoff_max``: every attempt may use its whole timeout and the
+Retries (``retry.RetryPolicy``): 408/429/5xx, connection errors, timeouts and errors inside a 200 body or a
+stream (the provider raises a retryable ``ProviderError`` for each) are retried with "equal jitter" exponential
+backoff, or after ``Retry-After`` for a 429, at most ``retries`` times and within the item's total ``deadline``;
+the default deadline is ``timeout x (retries + 1) + backoff_max``: every attempt may use its whole timeout and the
 waits between them together may take one maximal backoff. 400/401/403/402 are never retried; 401/403 (the
 key) and 402 (credits) stop every new request of the session.
 """
@@ -25,11 +25,13 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from pytest_llmbench._limits import AdaptiveLimit, OrderedSlots, RateLimiter
+from pytest_llmbench.engine.costs import UPPER_BOUND, Budget, CostEstimator, count_prompt_tokens
+from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
+from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.errors import (
     AuthenticationError,
     OutOfCreditsError,
@@ -39,19 +41,6 @@ from pytest_llmbench.errors import (
 )
 from pytest_llmbench.providers.base import Provider
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind
-
-#: Expected USD for (model, prompt tokens, completion tokens) from catalog prices; None when unknown.
-CostEstimator = Callable[[str, int, int], "float | None"]
-
-
-def per_token_prices(table: Mapping[str, tuple[float, float]]) -> CostEstimator:
-    """A ``CostEstimator`` from ``{model: (USD per prompt token, USD per completion token)}``."""
-
-    def estimate(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
-        prices = table.get(model)
-        return None if prices is None else prices[0] * prompt_tokens + prices[1] * completion_tokens
-
-    return estimate
 
 
 class ResponseCache(Protocol):
@@ -103,38 +92,6 @@ class Job:
     request: ChatRequest
 
 
-class Budget:
-    """Reserve before sending, settle with what was billed; never start what could exceed the limit."""
-
-    def __init__(self, limit: float | None) -> None:
-        self.limit = limit
-        self.spent = 0.0
-        self.reserved = 0.0
-        self.by_model: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def reserve(self, amount: float) -> bool:
-        with self._lock:
-            if self.limit is not None and self.spent + self.reserved + amount > self.limit + 1e-12:
-                return False
-            self.reserved += amount
-            return True
-
-    def could_ever_fit(self, amount: float) -> bool:
-        """Whether ``amount`` fits once every outstanding reservation is settled at no cost."""
-        return self.limit is None or (self.spent < self.limit and self.spent + amount <= self.limit + 1e-12)
-
-    def settle(self, model: str, reserved: float, actual: float) -> None:
-        with self._lock:
-            self.reserved = max(0.0, self.reserved - reserved)
-            self.spent += actual
-            self.by_model[model] = self.by_model.get(model, 0.0) + actual
-
-    @property
-    def remaining(self) -> float | None:
-        return None if self.limit is None else max(0.0, self.limit - self.spent)
-
-
 def _spare_httpcore_the_sniffio_search() -> None:
     """httpcore runs ``import sniffio`` on every request; when sniffio is not installed, each of those
     searches all of ``sys.path`` (a fifth of the engine thread's CPU at concurrency 64). Recording the
@@ -163,7 +120,8 @@ class Engine:
         self.costs: CostEstimator = costs or (lambda model, prompt, completion: None)
         self.budget = Budget(settings.max_cost)
         self.stop_reason: str | None = None
-        self._rng = rng or random.Random()
+        self.retry = RetryPolicy(retries=settings.retries, deadline=settings.total_deadline,
+                                 backoff_base=settings.backoff_base, backoff_max=settings.backoff_max, rng=rng)
         # A job is in exactly one: answered at submit (cache hits, no Future needed) or sent to the loop.
         self._done: dict[str, Completion] = {}
         self._futures: dict[str, concurrent.futures.Future[Completion]] = {}
@@ -278,10 +236,7 @@ class Engine:
 
     def _reservation(self, request: ChatRequest) -> float | None:
         """The most this request can cost (USD), or None when no price is known."""
-        chars = sum(prompt_chars(m.get("content", "")) for m in request.messages)
-        # Pessimistic on purpose, so the billed cost stays under the reservation: tokenizers give ~4 chars a
-        # token (we assume 3), and chat templates add a few tokens per message and per request.
-        prompt_tokens = int(chars / 3.0 + 10 * len(request.messages) + 20)
+        prompt_tokens = count_prompt_tokens(request.messages, UPPER_BOUND)
         max_tokens = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
         return self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
 
@@ -329,94 +284,73 @@ class Engine:
         self._budget_changed.set()
 
     async def _attempts(self, request: ChatRequest, order: int) -> Completion:
+        """Attempts of one request until an answer, a final failure, or the retry policy gives up."""
         model = request.model
-        s = self.settings
         if self.stop_reason:
             return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", 0)
-        if s.cache_mode == "read-only" and self.cache is not None:
+        if self.settings.cache_mode == "read-only" and self.cache is not None:
             return _failed(model, ErrorKind.STOPPED, "Not sent: the cache is read-only and has no answer for it.")
         provider = self._provider(model)
         limit = self._model_limit(model)
-        deadline: float | None = None
+        deadline: float | None = None  # the clock starts with the first attempt
         attempt = 0
-        failure: ProviderError
         while True:
             epoch = await limit.acquire_started(order)
             try:
-                if s.rpm:
-                    await self._rate.setdefault(model, RateLimiter(s.rpm)).wait()
-                await self._global.acquire(order)
-                try:
-                    if self.stop_reason:
-                        return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", attempt)
-                    reserved = await self._reserve(request)
-                    if isinstance(reserved, str):
-                        kind = ErrorKind.STOPPED if reserved.startswith("Not sent") else ErrorKind.BUDGET
-                        return _failed(model, kind, reserved, attempt)
-                    now = time.monotonic()
-                    if deadline is None:
-                        deadline = now + s.total_deadline  # the clock starts with the first attempt
-                    attempt += 1
-                    t0 = time.perf_counter()
-                    try:
-                        completion = await provider.complete(request, timeout=min(s.timeout, deadline - now))
-                    except ProviderError as exc:
-                        self._settle(model, reserved, 0.0)
-                        failure = exc
-                    else:
-                        latency_ms = (time.perf_counter() - t0) * 1000
-                        completion = self._estimate_cost(replace(completion, latency_ms=latency_ms,
-                                                                 attempts=attempt))
-                        self._settle(model, reserved, completion.cost_usd or 0.0)
-                        limit.on_success()
-                        if self.cache is not None and s.cache_mode in ("on", "refresh"):
-                            self.cache.put(cache_key(request), request, completion)
-                        return completion
-                finally:
-                    self._global.release()
+                if deadline is None:
+                    deadline = self.retry.deadline_from_now()
+                answer = await self._attempt(request, order, provider, limit, attempt, deadline)
             finally:
                 limit.release()
+            if isinstance(answer, Completion):
+                return answer
+            failure, attempt = answer
             # The slots are free again while we wait: a failing item does not hold back the others.
             if isinstance(failure, RateLimitError):
                 limit.on_rate_limited(epoch, failure.retry_after)
+            session_ending = isinstance(failure, OutOfCreditsError | AuthenticationError)
             if isinstance(failure, OutOfCreditsError):
                 self.stop(f"the OpenRouter account is out of credits (402): {failure}")
-                return _failed(model, failure.kind, str(failure), attempt)
-            if isinstance(failure, AuthenticationError):
+            elif isinstance(failure, AuthenticationError):
                 self.stop(f"the API key was rejected: {failure}")
-                return _failed(model, failure.kind, str(failure), attempt)
-            if not failure.retryable:
-                return _failed(model, failure.kind, str(failure), attempt)
-            delay = self._backoff(attempt, failure)
-            if attempt > s.retries:
-                return _failed(model, failure.kind, f"{failure} (gave up after {attempt} attempts)", attempt)
-            if time.monotonic() + delay >= deadline:
-                return _failed(
-                    model, failure.kind,
-                    f"{failure} (gave up after {attempt} attempts at the {s.total_deadline:g} s deadline)", attempt,
-                )
-            await asyncio.sleep(delay)
+            verdict = GiveUp(str(failure)) if session_ending else self.retry.after(attempt, failure, deadline)
+            if isinstance(verdict, GiveUp):
+                return _failed(model, failure.kind, verdict.message, attempt)
+            await asyncio.sleep(verdict)
 
-    def _backoff(self, attempt: int, exc: ProviderError) -> float:
+    async def _attempt(
+        self, request: ChatRequest, order: int, provider: Provider, limit: AdaptiveLimit, attempt: int, deadline: float
+    ) -> Completion | tuple[ProviderError, int]:
+        """One attempt in the global slots: the completion (or why it was not sent), or the failure and count."""
+        model = request.model
         s = self.settings
-        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-            return min(max(exc.retry_after, 0.0), s.backoff_max) + self._rng.uniform(0, s.backoff_base)
-        ceiling = min(s.backoff_max, s.backoff_base * 2 ** (attempt - 1))
-        return self._rng.uniform(ceiling / 2, ceiling)  # "equal jitter": never ~0, never in lockstep
-
-
-#: Characters an image part is budgeted as: ~1,600 tokens at 3 characters a token, the most a large image
-#: costs on the common vision models; its base64 data URL says nothing about its token count.
-IMAGE_PART_CHARS = 4800
-
-
-def prompt_chars(content: object) -> int:
-    """Characters a message's content is budgeted as: its JSON, with each image part at a fixed size."""
-    if isinstance(content, list):
-        images = [p for p in content if isinstance(p, dict) and p.get("type") == "image_url"]
-        rest = [p for p in content if not (isinstance(p, dict) and p.get("type") == "image_url")]
-        return len(json.dumps(rest)) + IMAGE_PART_CHARS * len(images)
-    return len(json.dumps(content))
+        if s.rpm:
+            await self._rate.setdefault(model, RateLimiter(s.rpm)).wait()
+        await self._global.acquire(order)
+        try:
+            if self.stop_reason:
+                return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", attempt)
+            reserved = await self._reserve(request)
+            if isinstance(reserved, str):
+                kind = ErrorKind.STOPPED if reserved.startswith("Not sent") else ErrorKind.BUDGET
+                return _failed(model, kind, reserved, attempt)
+            now = time.monotonic()
+            attempt += 1
+            t0 = time.perf_counter()
+            try:
+                completion = await provider.complete(request, timeout=min(s.timeout, deadline - now))
+            except ProviderError as exc:
+                self._settle(model, reserved, 0.0)
+                return exc, attempt
+            latency_ms = (time.perf_counter() - t0) * 1000
+            completion = self._estimate_cost(replace(completion, latency_ms=latency_ms, attempts=attempt))
+            self._settle(model, reserved, completion.cost_usd or 0.0)
+            limit.on_success()
+            if self.cache is not None and s.cache_mode in ("on", "refresh"):
+                self.cache.put(cache_key(request), request, completion)
+            return completion
+        finally:
+            self._global.release()
 
 
 def _failed(model: str, kind: ErrorKind, message: str, attempts: int = 0) -> Completion:
