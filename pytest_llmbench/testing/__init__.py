@@ -15,6 +15,7 @@ from __future__ import annotations
 # The fixture is defined with the plugin's other fixtures, so the plugin can offer it to every test without
 # importing this package (and the server behind it) in runs that never use it.
 from pytest_llmbench._plugin.fixtures import fake_openrouter
+from pytest_llmbench.testing._judge import JudgeVerdicts
 from pytest_llmbench.testing._script import (
     AnswerPolicy,
     Fault,
@@ -38,6 +39,7 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FaultRule",
+    "JudgeVerdicts",
     "RecordedRequest",
     "Reply",
     "RequestContext",
