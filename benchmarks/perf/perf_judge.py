@@ -73,6 +73,9 @@ def main() -> int:
             run_pytest(folder, [*llm_args(Path(tmp) / "warm.db", *common), "--collect-only"], env)  # warm byte code
             fixed = run_pytest(folder, [*llm_args(Path(tmp) / "fixed.db", *common), "--collect-only"], env)
             run = run_pytest(folder, llm_args(Path(tmp) / "run.db", *common), env)
+            # The same answers graded by the rules alone: what the machine gives the answers without any judge.
+            rules = [a for a in common if not a.startswith(("--llm-grader", "--llm-judge-model"))]
+            plain = run_pytest(folder, llm_args(Path(tmp) / "plain.db", *rules), env)
         ratio = run.wall / ideal
         print(f"judge-graded run: N={n} L={latency}s C={c} judges={len(judges)}")
         print(f"  pytest: {run.tail}")
@@ -80,6 +83,10 @@ def main() -> int:
               f"{'OK' if ratio <= TARGET else 'MISSED'}")
         print(f"  fixed part (--collect-only) {fixed.wall:.2f}s; (wall - fixed) / ideal "
               f"{(run.wall - fixed.wall) / ideal:.2f}x; load average {os.getloadavg()[0]:.2f}")
+        answers_ideal = n * latency / c
+        print(f"  without a judge (lenient): wall {plain.wall:.2f}s, ideal {answers_ideal:.2f}s, "
+              f"{plain.wall / answers_ideal:.2f}x; the judge added {run.wall - plain.wall:.2f}s "
+              f"(its ideal share {ideal - answers_ideal:.2f}s)")
         if run.exit_code != 0:
             print(f"  pytest exited {run.exit_code}: see the run's output", file=sys.stderr)
             return 1

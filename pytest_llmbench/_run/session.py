@@ -29,6 +29,7 @@ from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outco
 if TYPE_CHECKING:
     from pytest_llmbench._plugin.progress import ProgressDisplay
     from pytest_llmbench._run.grade import Grading
+    from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench.engine.core import Engine, Job
@@ -50,6 +51,7 @@ class ItemState:
     completion: Completion | None = None
     grade: Grade | None = None
     recorded: bool = False
+    judges: list[dict[str, Any]] | None = None  # the jurors' votes and the rules' verdict, when a judge was asked
 
 
 @dataclass
@@ -90,6 +92,7 @@ class BenchSession:
     _questions_by_prompt: dict[str, Question] = field(default_factory=dict)
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
     _grading: Grading | None = None
+    _judge_stage: JudgeStage | None = None
     _templates: dict[str, Template] = field(default_factory=dict)
     _jobs: dict[str, Job | Completion] = field(default_factory=dict)
     _marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
@@ -191,9 +194,21 @@ class BenchSession:
         if self._grading is None:
             from pytest_llmbench._run.grade import Grading
 
-            self._grading = Grading(hook=self.hooks.grade, judge=self.engine_call,
+            stage = self.judge_stage()
+            self._grading = Grading(hook=self.hooks.grade, judge=stage.judge if stage else self.engine_call,
                                     judge_model=self.settings.judge_model)
         return self._grading
+
+    def judge_stage(self) -> JudgeStage | None:
+        """The judge stage (``_run/judge.py``) when a judge model is configured."""
+        if self._judge_stage is None and self.settings.judge_model:
+            from pytest_llmbench._run.judge import JudgeStage
+            from pytest_llmbench.grading import get_grader
+
+            self._judge_stage = JudgeStage(
+                self.engine(), self.settings.judge_model, prepare=self.kinds().annotate,
+                make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))
+        return self._judge_stage
 
     def grader(self, name: str) -> Grader:
         return self.grading.grader(name)
@@ -277,8 +292,12 @@ class BenchSession:
 
     def prefetch_items(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
         """Start the requests of these items now (in order); items the resumed run already has are skipped."""
-        jobs = (self.job_for(nodeid, spec) for nodeid, spec in items if nodeid not in self.resumed)
-        self.engine().submit(job for job in jobs if not isinstance(job, Completion))
+        asked = [(job, spec) for nodeid, spec in items if nodeid not in self.resumed
+                 if not isinstance(job := self.job_for(nodeid, spec), Completion)]
+        self.engine().submit(job for job, _ in asked)
+        stage = self.judge_stage()
+        if stage is not None:  # each reply's judge requests go out as soon as it arrives
+            stage.watch((job, spec.question, spec.grader) for job, spec in asked)
 
     def open_run(self) -> int:
         """The writer's run, before anything is asked: a new one, or the one ``--llm-resume`` names, reopened."""
@@ -327,12 +346,14 @@ class BenchSession:
     def _make_engine(self) -> Engine:
         from pytest_llmbench.engine.core import Engine, EngineSettings
         from pytest_llmbench.engine.pricing import CatalogPrices
+        from pytest_llmbench.grading.jury import jury_models
         from pytest_llmbench.providers.simulated import SimulatedProvider
         from pytest_llmbench.storage.cache import DatabaseCache
 
         s = self.settings
         # A marker may name models the command line does not: they need their provider (and prices) too.
-        models = tuple(dict.fromkeys((*self.models, *self._marker_models)))
+        # So do the judges: their prices reserve the budget like any answer's.
+        models = tuple(dict.fromkeys((*self.models, *self._marker_models, *jury_models(s.judge_model))))
         providers: list[Provider] = [SimulatedProvider(self._question_for)]
         if any(not m.startswith(SIMULATED_PREFIX) for m in models):
             providers.append(self._openrouter(models))
@@ -421,12 +442,26 @@ class BenchSession:
         if state.grade is None:
             stored = self.resumed.get(nodeid)
             try:
-                state.grade = stored.grade if stored is not None and stored.grade is not None else self.grade(
-                    state.spec, state.completion)
+                state.grade = stored.grade if stored is not None and stored.grade is not None else self._graded(
+                    state, state.completion)
             except ProviderError as exc:  # the judge model failed: an infrastructure error, not a wrong answer
                 state.completion = replace(state.completion, error=f"grading failed: {exc}", error_kind=exc.kind)
                 return state.completion
         return ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
+
+    def _graded(self, state: ItemState, completion: Completion) -> Grade:
+        """The item's grade; with a judge stage, also the jurors' votes and the rules' verdict beside them."""
+        stage = self.judge_stage()
+        if stage is None:
+            return self.grade(state.spec, completion)
+        from pytest_llmbench._run.judge import judge_entries
+
+        with stage.capture() as votes:
+            grade = self.grade(state.spec, completion)
+        if votes:
+            rules_name, rules = stage.rules_grade(state.spec.question, completion, state.spec.grader)
+            state.judges = judge_entries(votes, rules, rules_name)
+        return grade
 
     def stop(self, reason: str) -> None:
         if self._engine is not None:
@@ -438,7 +473,7 @@ class BenchSession:
         assert state.completion is not None
         spec = state.spec
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
-                         nodeid=nodeid, outcome=outcome)
+                         nodeid=nodeid, outcome=outcome, judges=state.judges)
 
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""
@@ -460,6 +495,8 @@ class BenchSession:
         if self.progress is not None:
             self.progress.close()
         stop_reason = self._engine.stop_reason if self._engine else None
+        if self._judge_stage is not None:
+            self._judge_stage.close()
         if self._engine is not None:
             self._engine.close()
         if self._cache is not None:

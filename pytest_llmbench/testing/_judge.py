@@ -63,7 +63,7 @@ class JudgeVerdicts:
             return str(body.get("model") or "") in self.models
         from pytest_llmbench.grading.judge import JUDGE_SYSTEM_PROMPT
 
-        messages = body.get("messages") or ()
+        messages: list[Mapping[str, Any]] = list(body.get("messages") or ())
         return bool(messages) and messages[0].get("content") == JUDGE_SYSTEM_PROMPT
 
     def reply(self, body: Mapping[str, Any]) -> str:
@@ -73,6 +73,6 @@ class JudgeVerdicts:
         clue, response = _CLUE.search(prompt), _RESPONSE.search(prompt)
         if clue is None or response is None:
             return self.default
-        key = _key(clue.group(1), response.group(1))
+        said, reply = _key(clue.group(1), response.group(1))
         model = str(body.get("model") or "")
-        return self.verdicts.get((model, *key)) or self.verdicts.get((None, *key)) or self.default
+        return self.verdicts.get((model, said, reply)) or self.verdicts.get((None, said, reply)) or self.default
