@@ -457,7 +457,10 @@ class BenchSession:
         from pytest_llmbench._run.judge import judge_entries
 
         with stage.capture() as votes:
-            grade = self.grade(state.spec, completion)
+            try:
+                grade = self.grade(state.spec, completion)
+            finally:  # a failed judge's votes are kept too: they say why the item is an error
+                state.judges = judge_entries(votes, None, "") or None
         if votes:
             rules_name, rules = stage.rules_grade(state.spec.question, completion, state.spec.grader)
             state.judges = judge_entries(votes, rules, rules_name)
