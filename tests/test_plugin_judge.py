@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ QUESTIONS = [
 ANSWERS = {"Red Planet": "What is Mars?", "Hamlet": "Who is Shakespeare?", "Largest ocean": LONG}
 
 
-def _policy(body: dict[str, Any]) -> str:
+def _policy(body: Mapping[str, Any]) -> str:
     prompt = json.dumps(body["messages"])
     return next((a for k, a in ANSWERS.items() if k in prompt), "I don't know")
 

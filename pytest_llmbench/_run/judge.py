@@ -148,23 +148,24 @@ class JudgeStage:
 
     def judge(self, request: ChatRequest) -> Completion:
         """The graders' judge function: each juror's (prefetched) answer, and the jury's majority."""
-        votes = [self._vote(self._juror_job(request, juror)) for juror in self.jurors]
+        said = [self._said(self._juror_job(request, juror)) for juror in self.jurors]
+        votes = [vote for vote, _ in said]
         capture: _Capture | None = getattr(self._local, "capture", None)
         if capture is not None:
             capture.votes.extend(votes)
-        if len(self.jurors) == 1:
+        if len(said) == 1:
             # One judge: its own reply, so the grader's failure policy and explanation see what it said.
-            only = self.engine.result(self._juror_job(request, self.jurors[0]))
-            return replace(only, cost_usd=votes[0].cost_usd)
+            vote, completion = said[0]
+            return replace(completion, cost_usd=vote.cost_usd)
         return verdict_completion(self.spec, votes)
 
-    def _vote(self, job: Job) -> Vote:
+    def _said(self, job: Job) -> tuple[Vote, Completion]:
         completion = self.engine.result(job)  # submits it now when nothing prefetched it
         with self._lock:
             # Two items with the same reply to the same question share one judge call: it is paid once.
             first = job.key not in self._charged
             self._charged.add(job.key)
-        return vote_of(job.request.model, completion, None if first else 0.0)
+        return vote_of(job.request.model, completion, None if first else 0.0), completion
 
     @contextmanager
     def capture(self) -> Iterator[list[Vote]]:
