@@ -141,3 +141,24 @@ def test_a_jury_with_one_failed_juror_still_decides_a_clear_majority(project: py
     assert outcomes.get("passed") == 2 and outcomes.get("failed", 0) == 0
     assert outcomes.get("errors", outcomes.get("error")) == 1
     assert _stored(project)["Largest ocean"][0] is None
+
+
+def test_under_xdist_each_worker_judges_its_own_items(project: pytest.Pytester) -> None:
+    judge = JudgeVerdicts.from_rows(JURY, models=frozenset({"j/a", "j/b", "j/c"}))
+    with FakeOpenRouter(policy=_policy, judge=judge) as server:
+        result = _run(project, server, "-n", "2", "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c")
+    result.assert_outcomes(passed=2, failed=1)
+    assert len(_judge_requests(server, {"j/a", "j/b", "j/c"})) == 9  # every item judged once, by one worker
+    assert all(len(votes) == 4 for _, _, votes, _ in _stored(project).values())  # 3 jurors + the rules
+    assert "judge agreement: jurors agree on 33.3% of 3 items" in result.stdout.str()
+
+
+def test_a_second_run_reads_the_verdicts_from_the_response_cache(project: pytest.Pytester) -> None:
+    judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
+    with FakeOpenRouter(policy=_policy, judge=judge) as server:
+        _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one").assert_outcomes(passed=2, failed=1)
+        server.reset()
+        again = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one")
+    again.assert_outcomes(passed=2, failed=1)
+    assert server.chat_requests == []  # answers and verdicts both came from the cache
+    assert "judging cost: $0.0000" in again.stdout.str()
