@@ -255,7 +255,7 @@ def _model(raw: Any) -> str:
     return models[0]
 
 
-def _judge_models(raw: Any) -> str:
+def parse_judge_models(raw: Any) -> str:
     """One judge model, or a jury (several, comma-separated: ``grading/jury.py``), kept as written."""
     return ",".join(_models(raw))
 
@@ -310,7 +310,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("rounds", "rounds", _csv, "only these rounds, e.g. 'Jeopardy!,Final Jeopardy!'", "A,B"),
     Option("include-media", "include_media", _flag, "keep clues that need a picture or sound", flag=True),
     Option("grader", "grader", _text, "strict, lenient, jeopardy, adaptive or judge (default: lenient)", "NAME"),
-    Option("judge-model", "judge_model", _judge_models,
+    Option("judge-model", "judge_model", parse_judge_models,
            "model(s) for the judge grader and adaptive's uncertain band; several = a jury (majority)", "ID[,ID...]"),
     Option("template", "template", _text, "jeopardy, qa, cot, few-shot or a YAML template (default: jeopardy)",
            "NAME|PATH"),
