@@ -162,3 +162,21 @@ def test_a_second_run_reads_the_verdicts_from_the_response_cache(project: pytest
     again.assert_outcomes(passed=2, failed=1)
     assert server.chat_requests == []  # answers and verdicts both came from the cache
     assert "judging cost: $0.0000" in again.stdout.str()
+
+
+def test_a_resumed_run_judges_only_what_it_lacks_and_keeps_the_stored_votes(project: pytest.Pytester) -> None:
+    judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
+    args = ("--llm-grader=judge", "--llm-judge-model=j/one", "--llm-cache=off")
+    with FakeOpenRouter(policy=_policy, judge=judge) as server:
+        _run(project, server, *args).assert_outcomes(passed=2, failed=1)
+        with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:  # as if killed before the last item
+            db.execute("update benchmark_runs set status = 'interrupted'")
+            db.execute("delete from benchmark_results where question_id = "
+                       "(select id from questions where clue = 'The Red Planet')")
+        server.reset()
+        resumed = _run(project, server, *args, "--llm-resume=last")
+    resumed.assert_outcomes(passed=2, failed=1)
+    asked = [(r.model, "Red Planet" in json.dumps(r.body)) for r in server.chat_requests]
+    assert asked == [("openai/gpt-4o-mini", True), ("j/one", True)]  # only the missing item, answer and verdict
+    assert "judge: j/one decided 3 of 3 graded replies" in resumed.stdout.str()
+    assert all(votes for _, _, votes, _ in _stored(project).values())

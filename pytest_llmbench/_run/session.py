@@ -441,6 +441,8 @@ class BenchSession:
             return state.completion
         if state.grade is None:
             stored = self.resumed.get(nodeid)
+            if stored is not None and stored.grade is not None:
+                state.judges = stored.judges
             try:
                 state.grade = stored.grade if stored is not None and stored.grade is not None else self._graded(
                     state, state.completion)
