@@ -180,3 +180,9 @@ def test_a_resumed_run_judges_only_what_it_lacks_and_keeps_the_stored_votes(proj
     assert asked == [("openai/gpt-4o-mini", True), ("j/one", True)]  # only the missing item, answer and verdict
     assert "judge: j/one decided 3 of 3 graded replies" in resumed.stdout.str()
     assert all(votes for _, _, votes, _ in _stored(project).values())
+
+
+def test_an_estimate_with_a_judge_model_sends_nothing(project: pytest.Pytester) -> None:
+    with FakeOpenRouter(policy=_policy) as server:
+        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-estimate")
+    assert result.ret == 0 and server.chat_requests == []

@@ -55,7 +55,7 @@ class FakeEngine:
 
 
 def _stage(engine: FakeEngine, spec: str) -> JudgeStage:
-    return JudgeStage(engine, spec, make_grader=lambda name, judge, model: get_grader(name, judge=judge,
+    return JudgeStage(lambda: engine, spec, make_grader=lambda name, judge, model: get_grader(name, judge=judge,
                                                                                          judge_model=model))
 
 

@@ -66,7 +66,7 @@ class JudgeStage:
 
     def __init__(
         self,
-        engine: StageEngine,
+        engine: Callable[[], StageEngine],
         judge_spec: str,
         *,
         make_grader: Callable[[str, Callable[[ChatRequest], Completion] | None, str | None], Grader],
@@ -75,7 +75,7 @@ class JudgeStage:
         from pytest_llmbench.engine.core import Job, cache_key
 
         self._job, self._cache_key = Job, cache_key
-        self.engine = engine
+        self._engine = engine  # made on first use: collection, --llm-estimate and regrade's checks open nothing
         self.spec = judge_spec
         self.jurors = jury_models(judge_spec)
         self._make_grader = make_grader
@@ -94,7 +94,7 @@ class JudgeStage:
     def watch(self, items: Iterable[tuple[Job, Question, str]]) -> None:
         """Judge these answers' replies (job, question, grader name) as soon as each arrives, if they need it."""
         for job, question, grader in items:
-            self.engine.when_done(job, self._arrived(question, grader))
+            self._engine().when_done(job, self._arrived(question, grader))
         if self._thread is None:
             self._thread = threading.Thread(target=self._dispatch, name="llmbench-judge", daemon=True)
             self._thread.start()
@@ -122,7 +122,7 @@ class JudgeStage:
         if request is None:
             return []
         jobs = [self._juror_job(request, juror) for juror in self.jurors]
-        self.engine.submit(jobs)
+        self._engine().submit(jobs)
         with self._lock:
             self.requested += len(jobs)
         return jobs
@@ -160,7 +160,7 @@ class JudgeStage:
         return verdict_completion(self.spec, votes)
 
     def _said(self, job: Job) -> tuple[Vote, Completion]:
-        completion = self.engine.result(job)  # submits it now when nothing prefetched it
+        completion = self._engine().result(job)  # submits it now when nothing prefetched it
         with self._lock:
             # Two items with the same reply to the same question share one judge call: it is paid once.
             first = job.key not in self._charged

@@ -206,7 +206,7 @@ class BenchSession:
             from pytest_llmbench.grading import get_grader
 
             self._judge_stage = JudgeStage(
-                self.engine(), self.settings.judge_model, prepare=self.kinds().annotate,
+                self.engine, self.settings.judge_model, prepare=lambda q, c: self.kinds().annotate(q, c),
                 make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))
         return self._judge_stage
 
