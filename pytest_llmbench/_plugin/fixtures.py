@@ -139,7 +139,7 @@ class CostView:
 
 @pytest.fixture
 def llm_cost(request: pytest.FixtureRequest) -> CostView:
-    return CostView(_bench(request.config).engine().budget)
+    return CostView(_bench(request.config).asker.engine().budget)
 
 
 @pytest.fixture

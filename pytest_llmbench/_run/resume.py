@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_llmbench._run.record import completion_of, grade_of
-from pytest_llmbench.config import Settings, _jsonable
+from pytest_llmbench.config import Settings
+from pytest_llmbench.config.values import jsonable
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.storage.maintenance import find_resumable, reopen_for_resume
 from pytest_llmbench.storage.repository import Repository, RunInfo
@@ -39,7 +40,7 @@ def check_same_items(run: RunInfo, settings: Settings) -> None:
     for key in SAME_ITEMS:
         if key not in run.config:
             continue
-        now = _jsonable(getattr(settings, key))
+        now = jsonable(getattr(settings, key))
         if run.config[key] != now:
             option = "--llm-" + key.replace("_", "-")
             raise UsageError(

@@ -79,7 +79,7 @@ def _judging(spec: str | None, db: str) -> BenchSession | None:
 
 
 def run_regrade(args: argparse.Namespace) -> int:
-    from pytest_llmbench.config import parse_judge_models
+    from pytest_llmbench.config.values import parse_judge_models
 
     try:
         spec = parse_judge_models(args.judge_model) if args.judge_model else settings().judge_model
@@ -93,7 +93,7 @@ def run_regrade(args: argparse.Namespace) -> int:
     repo = open_repository(args)
     bench = _judging(spec, db_url(args))
     try:
-        stage = bench.judge_stage() if bench is not None else None
+        stage = bench.judge_stage if bench is not None else None
         grader = get_grader(args.grader, judge=stage.judge if stage else None, judge_model=spec)
         original = repo.get_run(args.run)
         before = repo.results(original.id)
