@@ -81,14 +81,16 @@ class BenchSession:
 
     @cached_property
     def asker(self) -> Asker:
-        from pytest_llmbench.grading.jury import jury_models
-
         # A marker may name models the command line does not: they need their provider (and prices) too, and so
         # do the judges, whose prices reserve the budget like any answer's.
-        judges = jury_models(self.settings.judge_model)
         return Asker(self.settings, self.rootdir, self.hooks.build_messages,
-                     lambda: tuple(dict.fromkeys((*self.models, *self.collector.marker_models, *judges))),
+                     lambda: tuple(dict.fromkeys((*self.models, *self.collector.marker_models, *self._judges()))),
                      lambda: self.store.repository())
+
+    def _judges(self) -> tuple[str, ...]:
+        from pytest_llmbench.grading.jury import jury_models  # only once the engine is made: grading is heavy
+
+        return jury_models(self.settings.judge_model)
 
     @cached_property
     def grading(self) -> Grading:
