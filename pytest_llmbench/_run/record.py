@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 from pytest_llmbench.config import SIMULATED_PREFIX
 from pytest_llmbench.types import Completion, Grade, Outcome, Question, ResultRecord, Verdict
@@ -16,7 +17,7 @@ from pytest_llmbench.types import Completion, Grade, Outcome, Question, ResultRe
 
 def to_record(
     question: Question, model: str, grader: str, repeat: int, completion: Completion, grade: Grade | None,
-    *, nodeid: str, outcome: Outcome,
+    *, nodeid: str, outcome: Outcome, judges: list[dict[str, Any]] | None = None,
 ) -> ResultRecord:
     """The stored row of one finished item; a failed completion decides the outcome (skipped or error)."""
     from pytest_llmbench.kinds import reply_text
@@ -39,6 +40,8 @@ def to_record(
         cost_usd=c.cost_usd, cost_estimated=c.cost_estimated, grade_cost_usd=g.cost_usd if g else 0.0,
         cached=c.cached, attempts=c.attempts, error=c.error,
         error_kind=c.error_kind.value if c.error_kind else None,
+        finish_reason=c.finish_reason, served_model=c.served_model, generation_id=c.generation_id,
+        provider=c.extra.get("provider") if isinstance(c.extra.get("provider"), str) else None, judges=judges,
     )
 
 

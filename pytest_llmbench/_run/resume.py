@@ -33,6 +33,7 @@ class StoredAnswer:
 
     completion: Completion
     grade: Grade | None
+    judges: list[dict[str, Any]] | None = None  # the judge's votes, so a replayed item still counts in judging
 
 
 def check_same_items(run: RunInfo, settings: Settings) -> None:
@@ -66,7 +67,9 @@ def reopen(repo: Repository, ref: str, settings: Settings) -> RunInfo:
 
 def stored_answers(repo: Repository, run_id: int) -> dict[str, StoredAnswer]:
     """Node id -> the answer the run already has (items that failed without an answer are not included)."""
-    return {r.nodeid: StoredAnswer(completion_of(r), grade_of(r)) for r in repo.results(run_id) if r.error is None}
+    return {
+        r.nodeid: StoredAnswer(completion_of(r), grade_of(r), r.judges) for r in repo.results(run_id) if r.error is None
+    }
 
 
 def resume_command(args: Sequence[str], run_id: int) -> str:

@@ -26,6 +26,7 @@ from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outco
 if TYPE_CHECKING:
     from pytest_llmbench._plugin.progress import ProgressDisplay
     from pytest_llmbench._run.grade import Grading
+    from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench.grading import Grader
@@ -41,6 +42,7 @@ class ItemState:
     completion: Completion | None = None
     grade: Grade | None = None
     recorded: bool = False
+    judges: list[dict[str, Any]] | None = None  # the jurors' votes and the rules' verdict, when a judge was asked
 
 
 @dataclass
@@ -79,16 +81,36 @@ class BenchSession:
 
     @cached_property
     def asker(self) -> Asker:
-        # A marker may name models the command line does not: they need their provider (and prices) too.
+        # A marker may name models the command line does not: they need their provider (and prices) too, and so
+        # do the judges, whose prices reserve the budget like any answer's.
         return Asker(self.settings, self.rootdir, self.hooks.build_messages,
-                     lambda: tuple(dict.fromkeys((*self.models, *self.collector.marker_models))),
+                     lambda: tuple(dict.fromkeys((*self.models, *self.collector.marker_models, *self._judges()))),
                      lambda: self.store.repository())
+
+    def _judges(self) -> tuple[str, ...]:
+        from pytest_llmbench.grading.jury import jury_models  # only once the engine is made: grading is heavy
+
+        return jury_models(self.settings.judge_model)
 
     @cached_property
     def grading(self) -> Grading:
         from pytest_llmbench._run.grade import Grading
 
-        return Grading(hook=self.hooks.grade, judge=self.engine_call, judge_model=self.settings.judge_model)
+        stage = self.judge_stage
+        return Grading(hook=self.hooks.grade, judge=stage.judge if stage else self.engine_call,
+                       judge_model=self.settings.judge_model)
+
+    @cached_property
+    def judge_stage(self) -> JudgeStage | None:
+        """The judge stage (``judge.py``) when a judge model is configured; its engine is made on first use."""
+        if not self.settings.judge_model:
+            return None
+        from pytest_llmbench._run.judge import JudgeStage
+        from pytest_llmbench.grading import get_grader
+
+        return JudgeStage(self.asker.engine, self.settings.judge_model,
+                          prepare=lambda q, c: self.asker.kinds().annotate(q, c),
+                          make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))
 
     @cached_property
     def store(self) -> RunStore:
@@ -170,7 +192,12 @@ class BenchSession:
 
     def prefetch_items(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
         """Start the requests of these items now (in order); items the resumed run already has are skipped."""
-        self.asker.prefetch((nodeid, spec) for nodeid, spec in items if nodeid not in self.resumed)
+        wanted = [(nodeid, spec) for nodeid, spec in items if nodeid not in self.resumed]
+        self.asker.prefetch(wanted)
+        stage = self.judge_stage
+        if stage is not None:  # each reply's judge requests go out as soon as it arrives
+            jobs = ((self.asker.job_for(nodeid, spec), spec) for nodeid, spec in wanted)
+            stage.watch((job, spec.question, spec.grader) for job, spec in jobs if not isinstance(job, Completion))
 
     def engine_call(self, request: ChatRequest) -> Completion:
         return self.asker.call(request)
@@ -185,13 +212,32 @@ class BenchSession:
         if not state.completion.ok:
             return state.completion
         if state.grade is None:
+            if stored is not None and stored.grade is not None:
+                state.judges = stored.judges
             try:
                 state.grade = stored.grade if stored is not None and stored.grade is not None else (
-                    self.grading.grade(state.spec.question, state.completion, state.spec.grader))
+                    self._graded(state, state.completion))
             except ProviderError as exc:  # the judge model failed: an infrastructure error, not a wrong answer
                 state.completion = replace(state.completion, error=f"grading failed: {exc}", error_kind=exc.kind)
                 return state.completion
         return ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
+
+    def _graded(self, state: ItemState, completion: Completion) -> Grade:
+        """The item's grade; with a judge stage, also the jurors' votes and the rules' verdict beside them."""
+        stage = self.judge_stage
+        if stage is None:
+            return self.grading.grade(state.spec.question, completion, state.spec.grader)
+        from pytest_llmbench._run.judge import judge_entries
+
+        with stage.capture() as votes:
+            try:
+                grade = self.grading.grade(state.spec.question, completion, state.spec.grader)
+            finally:  # a failed judge's votes are kept too: they say why the item is an error
+                state.judges = judge_entries(votes, None, "") or None
+        if votes:
+            rules_name, rules = stage.rules_grade(state.spec.question, completion, state.spec.grader)
+            state.judges = judge_entries(votes, rules, rules_name)
+        return grade
 
     def record_for(self, state: ItemState, nodeid: str, outcome: Outcome) -> ResultRecord:
         from pytest_llmbench._run.record import to_record
@@ -199,7 +245,7 @@ class BenchSession:
         assert state.completion is not None
         spec = state.spec
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
-                         nodeid=nodeid, outcome=outcome)
+                         nodeid=nodeid, outcome=outcome, judges=state.judges)
 
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""
@@ -221,6 +267,8 @@ class BenchSession:
             self.progress.close()
         engine = self.asker.started
         stop_reason = engine.stop_reason if engine else None
+        if self.judge_stage is not None:
+            self.judge_stage.close()
         if engine is not None:
             engine.close()
         if self.asker.response_cache is not None:

@@ -186,6 +186,11 @@ def parse_model(raw: Any) -> str:
     return models[0]
 
 
+def parse_judge_models(raw: Any) -> str:
+    """One judge model, or a jury (several, comma-separated: ``grading/jury.py``), kept as written."""
+    return ",".join(parse_models(raw))
+
+
 def parse_text(raw: Any) -> str:
     value = as_text(raw)
     if not value:

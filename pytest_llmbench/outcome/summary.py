@@ -9,6 +9,7 @@ from typing import Any
 
 from pytest_llmbench.outcome.baseline import BaselineComparison
 from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.judging import JudgingSummary
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,
@@ -37,6 +38,7 @@ class RunSummary:
     budget: float | None = None
     spent: float = 0.0
     stop_reason: str | None = None
+    judging: JudgingSummary | None = None  # when a judge was asked: its agreement and cost
 
     @property
     def gates_passed(self) -> bool:
@@ -58,6 +60,7 @@ class RunSummary:
             ece = expected_calibration_error([r for r in records if r.model == name])
             if ece is not None:
                 summary.calibration[name] = ece
+        summary.judging = JudgingSummary.from_records(records)
         return summary
 
 

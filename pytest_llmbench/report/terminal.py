@@ -132,6 +132,8 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
     for model, ece in summary.calibration.items():
         lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
+    if summary.judging is not None:
+        lines += [Text(line) for line in summary.judging.lines()]
     for note in summary.notes:
         lines.append(Text(note))
     for gate in summary.gates:

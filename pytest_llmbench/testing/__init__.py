@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from pytest_llmbench.testing._judge import JudgeVerdicts
 from pytest_llmbench.testing._script import (
     AnswerPolicy,
     Fault,
@@ -48,6 +49,7 @@ __all__ = [
     "Fault",
     "FaultKind",
     "FaultRule",
+    "JudgeVerdicts",
     "RecordedRequest",
     "Reply",
     "RequestContext",
