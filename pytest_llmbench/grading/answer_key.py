@@ -16,7 +16,7 @@ J-Archive conventions handled here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pytest_llmbench.grading.lexicon import NON_PERSON_TOKENS, PERSON_CUES, PLACES
@@ -33,6 +33,9 @@ class KeyForm:
     #: A lone surname for a person ("Mozart" when the clue says "he"): a full name ending in it is accepted,
     #: unless another form of the key names the given name ("(Wilt) Chamberlain").
     bare_surname: bool = False
+    #: The form is another form of the key with words left off ("Chamberlain" of "(Wilt) Chamberlain"): the
+    #: key says which words may be added to it, so no others are.
+    shortened: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,7 @@ _EXPLANATION_START = re.compile(
     re.I,
 )
 _ALTERNATIVE_START = re.compile(r"^(?:or|accept|also accept|also|aka|a\.k\.a\.)\s*:?\s+", re.I)
-_PARTICLES = frozenset(
-    {"de", "van", "von", "da", "del", "du", "le", "la", "di", "bin", "ibn", "der", "den", "al"}
-)
+_PARTICLES = frozenset({"de", "van", "von", "da", "del", "du", "le", "la", "di", "bin", "ibn", "der", "den", "al"})
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
@@ -188,7 +189,24 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
                 forms[form_text] = KeyForm(form_text, person=person, surname=surname)
     if not forms:
         forms[text] = KeyForm(text)
-    return AnswerKey(raw=answer, forms=tuple(_mark_bare_surnames(list(forms.values()), clue)))
+    return AnswerKey(raw=answer, forms=tuple(_mark_shortened(_mark_bare_surnames(list(forms.values()), clue))))
+
+
+def _mark_shortened(forms: list[KeyForm]) -> list[KeyForm]:
+    words = [normalize(f.text).split() for f in forms]
+
+    def within(short: list[str], long_: list[str]) -> bool:
+        i = 0
+        for w in long_:
+            i += i < len(short) and w == short[i]
+        return i == len(short) and len(long_) > len(short)
+
+    return [
+        replace(form, shortened=True)
+        if words[i] and any(within(words[i], other) for j, other in enumerate(words) if j != i)
+        else form
+        for i, form in enumerate(forms)
+    ]
 
 
 def _mark_bare_surnames(forms: list[KeyForm], clue: str) -> list[KeyForm]:
@@ -205,5 +223,5 @@ def _mark_bare_surnames(forms: list[KeyForm], clue: str) -> list[KeyForm]:
             and roman_value(word) is None
             and normalize(word).split() not in last_words
         )
-        out.append(KeyForm(form.text, form.person, form.surname, bare_surname=bare) if bare else form)
+        out.append(replace(form, bare_surname=True) if bare else form)
     return out

@@ -66,9 +66,7 @@ _LEAD_IN = re.compile(
     r"in\s+(?=\d)|(?:correct\s+)?response\s*:\s*|answer\s*:\s*|jeopardy!?\s*(?:response)?\s*:\s*|sure[,!.]\s*|okay[,!.]\s*)",
     re.I,
 )
-_QUESTION_FORM = re.compile(
-    r"^(?:what|who|where|when|which|whom)(?:\s+|')(?:is|are|was|were|s|re)\b\s*", re.I
-)
+_QUESTION_FORM = re.compile(r"^(?:what|who|where|when|which|whom)(?:\s+|')(?:is|are|was|were|s|re)\b\s*", re.I)
 _HEDGE_SPLIT = re.compile(
     r"\s*,?\s*\b(?:and/or|or\s+(?:maybe|possibly|perhaps|probably|else|alternatively|even|rather)|or|"
     r"(?:but|though|although)\s+(?:it\s+)?(?:could|might|may)\s+(?:also\s+)?be|possibly|maybe|perhaps)\b\s*",
@@ -79,9 +77,7 @@ _CLAUSE_CUT = re.compile(
     r"located|named|the|a|an|not|but|i|my|from|in|by|born|was|is|for|as|with|playing|who)\b|\s+(?:because|since)\b|\s+-+\s+|:\s+|;\s*)",
     re.I,
 )
-_ABBREV_BEFORE_DOT = re.compile(
-    r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|Co|Inc|Ste)|\b[A-Z])$"
-)
+_ABBREV_BEFORE_DOT = re.compile(r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|Co|Inc|Ste)|\b[A-Z])$")
 
 
 def _confidence(text: str) -> tuple[float | None, str]:

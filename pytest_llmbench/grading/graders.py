@@ -69,6 +69,7 @@ def _make(
     matched: str | None = None,
     verdict: Verdict | None = None,
     cost_usd: float = 0.0,
+    confident: bool = True,
 ) -> Grade:
     explanation = explanation[:1].upper() + explanation[1:]
     if not explanation.endswith("."):
@@ -83,6 +84,7 @@ def _make(
         extracted=ext.answer,
         confidence=ext.confidence,
         cost_usd=cost_usd,
+        confident=confident,
     )
 
 
@@ -92,7 +94,10 @@ def _verdict_grade(
     """Shared decision: a match, a hedge, a refusal, or (None, best rejection) for the caller to refine."""
     whole = best_match(ext.variants, key, matcher)
     if whole is not None and whole.accepted:
-        return _make(ext, True, whole.score, f"{method}:{whole.rule}", whole.reason, whole.form), whole
+        grade = _make(
+            ext, True, whole.score, f"{method}:{whole.rule}", whole.reason, whole.form, confident=whole.confident
+        )
+        return grade, whole
     if ext.hedged:
         results = [best_match([c], key, matcher) for c in ext.candidates]
         named = ", ".join(f"'{c}'" for c in ext.candidates)
@@ -110,10 +115,11 @@ def _verdict_grade(
     return None, whole
 
 
-def _rejection(method: str, ext: Extraction, result: MatchResult | None) -> Grade:
+def _rejection(method: str, ext: Extraction, result: MatchResult | None, confident: bool | None = None) -> Grade:
     if result is None:
         return _make(ext, False, 0.0, f"{method}:none", "the reply has no answer")
-    return _make(ext, False, result.score, f"{method}:{result.rule}", result.reason)
+    sure = result.confident if confident is None else confident
+    return _make(ext, False, result.score, f"{method}:{result.rule}", result.reason, confident=sure)
 
 
 class _Base:
@@ -183,37 +189,41 @@ class AdaptiveGrader(_Base):
     def grade(self, question: Question, text: str) -> Grade:
         ext, key = extract(text), parse_key(question.answer, question.clue)
         grade, best = _verdict_grade(self.name, ext, key, match_answer)
-        if grade is not None:
+        if grade is None:
+            grade = self._by_rule(ext, key, best, text)
+        if grade.confident or self.judge is None or not self.judge_model:
             return grade
+        said = ask_judge(self.judge, self.judge_model, question, key, text)
+        correct = said.verdict is Verdict.CORRECT
+        return _make(
+            ext,
+            correct,
+            1.0 if correct else grade.score,
+            f"{self.name}:judge",
+            describe(said, key, ext.answer),
+            key.canonical if correct else None,
+            said.verdict,
+            said.cost_usd,
+        )
+
+    def _by_rule(self, ext: Extraction, key: AnswerKey, best: MatchResult | None, text: str) -> Grade:
+        """The rules' decision on a reply no rule accepted, and whether they are sure of it."""
         kind = answer_type(key)
         vetoed = best is not None and best.vetoed
         similarity = best.similarity if best is not None else 0.0
         closest = best.form if best is not None else key.canonical
-        uncertain = False
-        if not vetoed and kind == "phrase":
-            if similarity >= self.ACCEPT:
-                reason = f"'{ext.answer}' has the words of '{closest}' ({similarity:.2f})"
-                return _make(ext, True, similarity, f"{self.name}:phrase", reason, closest)
-            uncertain = similarity >= self.UNCERTAIN
+        if not vetoed and kind == "phrase" and similarity >= self.ACCEPT:
+            reason = f"'{ext.answer}' has the words of '{closest}' ({similarity:.2f})"
+            return _make(ext, True, similarity, f"{self.name}:phrase", reason, closest, confident=False)
+        uncertain = best is not None and not best.confident
+        if not vetoed and kind == "phrase" and similarity >= self.UNCERTAIN:
+            uncertain = True
         if not vetoed and kind != "number" and len(text.split()) > self.LONG_REPLY_WORDS:
             uncertain = True
-        if uncertain and self.judge is not None and self.judge_model:
-            said = ask_judge(self.judge, self.judge_model, question, key, text)
-            correct = said.verdict is Verdict.CORRECT
-            return _make(
-                ext,
-                correct,
-                1.0 if correct else similarity,
-                f"{self.name}:judge",
-                describe(said, key, ext.answer),
-                key.canonical if correct else None,
-                said.verdict,
-                said.cost_usd,
-            )
         if uncertain and kind == "phrase" and similarity >= self.FALLBACK:
             reason = f"'{ext.answer}' is close to '{closest}' ({similarity:.2f}, decided without a judge)"
-            return _make(ext, True, similarity, f"{self.name}:threshold", reason, closest)
-        return _rejection(self.name, ext, best)
+            return _make(ext, True, similarity, f"{self.name}:threshold", reason, closest, confident=False)
+        return _rejection(self.name, ext, best, confident=not uncertain)
 
 
 class JudgeGrader(_Base):
@@ -226,9 +236,7 @@ class JudgeGrader(_Base):
     def grade(self, question: Question, text: str) -> Grade:
         ext, key = extract(text), parse_key(question.answer, question.clue)
         if not text.strip():
-            return _make(
-                ext, False, 0.0, f"{self.name}:empty", "the reply is empty", verdict=Verdict.NOT_ATTEMPTED
-            )
+            return _make(ext, False, 0.0, f"{self.name}:empty", "the reply is empty", verdict=Verdict.NOT_ATTEMPTED)
         said = ask_judge(self.judge, self.judge_model, question, key, text)
         correct = said.verdict is Verdict.CORRECT
         return _make(

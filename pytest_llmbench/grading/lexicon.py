@@ -86,6 +86,7 @@ DISTINGUISHING_WORDS: frozenset[str] = _words(
     north south east west northern southern eastern western northeast northwest southeast southwest
     central upper lower new old great little greater lesser elder younger junior senior major minor
     first last grand
+    post pre neo anti non proto ex vice counter pseudo semi
     """
 )
 

@@ -39,6 +39,7 @@ from pytest_llmbench.grading.normalize import is_number, normalize, normalize_li
 
 _SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
 SHORT_LENGTH = 4
+UNSURE_OVERLAP = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,9 @@ class MatchResult:
     form: str = ""
     vetoed: bool = False
     similarity: float = 0.0  # word-order-insensitive similarity of the content words (for adaptive)
+    #: False where the rules are not sure of the decision either way (an added word of uncertain meaning, a
+    #: middle name): ``adaptive`` sends those to its judge.
+    confident: bool = True
 
 
 def _content(words: list[str], person: bool) -> tuple[list[str], set[str]]:
@@ -138,14 +142,10 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         return MatchResult(False, 0.0, "none", "the reply has no answer", form.text)
     ratio = fuzz.ratio(said_norm, key_norm) / 100
     if said_norm == key_norm or _same_words_in_another_case(response, form.text):
-        return MatchResult(
-            True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0
-        )
+        return MatchResult(True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0)
     has_digit = any(c.isdigit() for c in said_norm + key_norm)
     if not has_digit and said_norm.replace(" ", "") == key_norm.replace(" ", ""):
-        return MatchResult(
-            True, 1.0, "spacing", f"'{response}' matches '{form.text}'", form.text, similarity=1.0
-        )
+        return MatchResult(True, 1.0, "spacing", f"'{response}' matches '{form.text}'", form.text, similarity=1.0)
     said, said_sfx = _content(said_norm.split(), form.person)
     key, key_sfx = _content(key_norm.split(), form.person)
     similarity = fuzz.token_sort_ratio(" ".join(said), " ".join(key)) / 100
@@ -174,6 +174,11 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if (form.person or form.bare_surname) and _regnal_number_added(response, said, key):
         reason = f"'{response}' is '{form.text}' with the regnal number"
         return MatchResult(True, 0.9, "regnal", reason, form.text, similarity=similarity)
+    added = _added_words(said, key) if len(said) > len(key) and not form.shortened else None
+    if added is not None and not suffix_clash:
+        decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
+        if decided is not None:
+            return decided
     veto = _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
@@ -191,15 +196,70 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if (
         typos
         and same_length
-        and all(
-            _word_matches(a, b, i, len(key), form.person)
-            for i, (a, b) in enumerate(zip(said, key, strict=True))
-        )
+        and all(_word_matches(a, b, i, len(key), form.person) for i, (a, b) in enumerate(zip(said, key, strict=True)))
     ):
         reason = f"'{response}' is a misspelling of '{form.text}'"
         return MatchResult(True, max(ratio, 0.8), "typo", reason, form.text, similarity=similarity)
     reason = f"'{response}' does not match '{form.text}' (similarity {ratio:.2f})"
-    return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity)
+    # Replies that share much of the key's letters are often another way to write it ("dandy lion"); replies
+    # that share little are another answer.
+    overlap = fuzz.partial_ratio(said_norm, key_norm) / 100
+    confident = overlap < UNSURE_OVERLAP
+    return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity, confident=confident)
+
+
+def _added_words(said: list[str], key: list[str]) -> list[str] | None:
+    """The reply's words that are not the key's, when the reply names every word of the key in order."""
+    i, extra = 0, []
+    for word in said:
+        if i < len(key) and word == key[i]:
+            i += 1
+        else:
+            extra.append(word)
+    return extra if i == len(key) else None
+
+
+#: Words after which the key is not the thing named but a part of it or a list ("Pinky and the Brain").
+_LIST_WORDS = frozenset({"and", "or", "nor", "versus", "vs"})
+_MANY_ADDED = 3
+
+
+def _key_within_reply(
+    response: str,
+    form: KeyForm,
+    said_norm: str,
+    key_norm: str,
+    said: list[str],
+    key: list[str],
+    added: list[str],
+    similarity: float,
+) -> MatchResult | None:
+    """The reply names the key with words added ("Richard Nixon" for `Nixon`, "Bellevue Hospital", "Purple Rain
+    by Prince"). A judge accepts these unless the added words make it another thing: a number or a word like
+    North (left to the vetoes), a list of several things, or, for a person, another given or middle name."""
+    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in added):
+        return None
+    said_all, key_all = Counter(said_norm.split()), Counter(key_norm.split())
+    if any(said_all[w] > key_all[w] for w in _LIST_WORDS):
+        reason = f"'{response}' names '{form.text}' among other things"
+        return MatchResult(False, similarity, "list", reason, form.text, similarity=similarity, confident=False)
+    if form.person and len(key) > 1:
+        # "Martin Van Buren" for `Van Buren`, "Material Girl by Madonna": words before a surname with a
+        # particle or after the whole name add nothing; words inside a name make another person
+        # (John Quincy Adams is not John Adams), so they are left to a judge.
+        before = key[0] in _PARTICLES_IN_SURNAMES and said[: len(added)] == added
+        after = said[: len(key)] == key
+        if not (before or after):
+            reason = f"'{response}' adds a given or middle name to '{form.text}'"
+            return MatchResult(
+                False, similarity, "middle-name", reason, form.text, similarity=similarity, confident=False
+            )
+    confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key)
+    reason = f"'{response}' names '{form.text}' with words added"
+    return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
+
+
+_PARTICLES_IN_SURNAMES = frozenset({"de", "van", "von", "da", "del", "du", "le", "la", "di", "der", "den", "al"})
 
 
 def _word_matches(said: str, key: str, index: int, length: int, person: bool) -> bool:
@@ -217,9 +277,7 @@ def _number_with_words(said: list[str], number: str) -> bool:
     numbers = [w for w in said if is_number(w)]
     others = [w for w in said if not is_number(w)]
     return (
-        numbers == [number]
-        and len(others) <= 2
-        and not any(w in DISTINGUISHING_WORDS or w == "minus" for w in others)
+        numbers == [number] and len(others) <= 2 and not any(w in DISTINGUISHING_WORDS or w == "minus" for w in others)
     )
 
 
@@ -228,9 +286,7 @@ def _is_surname(said: list[str], surname: str) -> bool:
     return joined == surname or (len(said) == 1 and " " not in surname and is_typo(joined, surname))
 
 
-_ROMAN_TOKEN = re.compile(
-    r"\b(?:[IVX]{1,6}|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b"
-)
+_ROMAN_TOKEN = re.compile(r"\b(?:[IVX]{1,6}|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b")
 
 
 def _regnal_number_added(response: str, said: list[str], key: list[str]) -> bool:
@@ -249,9 +305,7 @@ def _regnal_number_added(response: str, said: list[str], key: list[str]) -> bool
 def _full_name_of(said: list[str], key: list[str]) -> bool:
     """ "Wolfgang Amadeus Mozart" for a key that is the bare surname "Mozart"."""
     return (
-        2 <= len(said) <= 4
-        and said[-1] == key[-1]
-        and all(w.isalpha() and w not in DISTINGUISHING_WORDS for w in said)
+        2 <= len(said) <= 4 and said[-1] == key[-1] and all(w.isalpha() and w not in DISTINGUISHING_WORDS for w in said)
     )
 
 

@@ -27,9 +27,7 @@ class FakeJudge:
     def __call__(self, request: ChatRequest) -> Completion:
         self.requests.append(request)
         kind = ErrorKind.TIMEOUT if self.error else None
-        return Completion(
-            model=request.model, text=self.text, cost_usd=self.cost, error=self.error, error_kind=kind
-        )
+        return Completion(model=request.model, text=self.text, cost_usd=self.cost, error=self.error, error_kind=kind)
 
 
 @pytest.mark.parametrize("name", ["strict", "lenient", "jeopardy", "adaptive"])
@@ -51,9 +49,7 @@ def test_strict_accepts_only_written_forms() -> None:
 
 
 def test_lenient_rejects_a_hedge_and_explains() -> None:
-    grade = get_grader("lenient").grade(
-        Question(id="3", clue="", answer="Australia"), "Either Austria or Australia"
-    )
+    grade = get_grader("lenient").grade(Question(id="3", clue="", answer="Australia"), "Either Austria or Australia")
     assert not grade.correct
     assert "hedges" in grade.explanation and grade.method == "lenient:hedge"
 
@@ -74,9 +70,7 @@ def test_refusal_is_not_attempted_but_a_key_that_reads_like_one_is_an_answer() -
     lenient = get_grader("lenient")
     grade = lenient.grade(Question(id="5", clue="", answer="Paris"), "I don't know.")
     assert grade.verdict is Verdict.NOT_ATTEMPTED and not grade.correct
-    assert lenient.grade(
-        Question(id="6", clue="Who's on third?", answer='"I Don\'t Know"'), "I don't know"
-    ).correct
+    assert lenient.grade(Question(id="6", clue="Who's on third?", answer='"I Don\'t Know"'), "I don't know").correct
 
 
 def test_confidence_reaches_the_grade() -> None:
@@ -120,7 +114,9 @@ def test_adaptive_asks_the_judge_only_in_the_uncertain_band() -> None:
     judge = FakeJudge("CORRECT")
     adaptive = AdaptiveGrader(judge=judge, judge_model="judge/model")
     museum = Question(id="7", clue="", answer="Air & Space Museum")
-    assert adaptive.grade(museum, "the National Air & Space Museum").method == "adaptive:judge"
+    assert adaptive.grade(museum, "the Smithsonian Air Museum").method == "adaptive:judge"
+    # The key with a word added in front is a confident match: decided without the judge.
+    assert adaptive.grade(museum, "the National Air & Space Museum").method == "adaptive:added-words"
     assert adaptive.grade(GEHRIG, "Lou Gehrig").method == "adaptive:exact"
     dakota = Question(id="8", clue="", answer="South Dakota")
     assert not adaptive.grade(dakota, "North Dakota").correct  # vetoed: never sent to the judge
@@ -129,8 +125,8 @@ def test_adaptive_asks_the_judge_only_in_the_uncertain_band() -> None:
 
 def test_adaptive_without_judge_decides_by_threshold() -> None:
     museum = Question(id="7", clue="", answer="Air & Space Museum")
-    grade = AdaptiveGrader().grade(museum, "the National Air & Space Museum")
-    assert grade.method in ("adaptive:threshold", "adaptive:none")
+    grade = AdaptiveGrader().grade(museum, "the Smithsonian Air Museum")
+    assert grade.method in ("adaptive:threshold", "adaptive:none") and not grade.confident
     numbers = Question(id="9", clue="", answer="1492")
     assert not AdaptiveGrader().grade(numbers, "1493").correct
 
