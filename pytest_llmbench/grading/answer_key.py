@@ -94,10 +94,13 @@ def _is_anagram(a: str, b: str) -> bool:
     return bool(letters_a) and letters_a == letters_b
 
 
-def _expand_parentheticals(text: str) -> list[str]:
+def _expand_parentheticals(text: str, optional: bool = False) -> list[str]:
     m = re.search(r"\(([^()]*)\)", text)
     if m is None:
         return [text]
+    # "(the) Jerusalem (Post)": once the key opens with an optional part, its other parentheticals are
+    # optional parts too, not other names.
+    optional = optional or (m.start() == 0 and text.count("(") > 1)
     inner = m.group(1).strip()
     before, after = text[: m.start()].strip(), text[m.end() :].strip()
     out: list[str] = []
@@ -115,11 +118,21 @@ def _expand_parentheticals(text: str) -> list[str]:
         out.append(before)
     elif " " not in inner and inner.islower() and _is_anagram(inner, before):  # "Trams (smart)"
         out.append(before)
+    elif optional:
+        out += [before, f"{before} {inner}"]
     elif inner[:1].isupper() or inner[:1].isdigit():  # "Great Britain (United Kingdom)"
         out += [before, inner]
     else:  # "Aaron's rod (turned ...)" was caught above; a lowercase qualifier is optional
         out += [before, f"{before} {inner}"]
-    return [form for part in out for form in _expand_parentheticals(part)]
+    return [form for part in out for form in _expand_parentheticals(part, optional)]
+
+
+def _shared_tail(parts: list[str]) -> list[str]:
+    """ "Tree/timber line" -> "Tree line", "timber line": a lone first word shares the last part's tail."""
+    head, last = parts[0].split(), parts[-1].split()
+    if len(head) == 1 and len(last) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
+        return [f"{p} {' '.join(last[1:])}" for p in parts[:-1]] + [parts[-1]]
+    return parts
 
 
 def _clue_mentions_person(clue: str) -> bool:
@@ -176,7 +189,7 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
     for piece in pieces:
         slash = _top_level_split(piece, re.compile(r"\s*/\s*"))
         if len(slash) > 1 and all(len(s) >= 3 and not s.isdigit() for s in slash):
-            expanded += slash
+            expanded += _shared_tail(slash)
         else:
             expanded.append(piece)
     forms: dict[str, KeyForm] = {}

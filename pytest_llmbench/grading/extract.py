@@ -77,7 +77,9 @@ _CLAUSE_CUT = re.compile(
     r"located|named|the|a|an|not|but|i|my|from|in|by|born|was|is|for|as|with|playing|who)\b|\s+(?:because|since)\b|\s+-+\s+|:\s+|;\s*)",
     re.I,
 )
-_ABBREV_BEFORE_DOT = re.compile(r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|Co|Inc|Ste)|\b[A-Z])$")
+_ABBREV_BEFORE_DOT = re.compile(
+    r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|v|Co|Inc|Ste|Fr|Sgt|Capt|Lt|Col|Gov|Sen|Rep)|\b[A-Z])$"
+)
 
 
 def _confidence(text: str) -> tuple[float | None, str]:

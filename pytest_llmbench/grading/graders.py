@@ -19,6 +19,7 @@ compare. They differ only in the comparison:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Protocol, runtime_checkable
@@ -28,7 +29,7 @@ from pytest_llmbench.grading.answer_key import AnswerKey, KeyForm, parse_key
 from pytest_llmbench.grading.extract import Extraction, extract
 from pytest_llmbench.grading.judge import JudgeFn, ask_judge, describe
 from pytest_llmbench.grading.match import MatchResult, match_answer, strict_match
-from pytest_llmbench.grading.normalize import is_number, normalize
+from pytest_llmbench.grading.normalize import clean_text, is_number, normalize
 from pytest_llmbench.types import Grade, Question, Verdict
 
 Matcher = Callable[[str, KeyForm], MatchResult]
@@ -88,11 +89,33 @@ def _make(
     )
 
 
+_QUESTION_PREFIX = re.compile(r"^\W*(?:what|who|where|when|which)(?:\s+(?:is|are|was|were)\b|'s|'re)\s*", re.I)
+
+
+def _verbatim(ext: Extraction, key: AnswerKey, matcher: Matcher) -> MatchResult | None:
+    """The whole reply, or the reply after one "What is", written as a form of the key: extraction's cuts
+    (a sentence end at "Fr.", a question form in the key itself: "Who's Afraid of Virginia Woolf?") must
+    never lose a reply that repeats the key."""
+    text = ext.raw.strip()
+    if not text or "\n" in text or len(text) > 200:
+        return None
+    bare = _QUESTION_PREFIX.sub("", text, count=1)
+    as_written = KeyForm(clean_text(key.raw))  # "Tree/timber line" repeated as the key writes it
+    for reply in dict.fromkeys((text, bare, bare.rstrip("?!. "))):
+        for form in (*key.forms, as_written):
+            result = matcher(reply, form)
+            if result.accepted and result.rule in ("exact", "spacing"):
+                return result
+    return None
+
+
 def _verdict_grade(
     method: str, ext: Extraction, key: AnswerKey, matcher: Matcher
 ) -> tuple[Grade | None, MatchResult | None]:
     """Shared decision: a match, a hedge, a refusal, or (None, best rejection) for the caller to refine."""
     whole = best_match(ext.variants, key, matcher)
+    if whole is None or not whole.accepted:
+        whole = _verbatim(ext, key, matcher) or whole
     if whole is not None and whole.accepted:
         grade = _make(
             ext, True, whole.score, f"{method}:{whole.rule}", whole.reason, whole.form, confident=whole.confident
