@@ -98,6 +98,15 @@ GENERIC_DESCRIPTORS: frozenset[str] = _words(
     """
 )
 
+#: What kind of thing a name is, said after it ("Balmoral Castle", "Heathrow Airport"): a reply may leave it off.
+TYPE_WORDS: frozenset[str] = _words(
+    """
+    castle palace beach airport museum university college hospital park cathedral basilica church temple
+    abbey tower bridge building institution institute prison festival games range pass dynasty family people
+    tribe language company corporation airline airlines brand gum cheese soup disease syndrome theory
+    """
+)
+
 #: Descriptors that may only precede a name ("the Kingdom of Lesotho", "the Strait of Gibraltar").
 LEADING_DESCRIPTORS: frozenset[str] = _words("republic kingdom commonwealth federation principality strait")
 

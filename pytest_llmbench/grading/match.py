@@ -34,6 +34,7 @@ from pytest_llmbench.grading.lexicon import (
     PROPER_NAMES,
     STOPWORDS,
     TITLES,
+    TYPE_WORDS,
 )
 from pytest_llmbench.grading.normalize import is_number, normalize, normalize_light
 
@@ -190,6 +191,11 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if same_length and not form.person and all(_plural_of(a, b) for a, b in zip(said, key, strict=True)):
         reason = f"'{response}' is a singular or plural of '{form.text}'"
         return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
+    kept = _kept_run(said, key) if len(said) < len(key) else None
+    if kept is not None:
+        decided = _reply_within_key(response, form, key_norm, said, key, kept, similarity)
+        if decided is not None:
+            return decided
     if len(said_norm.replace(" ", "")) <= SHORT_LENGTH or len(key_norm.replace(" ", "")) <= SHORT_LENGTH:
         reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
         return MatchResult(False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity)
@@ -257,6 +263,48 @@ def _key_within_reply(
     confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key)
     reason = f"'{response}' names '{form.text}' with words added"
     return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
+
+
+def _kept_run(said: list[str], key: list[str]) -> tuple[list[str], list[str]] | None:
+    """The key's words before and after the reply, when the reply is an unbroken run of the key's words."""
+    n = len(said)
+    for start in range(len(key) - n + 1):
+        if key[start : start + n] == said:
+            return key[:start], key[start + n :]
+    return None
+
+
+def _reply_within_key(
+    response: str,
+    form: KeyForm,
+    key_norm: str,
+    said: list[str],
+    key: list[str],
+    kept: tuple[list[str], list[str]],
+    similarity: float,
+) -> MatchResult | None:
+    """The reply leaves words of the key off. Leading modifiers may go ("a razor" for `a straight razor`,
+    "the Pacers" for `Indiana Pacers`) and so may a generic last word ("Balmoral" for `Balmoral Castle`);
+    the head of a phrase may not ("Bronx" is not a Bronx cheer), nor one of several things the key names, nor a
+    part that is itself another known name ("France" of `Air France`)."""
+    before, after = kept
+    dropped = before + after
+    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in dropped):
+        return None  # the vetoes say why
+    shown = f"'{response}' leaves words of '{form.text}' off"
+    if any(w in _LIST_WORDS for w in key_norm.split()) or all(w in KNOWN_NAMES for w in said):
+        return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
+    if form.person or len("".join(said)) < SHORT_LENGTH:
+        return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)
+    generic_tail = bool(after) and all(w in GENERIC_DESCRIPTORS or w in TYPE_WORDS for w in after)
+    # In "Heart of Darkness" the words after "of" tell it apart from every other heart: they never go.
+    of_phrase = "of" in key_norm.split()
+    if after and (of_phrase or (not generic_tail and (len(key) > 3 or len("".join(said)) < 5))):
+        return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)
+    # A lost head word ("Doublemint" for `Doublemint gum`) is usually still the thing, but not always.
+    confident = len(dropped) == 1 and len(key) <= 3 and (generic_tail or not after)
+    reason = f"'{response}' names '{form.text}' without its {'descriptor' if generic_tail else 'modifier'}"
+    return MatchResult(True, 0.85, "dropped-words", reason, form.text, similarity=similarity, confident=confident)
 
 
 _PARTICLES_IN_SURNAMES = frozenset({"de", "van", "von", "da", "del", "du", "le", "la", "di", "der", "den", "al"})
