@@ -29,7 +29,7 @@ from pytest_llmbench.grading.answer_key import AnswerKey, KeyForm, parse_key
 from pytest_llmbench.grading.extract import Extraction, extract
 from pytest_llmbench.grading.judge import JudgeFn, ask_judge, describe
 from pytest_llmbench.grading.match import MatchResult, match_answer, strict_match
-from pytest_llmbench.grading.normalize import clean_text, is_number, normalize
+from pytest_llmbench.grading.normalize import clean_text, is_number, normalize, normalize_light
 from pytest_llmbench.types import Grade, Question, Verdict
 
 Matcher = Callable[[str, KeyForm], MatchResult]
@@ -92,20 +92,19 @@ def _make(
 _QUESTION_PREFIX = re.compile(r"^\W*(?:what|who|where|when|which)(?:\s+(?:is|are|was|were)\b|'s|'re)\s*", re.I)
 
 
-def _verbatim(ext: Extraction, key: AnswerKey, matcher: Matcher) -> MatchResult | None:
+def _verbatim(ext: Extraction, key: AnswerKey, loose: bool) -> MatchResult | None:
     """The whole reply, or the reply after one "What is", written as a form of the key: extraction's cuts
     (a sentence end at "Fr.", a question form in the key itself: "Who's Afraid of Virginia Woolf?") must
-    never lose a reply that repeats the key."""
+    never lose a reply that repeats the key. Compared as the grader compares (``loose``: fully normalised)."""
     text = ext.raw.strip()
     if not text or "\n" in text or len(text) > 200:
         return None
+    compare = normalize if loose else normalize_light
     bare = _QUESTION_PREFIX.sub("", text, count=1)
-    as_written = KeyForm(clean_text(key.raw))  # "Tree/timber line" repeated as the key writes it
-    for reply in dict.fromkeys((text, bare, bare.rstrip("?!. "))):
-        for form in (*key.forms, as_written):
-            result = matcher(reply, form)
-            if result.accepted and result.rule in ("exact", "spacing"):
-                return result
+    replies = {compare(r) for r in (text, bare)} - {""}
+    for form in (*key.forms, KeyForm(clean_text(key.raw))):  # the key as written: "Tree/timber line"
+        if compare(form.text) in replies:
+            return MatchResult(True, 1.0, "exact", f"'{ext.answer or text}' repeats '{form.text}'", form.text)
     return None
 
 
@@ -115,7 +114,7 @@ def _verdict_grade(
     """Shared decision: a match, a hedge, a refusal, or (None, best rejection) for the caller to refine."""
     whole = best_match(ext.variants, key, matcher)
     if whole is None or not whole.accepted:
-        whole = _verbatim(ext, key, matcher) or whole
+        whole = _verbatim(ext, key, loose=matcher is not _strict_matcher) or whole
     if whole is not None and whole.accepted:
         grade = _make(
             ext, True, whole.score, f"{method}:{whole.rule}", whole.reason, whole.form, confident=whole.confident

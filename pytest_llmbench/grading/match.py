@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -73,6 +74,22 @@ def _content(words: list[str], person: bool) -> tuple[list[str], set[str]]:
 def _substantial(words: list[str]) -> bool:
     """What is left after dropping "Sea" from "Red Sea" must still name something on its own."""
     return any(len(w) >= 5 or w in KNOWN_NAMES or w.isdigit() for w in words)
+
+
+_DOUBLED = re.compile(r"(.)\1+")
+_SPELLING_RULES = (("ph", "f"), ("ou", "o"), ("ie", "i"), ("ei", "i"), ("tz", "z"), ("ae", "e"))
+_SPELLING_LETTERS = str.maketrans({"q": "k", "c": "k", "z": "s", "y": "i"})
+
+
+@lru_cache(maxsize=65536)
+def spelled(word: str) -> str:
+    """One spelling for the variants of a word (sulphur/sulfur, Koran/Quran, Cortez/Cortes, Sheik/Shiek,
+    Sheeba/Sheba): only for words of five letters or more, where such a rewrite rarely meets another word."""
+    if len(word) < 5 or not word.isalpha():
+        return word
+    for old, new in _SPELLING_RULES:
+        word = word.replace(old, new)
+    return _DOUBLED.sub(r"\1", word.translate(_SPELLING_LETTERS))
 
 
 def _plural_of(a: str, b: str) -> bool:
@@ -151,7 +168,8 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     key, key_sfx = _content(key_norm.split(), form.person)
     similarity = fuzz.token_sort_ratio(" ".join(said), " ".join(key)) / 100
     suffix_clash = bool(said_sfx and key_sfx and said_sfx != key_sfx)
-    if sorted(said) == sorted(key) and not suffix_clash:
+    said_c, key_c = [spelled(w) for w in said], [spelled(w) for w in key]
+    if sorted(said_c) == sorted(key_c) and not suffix_clash and not _another_known_name(said, key):
         return MatchResult(
             True,
             0.98,
@@ -175,7 +193,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if (form.person or form.bare_surname) and _regnal_number_added(response, said, key):
         reason = f"'{response}' is '{form.text}' with the regnal number"
         return MatchResult(True, 0.9, "regnal", reason, form.text, similarity=similarity)
-    added = _added_words(said, key) if len(said) > len(key) and not form.shortened else None
+    added = _added_words(said, said_c, key_c) if len(said) > len(key) and not form.shortened else None
     if added is not None and not suffix_clash:
         decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
         if decided is not None:
@@ -191,7 +209,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if same_length and not form.person and all(_plural_of(a, b) for a, b in zip(said, key, strict=True)):
         reason = f"'{response}' is a singular or plural of '{form.text}'"
         return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
-    kept = _kept_run(said, key) if len(said) < len(key) else None
+    kept = _kept_run(said_c, key_c, key) if len(said) < len(key) else None
     if kept is not None:
         decided = _reply_within_key(response, form, key_norm, said, key, kept, similarity)
         if decided is not None:
@@ -214,15 +232,21 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity, confident=confident)
 
 
-def _added_words(said: list[str], key: list[str]) -> list[str] | None:
-    """The reply's words that are not the key's, when the reply names every word of the key in order."""
+def _added_words(said: list[str], said_c: list[str], key_c: list[str]) -> list[str] | None:
+    """The reply's words that are not the key's, when the reply names every word of the key in order
+    (compared as ``spelled``)."""
     i, extra = 0, []
-    for word in said:
-        if i < len(key) and word == key[i]:
+    for word, canon in zip(said, said_c, strict=True):
+        if i < len(key_c) and canon == key_c[i]:
             i += 1
         else:
             extra.append(word)
-    return extra if i == len(key) else None
+    return extra if i == len(key_c) else None
+
+
+def _another_known_name(said: list[str], key: list[str]) -> bool:
+    """A known name that only looks like the key's word once spelled alike (Colombia and Columbia)."""
+    return any(w in KNOWN_NAMES for w in set(said) ^ set(key))
 
 
 #: Words after which the key is not the thing named but a part of it or a list ("Pinky and the Brain").
@@ -265,11 +289,11 @@ def _key_within_reply(
     return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
 
 
-def _kept_run(said: list[str], key: list[str]) -> tuple[list[str], list[str]] | None:
+def _kept_run(said_c: list[str], key_c: list[str], key: list[str]) -> tuple[list[str], list[str]] | None:
     """The key's words before and after the reply, when the reply is an unbroken run of the key's words."""
-    n = len(said)
-    for start in range(len(key) - n + 1):
-        if key[start : start + n] == said:
+    n = len(said_c)
+    for start in range(len(key_c) - n + 1):
+        if key_c[start : start + n] == said_c:
             return key[:start], key[start + n :]
     return None
 
