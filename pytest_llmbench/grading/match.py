@@ -92,6 +92,29 @@ def spelled(word: str) -> str:
     return _DOUBLED.sub(r"\1", word.translate(_SPELLING_LETTERS))
 
 
+_WORD_ENDINGS = (
+    "isms", "ism", "ists", "ist", "ings", "ing", "ations", "ation", "ions", "ion", "ians", "ian", "ia", "ic",
+    "al", "ers", "er", "ed", "es", "s", "e", "y",
+)  # fmt: skip
+
+
+def _stem(word: str) -> str:
+    for ending in _WORD_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def _word_form_of(a: str, b: str) -> bool:
+    """Two forms of one word: the same stem once a common ending is cut (reproduce/reproduction)."""
+    if a == b:
+        return True
+    if a in KNOWN_NAMES or b in KNOWN_NAMES or is_number(a) or is_number(b):
+        return False
+    short, long_ = sorted((_stem(a), _stem(b)), key=len)
+    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
+
+
 def _plural_of(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -209,6 +232,11 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if same_length and not form.person and all(_plural_of(a, b) for a, b in zip(said, key, strict=True)):
         reason = f"'{response}' is a singular or plural of '{form.text}'"
         return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
+    if same_length and not form.person and all(_word_form_of(a, b) for a, b in zip(said_c, key_c, strict=True)):
+        # "checking" for `check`, "Shintoism" for `Shinto`: another form of the same word, usually the same
+        # answer but not always (organic/organism), so unsure.
+        reason = f"'{response}' is another form of the word(s) of '{form.text}'"
+        return MatchResult(True, 0.85, "word-form", reason, form.text, similarity=similarity, confident=False)
     kept = _kept_run(said_c, key_c, key) if len(said) < len(key) else None
     if kept is not None:
         decided = _reply_within_key(response, form, key_norm, said, key, kept, similarity)
