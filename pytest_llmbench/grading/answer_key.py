@@ -120,11 +120,31 @@ def _expand_parentheticals(text: str, optional: bool = False) -> list[str]:
         out.append(before)
     elif optional:
         out += [before, f"{before} {inner}"]
-    elif inner[:1].isupper() or inner[:1].isdigit():  # "Great Britain (United Kingdom)"
+    elif _ARTICLE_START.sub("", inner)[:1].isupper() or _ARTICLE_START.sub("", inner)[:1].isdigit():
+        # "Great Britain (United Kingdom)", "nineteen-teens (the 1910s)": another name
         out += [before, inner]
     else:  # "Aaron's rod (turned ...)" was caught above; a lowercase qualifier is optional
         out += [before, f"{before} {inner}"]
     return [form for part in out for form in _expand_parentheticals(part, optional)]
+
+
+_ARTICLE_START = re.compile(r"^(?:the|a|an)\s+")
+_NICKNAME = re.compile(
+    r"^(?P<given>[A-Z][\w.'-]*)\s+\"(?P<nick>[^\"]+)\"\s+(?P<surname>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)$"
+)
+
+
+def _nickname_forms(piece: str) -> list[str]:
+    """ 'Ernesto "Che" Guevara', 'Stan "The Man" Musial': the name with or without the nickname, and the
+    nickname with the surname when it is a given name ("Che Guevara")."""
+    m = _NICKNAME.match(piece)
+    if m is None:
+        return [piece]
+    given, nick, surname = m.group("given"), m.group("nick"), m.group("surname")
+    out = [f"{given} {surname}", f"{given} {nick} {surname}"]
+    if " " not in nick and nick[:1].isupper():
+        out.append(f"{nick} {surname}")
+    return out
 
 
 def _shared_tail(parts: list[str]) -> list[str]:
@@ -192,6 +212,7 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
             expanded += _shared_tail(slash)
         else:
             expanded.append(piece)
+    expanded = [form for piece in expanded for form in _nickname_forms(piece)]
     forms: dict[str, KeyForm] = {}
     for piece in expanded:
         for candidate in _expand_parentheticals(piece):
