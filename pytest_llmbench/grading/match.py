@@ -230,6 +230,9 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
         if decided is not None:
             return decided
+    if _acronym_of(response, key) or _acronym_of(form.text, said) or _initials_agree(response, said, form.text, key):
+        reason = f"'{response}' and '{form.text}' are the same name, one by its initials"
+        return MatchResult(True, 0.9, "initials", reason, form.text, similarity=similarity)
     veto = _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
@@ -325,6 +328,34 @@ def _key_within_reply(
     confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key)
     reason = f"'{response}' names '{form.text}' with words added"
     return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
+
+
+_ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
+_INITIALS = re.compile(r"\b((?:[A-Z]\.\s?){2,3})")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+def _acronym_of(text: str, words: list[str]) -> bool:
+    """ "FDR" for `Franklin D. Roosevelt`, "OPEC" for the Organization of Petroleum Exporting Countries: a
+    reply (or key) written in capitals whose letters are the initials of the other side's words."""
+    written = _LEADING_ARTICLE.sub("", text.strip().strip("\"'"))
+    if len(words) < 2 or not _ACRONYM.fullmatch(written):
+        return False
+    return written.replace(".", "").casefold() == "".join(w[0] for w in words)
+
+
+def _initials_agree(response: str, said: list[str], key_text: str, key: list[str]) -> bool:
+    """ "J.S. Bach" and "Johann Sebastian Bach": the same surname, and given names that are the initials of
+    the other side's given names."""
+    if len(said) < 2 or len(key) < 2 or said[-1] != key[-1] or len(said) == len(key):
+        return False
+    initials = {m.replace(".", "").replace(" ", "").casefold() for m in _INITIALS.findall(response + " " + key_text)}
+
+    def letters(words: list[str]) -> list[str]:
+        return [c for w in words for c in (w if w in initials else w[0])]
+
+    short, long_ = sorted((said[:-1], key[:-1]), key=len)
+    return any(w in initials for w in short) and letters(short) == [w[0] for w in long_]
 
 
 def _kept_run(said_c: list[str], key_c: list[str], key: list[str]) -> tuple[list[str], list[str]] | None:
