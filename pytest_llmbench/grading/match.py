@@ -41,7 +41,7 @@ from pytest_llmbench.grading.normalize import is_number, normalize, normalize_li
 
 _SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
 SHORT_LENGTH = 4
-UNSURE_OVERLAP = 0.5
+UNSURE_OVERLAP = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +157,11 @@ def is_typo(said: str, key: str) -> bool:
     return True
 
 
+def _substitution(said: list[str], key: list[str]) -> bool:
+    """Whether each side has a word the other lacks (a word in place of another, not only added or dropped)."""
+    return bool(Counter(said) - Counter(key)) and bool(Counter(key) - Counter(said))
+
+
 def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
     extra = Counter(said) - Counter(key)
     missing = Counter(key) - Counter(said)
@@ -236,7 +241,13 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     veto = _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
-        return MatchResult(False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity)
+        # A word in place of another (North for South, 1493 for 1492) is another entity for sure; a word only
+        # added or only left off ("the Great Sphinx", "Lyndon Johnson" for `Lyndon B. Johnson`) usually is,
+        # but not always.
+        sure = _substitution(said, key)
+        return MatchResult(
+            False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure
+        )
     if len(key) == 1 and is_number(key[0]) and _number_with_words(said, key[0]):
         reason = f"'{response}' states the number {key[0]}"
         return MatchResult(True, 0.95, "number", reason, form.text, similarity=similarity)
@@ -256,7 +267,10 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             return decided
     if len(said_norm.replace(" ", "")) <= SHORT_LENGTH or len(key_norm.replace(" ", "")) <= SHORT_LENGTH:
         reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
-        return MatchResult(False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity)
+        sure = not set(said) & set(key)  # "Yale" in "Yale Bowl" may or may not be the answer
+        return MatchResult(
+            False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity, confident=sure
+        )
     if (
         typos
         and same_length
@@ -325,7 +339,9 @@ def _key_within_reply(
             return MatchResult(
                 False, similarity, "middle-name", reason, form.text, similarity=similarity, confident=False
             )
-    confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key)
+    # "the Imperial Seal of Japan" names a seal, not Japan: after "of" the key may be only a complement.
+    complement = f" of {key_norm}" in f" {said_norm}" and not said_norm.startswith("of ")
+    confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key) and not complement
     reason = f"'{response}' names '{form.text}' with words added"
     return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
 
