@@ -149,6 +149,11 @@ def _choose_span(text: str) -> str:
             return bold[0]
         return plain[0]
     first = plain[0]
+    if not _QUESTION_FORM.match(first):
+        # "Who wrote it?\n\nWhat is Friedrich Nietzsche?": the line in the form of a response is the answer.
+        responses = [ln for ln in plain[1:] if _QUESTION_FORM.match(ln) and len(ln.split()) <= 12]
+        if responses:
+            return responses[0]
     if first and len(first.split()) <= 8 and not first.endswith(":") and not _FILLER.match(first):
         return first
     if bold:

@@ -42,6 +42,7 @@ from pytest_llmbench.grading.normalize import is_number, normalize, normalize_li
 _SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
 SHORT_LENGTH = 4
 UNSURE_OVERLAP = 0.4
+CLOSE_SPELLING = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,11 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     # Replies that share much of the key's letters are often another way to write it ("dandy lion"); replies
     # that share little are another answer.
     overlap = fuzz.partial_ratio(said_norm, key_norm) / 100
+    if ratio >= CLOSE_SPELLING and len(key_norm) >= 8:
+        # Nine letters in ten the same ("Madame de Pompadour", "Jeana Yeager"): the key written another way,
+        # once every veto above has had its say; unsure all the same.
+        reason = f"'{response}' is written almost as '{form.text}' (similarity {ratio:.2f})"
+        return MatchResult(True, ratio, "close", reason, form.text, similarity=similarity, confident=False)
     confident = overlap < UNSURE_OVERLAP
     return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity, confident=confident)
 
