@@ -116,6 +116,7 @@ TITLES: frozenset[str] = _words(
     king queen president saint sir lord lady doctor dr pope prince princess general emperor empress tsar czar
     mister mr mrs ms miss reverend captain senator governor professor dame count countess duke duchess baron
     earl sultan shah pharaoh chairman
+    marshal admiral commodore sheriff bishop rabbi madame monsieur herr frau
     """
 )
 

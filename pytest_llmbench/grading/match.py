@@ -113,6 +113,8 @@ def _word_form_of(a: str, b: str) -> bool:
         return True
     if a in KNOWN_NAMES or b in KNOWN_NAMES or is_number(a) or is_number(b):
         return False
+    if min(len(a), len(b)) < 5:
+        return False  # "Este" is not a form of "Estevez"
     short, long_ = sorted((_stem(a), _stem(b)), key=len)
     return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
 
@@ -163,6 +165,14 @@ def _substitution(said: list[str], key: list[str]) -> bool:
     return bool(Counter(said) - Counter(key)) and bool(Counter(key) - Counter(said))
 
 
+def _middle_initials_only(said: list[str], key: list[str]) -> bool:
+    """ "Lyndon Johnson" for `Lyndon B. Johnson`: the reply only leaves off middle initials of the key."""
+    if len(said) < 2 or said[0] != key[0] or said[-1] != key[-1]:
+        return False
+    middle = [w for w in key[1:-1] if w not in said[1:-1]]
+    return bool(middle) and all(len(w) == 1 for w in middle) and all(w in key for w in said)
+
+
 def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
     extra = Counter(said) - Counter(key)
     missing = Counter(key) - Counter(said)
@@ -179,7 +189,7 @@ def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str
         for a, b in zip(said, key, strict=True):
             if a != b and a in KNOWN_NAMES and not _plural_of(a, b):
                 return f"'{a}' is a different name than '{b}'"
-    if person and len(said) != len(key):
+    if person and len(said) != len(key) and not _middle_initials_only(said, key):
         return "the given names differ"
     return None
 
@@ -249,6 +259,9 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         return MatchResult(
             False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure
         )
+    if form.person and len(said) < len(key) and _middle_initials_only(said, key):
+        reason = f"'{response}' is '{form.text}' without the middle initial"
+        return MatchResult(True, 0.85, "middle-initial", reason, form.text, similarity=similarity, confident=False)
     if len(key) == 1 and is_number(key[0]) and _number_with_words(said, key[0]):
         reason = f"'{response}' states the number {key[0]}"
         return MatchResult(True, 0.95, "number", reason, form.text, similarity=similarity)
