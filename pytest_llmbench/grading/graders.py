@@ -89,6 +89,7 @@ def _make(
     )
 
 
+_GLOSS = re.compile(r"\(\s*or\s+[^()]+\)", re.I)
 _QUESTION_PREFIX = re.compile(r"^\W*(?:what|who|where|when|which)(?:\s+(?:is|are|was|were)\b|'s|'re)\s*", re.I)
 
 
@@ -128,8 +129,14 @@ def _verdict_grade(
             first = accepted[0]
             reason = f"every answer the reply names ({named}) is a form of '{first.form}'"
             return _make(ext, True, first.score, f"{method}:all-alternatives", reason, first.form), first
+        if accepted and _GLOSS.search(ext.raw):
+            # "ripples (or waves) in space": the reply's own gloss in parentheses, not a second guess.
+            first = accepted[0]
+            reason = f"the reply names '{first.form}' and glosses it in parentheses"
+            return _make(ext, True, first.score, f"{method}:gloss", reason, first.form, confident=False), first
         reason = f"the reply hedges between several different answers ({named})"
-        return _make(ext, False, 0.0, f"{method}:hedge", reason), whole
+        # One of the answers is right: a judge may read the others as harmless.
+        return _make(ext, False, 0.0, f"{method}:hedge", reason, confident=not accepted), whole
     if ext.not_attempted:
         shown = " ".join(ext.raw.split())[:60]
         reason = f"the reply does not attempt an answer ({shown!r})" if shown else "the reply is empty"

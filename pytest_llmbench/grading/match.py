@@ -212,6 +212,20 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     has_digit = any(c.isdigit() for c in said_norm + key_norm)
     if not has_digit and said_norm.replace(" ", "") == key_norm.replace(" ", ""):
         return MatchResult(True, 1.0, "spacing", f"'{response}' matches '{form.text}'", form.text, similarity=1.0)
+    joined = said_norm.replace(" ", ""), key_norm.replace(" ", "")
+    respaced = said_norm.count(" ") != key_norm.count(" ") and not form.person
+    single_letters = any(len(w) == 1 for w in f"{said_norm} {key_norm}".split())
+    if (
+        respaced
+        and not has_digit
+        and not single_letters
+        and min(map(len, joined)) >= 6
+        and (_plural_of(*joined) or is_typo(*joined))
+    ):
+        # "lug nuts" for `a lugnut`, "a dandy lion" for `a dandelion`: one word written as two, give or take a
+        # plural or a slip.
+        reason = f"'{response}' is '{form.text}' written with other spacing"
+        return MatchResult(True, 0.9, "spacing", reason, form.text, similarity=0.9, confident=False)
     said, said_sfx = _content(said_norm.split(), form.person)
     key, key_sfx = _content(key_norm.split(), form.person)
     similarity = fuzz.token_sort_ratio(" ".join(said), " ".join(key)) / 100
