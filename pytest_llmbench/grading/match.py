@@ -374,7 +374,10 @@ def _key_within_reply(
             )
     # "the Imperial Seal of Japan" names a seal, not Japan: after "of" the key may be only a complement.
     complement = f" of {key_norm}" in f" {said_norm}" and not said_norm.startswith("of ")
-    confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key) and not complement
+    # A word added to a common noun often makes another thing ("a kidney transplant"); a word added to a
+    # name rarely does ("Richard Nixon", "Yale University").
+    named = any(c.isupper() for c in form.text) or all(w in TYPE_WORDS or w in GENERIC_DESCRIPTORS for w in added)
+    confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key) and not complement and named
     reason = f"'{response}' names '{form.text}' with words added"
     return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
 
