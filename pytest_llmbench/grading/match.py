@@ -173,6 +173,15 @@ def _middle_initials_only(said: list[str], key: list[str]) -> bool:
     return bool(middle) and all(len(w) == 1 for w in middle) and all(w in key for w in said)
 
 
+def _similar_names(said: list[str], key: list[str]) -> bool:
+    """Names that differ only by a word beginning alike (James/Jimmy, Stephen/Steven): another form of the
+    name or another person; only a judge knows. Numbers and words like North are never similar."""
+    extra, missing = list(Counter(said) - Counter(key)), list(Counter(key) - Counter(said))
+    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in extra + missing):
+        return False
+    return len(extra) == len(missing) == 1 and extra[0][:1] == missing[0][:1]
+
+
 def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
     extra = Counter(said) - Counter(key)
     missing = Counter(key) - Counter(said)
@@ -269,7 +278,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         # A word in place of another (North for South, 1493 for 1492) is another entity for sure; a word only
         # added or only left off ("the Great Sphinx", "Lyndon Johnson" for `Lyndon B. Johnson`) usually is,
         # but not always.
-        sure = _substitution(said, key)
+        sure = _substitution(said, key) and not _similar_names(said, key)
         return MatchResult(
             False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure
         )
@@ -295,7 +304,8 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             return decided
     if len(said_norm.replace(" ", "")) <= SHORT_LENGTH or len(key_norm.replace(" ", "")) <= SHORT_LENGTH:
         reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
-        sure = not set(said) & set(key)  # "Yale" in "Yale Bowl" may or may not be the answer
+        # "Yale" in "Yale Bowl", "law" for "lawyer": a shared word or stem may or may not be the answer.
+        sure = not any(a[:3] == b[:3] for a in said for b in key)
         return MatchResult(
             False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity, confident=sure
         )
