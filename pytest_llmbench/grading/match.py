@@ -173,6 +173,34 @@ def _middle_initials_only(said: list[str], key: list[str]) -> bool:
     return bool(middle) and all(len(w) == 1 for w in middle) and all(w in key for w in said)
 
 
+def _parts(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"\band\b", text) if p.strip()]
+    last = parts[-1].split() if parts else []
+    if len(parts) > 1 and len(last) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
+        parts = [f"{p} {last[-1]}" for p in parts[:-1]] + [parts[-1]]  # "Lynn & Vanessa Redgrave"
+    return parts
+
+
+def _conjuncts(said_norm: str, key_norm: str, typos: bool) -> tuple[bool, bool] | None:
+    """Whether a key of several things joined by "and" is named part by part ("Lake Ontario and Lake Erie"
+    for `Erie & Ontario`), and whether in the key's order; in another order it is unsure, since order is
+    sometimes the answer."""
+    if " and " not in f" {key_norm} " or " and " not in f" {said_norm} ":
+        return None
+    said_parts, key_parts = _parts(said_norm), _parts(key_norm)
+    if len(key_parts) < 2 or len(said_parts) != len(key_parts):
+        return None
+    order: list[int] = []
+    for key_part in key_parts:
+        form = KeyForm(key_part)
+        found = [i for i, p in enumerate(said_parts) if i not in order and match_answer(p, form, typos=typos).accepted]
+        if not found:
+            return None
+        order.append(found[0])
+    in_order = order == sorted(order)
+    return in_order, in_order
+
+
 def _similar_names(said: list[str], key: list[str]) -> bool:
     """Names that differ only by a word beginning alike (James/Jimmy, Stephen/Steven): another form of the
     name or another person; only a judge knows. Numbers and words like North are never similar."""
@@ -235,6 +263,11 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         # plural or a slip.
         reason = f"'{response}' is '{form.text}' written with other spacing"
         return MatchResult(True, 0.9, "spacing", reason, form.text, similarity=0.9, confident=False)
+    both = _conjuncts(said_norm, key_norm, typos)
+    if both is not None:
+        in_order, sure = both
+        reason = f"'{response}' names the same things as '{form.text}'" + ("" if in_order else " in another order")
+        return MatchResult(True, 0.9, "conjuncts", reason, form.text, similarity=0.9, confident=sure)
     said, said_sfx = _content(said_norm.split(), form.person)
     key, key_sfx = _content(key_norm.split(), form.person)
     similarity = fuzz.token_sort_ratio(" ".join(said), " ".join(key)) / 100
@@ -265,6 +298,13 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         reason = f"'{response}' is '{form.text}' with the regnal number"
         return MatchResult(True, 0.9, "regnal", reason, form.text, similarity=similarity)
     added = _added_words(said, said_c, key_c) if len(said) > len(key) and not form.shortened else None
+    if added is None and len(said) > len(key) and not form.shortened:
+        # "the Olympic Games" for `the Olympics`, "the Cascade Range" for `the Cascades`: a type word carries
+        # the plural. Without one, a singular is another thing ("a Saint Bernard" is not the Saints).
+        singular = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in key_c]
+        typed = _added_words(said, said_c, singular)
+        if typed and all(w in TYPE_WORDS or w in GENERIC_DESCRIPTORS for w in typed):
+            added = typed
     if added is not None and not suffix_clash:
         decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
         if decided is not None:
