@@ -11,9 +11,12 @@ compare. They differ only in the comparison:
   question form is not a failure: models are benchmarked on knowledge, and the prompt template, not the
   grader, decides whether to ask for the form (the reply's form is still recorded for reports).
 - ``adaptive``: ``lenient`` with thresholds by answer type: numbers, dates and short answers exact; names as
-  ``lenient``; long phrases (three or more content words) also accepted by word similarity >= 0.90. An
-  uncertain band (0.75-0.90, or a long reply nothing matched) goes to the judge when one is configured,
-  else is decided at 0.85. Vetoed near-misses never go to the judge.
+  ``lenient``; long phrases (three or more content words) also accepted by word similarity >= 0.90. Every
+  grade says whether the rules were sure (``Grade.confident``); with a judge configured, adaptive asks it
+  about exactly the unsure ones (an added word of uncertain meaning, a middle name, a hedge with one right
+  answer, a reply close to the key that no rule accepted, a long reply) and decides the confident ones
+  itself. Without a judge it decides the unsure ones by its rule (phrases at similarity 0.85). A substitution
+  veto (North for South, 1493 for 1492) is confident and never goes to the judge.
 - ``judge``: an LLM decides (see ``judge.py``).
 """
 

@@ -2,16 +2,32 @@
 
 The rules run in order and the first that decides wins:
 
-1. equal after full normalisation, or equal once spaces are ignored ("Sea World" = "SeaWorld");
+1. equal after full normalisation, or equal once spaces are ignored ("Sea World" = "SeaWorld"), give or take
+   a plural or a slip when one word is written as two ("lug nuts" for `a lugnut`); a key of several things
+   joined by "and" is matched part by part ("Lake Ontario and Lake Erie" for `Erie & Ontario`);
 2. equal content words: stopwords (the, of, and, ...), leading titles ("Queen"), a leading or trailing
    descriptor ("Mount", "River") and a Jr./Sr. on one side only do not count; word order does not matter;
-3. the surname alone, when the key is a person's name;
-4. **vetoes**: a difference in a number, a direction or other distinguishing word (North/South, New), a known
-   name replaced by another known name (Austria/Australia), or given names of a person -> different entity;
-5. short answers (<= 4 characters) must have matched by now (Io is not Ion);
-6. word by word, each pair equal, a plural of the other, or a real typo: same first letter, one edit from
-   6 letters on, two from 9, not a word-ending change other than a dropped "e", and neither word a known
-   name.
+   spelling variants of a word compare equal (sulphur/sulfur, Cracow/Krakow: ``spelled``);
+3. the surname alone, when the key is a person's name; a full name for a bare surname key;
+4. **words added** to the key ("Richard Nixon" for `Nixon`, "Purple Rain by Prince"): accepted unless they
+   are a number or a distinguishing word, make a list, or sit inside a person's name;
+5. a name and its **initials** (JFK, J.S. Bach, OPEC);
+6. **vetoes**: a difference in a number, a direction or other distinguishing word (North/South, New, post-),
+   a known name replaced by another known name (Austria/Australia), or given names of a person -> different
+   entity;
+7. a person's name without its middle initial; numbers with a unit word; plurals (Latin ones too); another
+   form of the same word (checking/check);
+8. **words dropped** from the key: a leading modifier ("a razor" for `a straight razor`) or a type word
+   ("Balmoral" for `Balmoral Castle`), never the words after "of", one of several things, or a part that is
+   itself another known name ("France" of `Air France`);
+9. short answers (<= 4 characters) must have matched by now (Io is not Ion);
+10. word by word, each pair equal, a plural of the other, or a real typo: same first letter, one edit from
+    6 letters on, two from 9, not a word-ending change other than a dropped "e", and neither word a known
+    name; last, a non-person key of 8+ characters written nine letters in ten the same.
+
+Every result says whether the rules are sure of it (``confident``): added words of uncertain meaning,
+middle names, word forms, close spellings, one-sided vetoes and rejections that overlap the key are not, and
+``adaptive`` asks its judge about those.
 
 Vetoed results carry ``vetoed=True`` so no fuzzier grader and no judge ever overturns them.
 """

@@ -161,3 +161,34 @@ def test_registry_extension_point(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_graders_are_callable_like_the_llm_grader_fixture() -> None:
     assert LenientGrader()(GEHRIG, "Gehrig").correct
+
+
+def test_a_grade_is_confident_unless_the_rules_say_otherwise() -> None:
+    assert Grade(True, 1.0, "custom").confident
+    lenient = LenientGrader()
+    assert lenient.grade(GEHRIG, "Who is Lou Gehrig?").confident
+    kidney = Question(id="10", clue="This organ filters the blood", answer="a kidney")
+    unsure = lenient.grade(kidney, "What is a kidney transplant?")
+    assert unsure.correct and not unsure.confident  # lenient decides it by its rule, and says it is unsure
+
+
+@pytest.mark.parametrize(
+    ("answer", "reply"),
+    [
+        ("a kidney", "What is a kidney transplant?"),  # unsure accept
+        ("Harry Truman", "Who is Harry S. Truman?"),  # unsure reject (a middle initial)
+        ("Nixon", "Who is Richard Nixon?"),  # confident accept
+        ("South Dakota", "What is North Dakota?"),  # confident reject
+        ("1492", "What is 1493?"),  # confident reject
+    ],
+)
+def test_adaptive_asks_its_judge_exactly_when_the_rules_are_unsure(answer: str, reply: str) -> None:
+    question = Question(id="11", clue="He", answer=answer)
+    by_rule = AdaptiveGrader().grade(question, reply)
+    judge = FakeJudge("INCORRECT" if by_rule.correct else "CORRECT")  # always the other verdict
+    judged = AdaptiveGrader(judge=judge, judge_model="judge/model").grade(question, reply)
+    assert len(judge.requests) == (0 if by_rule.confident else 1)
+    if by_rule.confident:
+        assert judged.correct == by_rule.correct and judged.method == by_rule.method
+    else:
+        assert judged.correct != by_rule.correct and judged.method == "adaptive:judge"
