@@ -523,11 +523,12 @@ _PARTICLES_IN_SURNAMES = frozenset({"de", "van", "von", "da", "del", "du", "le",
 
 
 def _word_matches(said: str, key: str, index: int, length: int, person: bool) -> bool:
+    # A middle initial stands for the middle name ("John Q. Adams" = "John Quincy Adams"), whether or not the
+    # clue said the answer is a person: a single letter between two words is an initial.
+    middle = 0 < index < length - 1
+    if middle and min(len(said), len(key)) == 1 and said[0] == key[0]:
+        return True
     if person:
-        # A middle initial stands for the middle name ("John Q. Adams" = "John Quincy Adams").
-        middle = 0 < index < length - 1
-        if middle and min(len(said), len(key)) == 1 and said[0] == key[0]:
-            return True
         return is_typo(said, key)
     return _plural_of(said, key) or is_typo(said, key)
 
