@@ -433,7 +433,7 @@ def _key_within_reply(
         # particle or after the whole name add nothing; words inside a name make another person
         # (John Quincy Adams is not John Adams), so they are left to a judge.
         before = key[0] in _PARTICLES_IN_SURNAMES and said[: len(added)] == added
-        after = said[: len(key)] == key
+        after = said[len(said) - len(added) :] == added  # "Harold Pinter's Betrayal"
         if not (before or after):
             reason = f"'{response}' adds a given or middle name to '{form.text}'"
             return MatchResult(
