@@ -92,6 +92,7 @@ def _make(
     )
 
 
+_WHOLE_RULES = frozenset({"exact", "spacing", "equivalent", "conjuncts"})
 _GLOSS = re.compile(r"\(\s*or\s+[^()]+\)", re.I)
 _QUESTION_PREFIX = re.compile(r"^\W*(?:what|who|where|when|which)(?:\s+(?:is|are|was|were)\b|'s|'re)\s*", re.I)
 
@@ -117,6 +118,8 @@ def _verdict_grade(
 ) -> tuple[Grade | None, MatchResult | None]:
     """Shared decision: a match, a hedge, a refusal, or (None, best rejection) for the caller to refine."""
     whole = best_match(ext.variants, key, matcher)
+    if ext.hedged and whole is not None and whole.accepted and whole.rule not in _WHOLE_RULES:
+        whole = None  # "Paris, but it could be Lyon" names Paris with words added: a hedge, judged below
     if whole is None or not whole.accepted:
         whole = _verbatim(ext, key, loose=matcher is not _strict_matcher) or whole
     if whole is not None and whole.accepted:

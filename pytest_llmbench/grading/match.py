@@ -425,7 +425,7 @@ def _key_within_reply(
     if any(is_number(w) or w in DISTINGUISHING_WORDS for w in added):
         return None
     said_all, key_all = Counter(said_norm.split()), Counter(key_norm.split())
-    if any(said_all[w] > key_all[w] for w in _LIST_WORDS):
+    if any(said_all[w] > key_all[w] for w in _LIST_WORDS) or response.count(",") > form.text.count(","):
         reason = f"'{response}' names '{form.text}' among other things"
         return MatchResult(False, similarity, "list", reason, form.text, similarity=similarity, confident=False)
     if form.person and len(key) > 1:
