@@ -36,12 +36,19 @@ class KeyForm:
     #: The form is another form of the key with words left off ("Chamberlain" of "(Wilt) Chamberlain"): the
     #: key says which words may be added to it, so no others are.
     shortened: bool = False
+    #: The content words of the clue and its category, as ``match.given_root`` writes them: words a reply may
+    #: add to the key, or leave off it, without saying more or less than the clue already does.
+    given: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerKey:
     raw: str
     forms: tuple[KeyForm, ...]
+
+    #: "(2 of) Lincoln, Nixon & McKinley": any ``choose`` of ``items`` answer the clue.
+    choose: int = 0
+    items: tuple[str, ...] = ()
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -199,8 +206,9 @@ def _place_qualified(form: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
-def parse_key(answer: str, clue: str = "") -> AnswerKey:
+def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
     """All forms of ``answer`` a human judge would accept (cached; keys repeat across models)."""
+    given = clue_words(f"{clue} {category}")
     text = _strip_quotes(clean_text(answer))
     pieces = _top_level_split(text, re.compile(r"\s*,?\s+or\s+"))
     if len(pieces) > 1:
@@ -220,10 +228,38 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
                 if not form_text or form_text in forms:
                     continue
                 person, surname = _person(form_text, clue)
-                forms[form_text] = KeyForm(form_text, person=person, surname=surname)
+                forms[form_text] = KeyForm(form_text, person=person, surname=surname, given=given)
     if not forms:
-        forms[text] = KeyForm(text)
-    return AnswerKey(raw=answer, forms=tuple(_mark_shortened(_mark_bare_surnames(list(forms.values()), clue))))
+        forms[text] = KeyForm(text, given=given)
+    choose, items = _some_of(text)
+    marked = tuple(_mark_shortened(_mark_bare_surnames(list(forms.values()), clue)))
+    return AnswerKey(raw=answer, forms=marked, choose=choose, items=items)
+
+
+_SOME_OF = re.compile(r"^\(\s*(\d|two|three|four|five)\s+of\s*\)\s*(.+)$", re.I)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+_LIST_SPLIT = re.compile(r"\s*(?:,\s*(?:&|and)?|&|\band\b)\s*")
+
+
+def _some_of(text: str) -> tuple[int, tuple[str, ...]]:
+    """ "(2 of) France, Germany, Italy, & the UK" -> 2 and the four countries; (0, ()) for any other key."""
+    m = _SOME_OF.match(text)
+    if m is None:
+        return 0, ()
+    count = m.group(1).lower()
+    choose = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+    items = tuple(i for i in _LIST_SPLIT.split(m.group(2)) if i.strip())
+    return (choose, items) if 1 < choose < len(items) else (0, ())
+
+
+def given_root(word: str) -> str:
+    """One form for a word and its plural or possessive ("bull's" and "bulls" are "bull")."""
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+
+
+def clue_words(text: str) -> frozenset[str]:
+    """The words a clue (and its category) already says, for ``KeyForm.given``."""
+    return frozenset(given_root(w) for w in normalize(clean_text(text)).split()) if text.strip() else frozenset()
 
 
 def _mark_shortened(forms: list[KeyForm]) -> list[KeyForm]:

@@ -113,6 +113,35 @@ def _verbatim(ext: Extraction, key: AnswerKey, loose: bool) -> MatchResult | Non
     return None
 
 
+_REPLY_LIST = re.compile(r"\s*(?:,\s*(?:&|and)?|&|\band\b)\s*")
+
+
+def _accepts(response: str, key: AnswerKey, matcher: Matcher) -> bool:
+    result = best_match([response], key, matcher)
+    return result is not None and result.accepted
+
+
+def _some_of_items(ext: Extraction, key: AnswerKey, matcher: Matcher) -> MatchResult | None:
+    """ "Germany and France" for `(2 of) France, Germany, Italy, & the UK`: at least the number the key asks
+    for, each a different item of its list, and nothing that is not on the list."""
+    # Extraction may cut a list at its first comma; the whole reply after "What are" is the list.
+    bare = _QUESTION_PREFIX.sub("", ext.raw.strip(), count=1).rstrip("?.! ")
+    for text in dict.fromkeys((*ext.variants, bare)):
+        parts = [p for p in _REPLY_LIST.split(text) if p.strip()]
+        if not key.choose <= len(parts) <= len(key.items):
+            continue
+        left = list(key.items)
+        for part in parts:
+            found = next((item for item in left if _accepts(part, parse_key(item), matcher)), None)
+            if found is None:
+                break
+            left.remove(found)
+        else:
+            reason = f"'{text}' names {len(parts)} of the things '{key.raw}' lists"
+            return MatchResult(True, 0.95, "some-of", reason, key.canonical)
+    return None
+
+
 def _verdict_grade(
     method: str, ext: Extraction, key: AnswerKey, matcher: Matcher
 ) -> tuple[Grade | None, MatchResult | None]:
@@ -120,6 +149,8 @@ def _verdict_grade(
     whole = best_match(ext.variants, key, matcher)
     if ext.hedged and whole is not None and whole.accepted and whole.rule not in _WHOLE_RULES:
         whole = None  # "Paris, but it could be Lyon" names Paris with words added: a hedge, judged below
+    if (whole is None or not whole.accepted) and key.choose:
+        whole = _some_of_items(ext, key, matcher) or whole
     if whole is None or not whole.accepted:
         whole = _verbatim(ext, key, loose=matcher is not _strict_matcher) or whole
     if whole is not None and whole.accepted:
@@ -173,7 +204,7 @@ class _KeyGrader(_Base):
     matcher: Callable[[str, KeyForm], MatchResult]
 
     def grade(self, question: Question, text: str) -> Grade:
-        ext, key = extract(text), parse_key(question.answer, question.clue)
+        ext, key = extract(text), parse_key(question.answer, question.clue, question.category or "")
         grade, best = _verdict_grade(self.name, ext, key, self.matcher)
         return grade or _rejection(self.name, ext, best)
 
@@ -222,7 +253,7 @@ class AdaptiveGrader(_Base):
         self.judge_model = judge_model
 
     def grade(self, question: Question, text: str) -> Grade:
-        ext, key = extract(text), parse_key(question.answer, question.clue)
+        ext, key = extract(text), parse_key(question.answer, question.clue, question.category or "")
         grade, best = _verdict_grade(self.name, ext, key, match_answer)
         if grade is None:
             grade = self._by_rule(ext, key, best, text)
@@ -269,7 +300,7 @@ class JudgeGrader(_Base):
         self.judge_model = judge_model
 
     def grade(self, question: Question, text: str) -> Grade:
-        ext, key = extract(text), parse_key(question.answer, question.clue)
+        ext, key = extract(text), parse_key(question.answer, question.clue, question.category or "")
         if not text.strip():
             return _make(ext, False, 0.0, f"{self.name}:empty", "the reply is empty", verdict=Verdict.NOT_ATTEMPTED)
         said = ask_judge(self.judge, self.judge_model, question, key, text)

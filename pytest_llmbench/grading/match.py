@@ -42,7 +42,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from pytest_llmbench.grading.answer_key import KeyForm
+from pytest_llmbench.grading.answer_key import KeyForm, given_root
 from pytest_llmbench.grading.lexicon import (
     DISTINGUISHING_WORDS,
     GENERIC_DESCRIPTORS,
@@ -298,6 +298,9 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=1.0,
         )
+    decided = _clue_words_only(response, form, said_norm, key_norm, said, key, similarity)
+    if decided is not None:
+        return decided
     if form.person and form.surname and _is_surname(said, form.surname):
         return MatchResult(
             True,
@@ -307,7 +310,8 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=similarity,
         )
-    if form.bare_surname and _full_name_of(said, key):
+    if form.bare_surname and _full_name_of(said, key) and " of " not in f" {said_norm} ":
+        # "the Prime Minister of Jamaica" names a minister, not the Jamaica a person-like clue asked for.
         reason = f"'{response}' is a full name for '{form.text}'"
         return MatchResult(True, 0.9, "full-name", reason, form.text, similarity=similarity)
     if (form.person or form.bare_surname) and _regnal_number_added(response, said, key):
@@ -384,6 +388,54 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         return MatchResult(True, ratio, "close", reason, form.text, similarity=similarity, confident=False)
     confident = overlap < UNSURE_OVERLAP
     return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity, confident=confident)
+
+
+def _clue_words_only(
+    response: str,
+    form: KeyForm,
+    said_norm: str,
+    key_norm: str,
+    said: list[str],
+    key: list[str],
+    similarity: float,
+) -> MatchResult | None:
+    """The reply and the key differ only by words the clue (or category) already says: "Bull's Blood" for
+    `a bull` when the clue asks for this animal's "blood", "Manchester" for `the Manchester terrier` when it
+    asks for this terrier. Such words add no information, so what is left must be the same on both sides,
+    and must be something. Numbers and words like North still tell things apart, and "the Prime Minister of
+    Jamaica" names a minister, not Jamaica."""
+    if not form.given:
+        return None
+    given = form.given
+    said_r, key_r = [given_root(w) for w in said], [given_root(w) for w in key]  # "Bull's Blood", `a bull`
+    if said_r != key_r and all(w in given for w in said_r) and not all(w in given for w in key_r):
+        # "a terrier" for `the Manchester terrier` when the clue asks for this terrier: the reply says only
+        # what the clue said.
+        # Sure when it shares no word with the key ("Hugo Chavez" for `Venezuela`); "lumber" for `softwood
+        # lumber` may still be what the clue asks for.
+        reason = f"'{response}' only repeats the clue's words, not '{form.text}'"
+        sure = not set(said_r) & set(key_r)
+        return MatchResult(False, similarity, "clue-words", reason, form.text, similarity=similarity, confident=sure)
+    extra = [w for w in said_r if w not in key_r]
+    missing = [w for w in key_r if w not in said_r]
+    if not (extra or missing) or (extra and missing):
+        return None  # a word in place of another is another answer whatever the clue says
+    differing = extra + missing
+    if any(w not in given or is_number(w) or w in DISTINGUISHING_WORDS for w in differing):
+        return None
+    core = [w for w in key_r if w not in given]
+    if not core or not any(w in said_r for w in core):
+        return None
+    if f" of {key_norm}" in f" {said_norm}" and not said_norm.startswith("of "):
+        return None
+    # A list with the clue's own thing in it ("Lincoln and Douglas") usually names the answer, but not always.
+    listed = any(w in said_norm.split() and w not in key_norm.split() for w in _LIST_WORDS)
+    how = "adds" if extra else "leaves off"
+    reason = f"'{response}' {how} only words the clue itself gives to '{form.text}'"
+    # Leaving off a word the clue gives is unsure: in wordplay the clue quotes the very word the answer must
+    # complete ("Shelter" where you live out your fears: `a fallout shelter`).
+    sure = not listed and not missing
+    return MatchResult(True, 0.9, "clue-words", reason, form.text, similarity=similarity, confident=sure)
 
 
 def _added_words(said: list[str], said_c: list[str], key_c: list[str]) -> list[str] | None:

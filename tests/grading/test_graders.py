@@ -192,3 +192,46 @@ def test_adaptive_asks_its_judge_exactly_when_the_rules_are_unsure(answer: str, 
         assert judged.correct == by_rule.correct and judged.method == by_rule.method
     else:
         assert judged.correct != by_rule.correct and judged.method == "adaptive:judge"
+
+
+@pytest.mark.parametrize(
+    ("reply", "correct"),
+    [
+        ("What are Germany and France?", True),
+        ("Italy, the UK and France", True),
+        ("Germany", False),  # the clue asks for two
+        ("Germany and Spain", False),  # one of them is not on the list
+        ("France and France", False),  # the same item twice is one item
+    ],
+)
+def test_some_of_a_list_key_accepts_that_many_different_items(reply: str, correct: bool) -> None:
+    key = "(2 of) France, Germany, Italy, & the UK"
+    q = Question(id="q", clue="2 of the 4 countries with the most votes", answer=key)
+    assert get_grader("lenient").grade(q, reply).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("answer", "clue", "category", "reply", "correct", "confident"),
+    [
+        # The reply adds only the clue's own words: no more information than the key.
+        ("a bull", 'this male animal\'s "blood from Eger"', "LIQUIDS", "Bull's Blood", True, True),
+        ("Heathrow", "delayed in Terminal 4 of this London airport", "", "Heathrow Airport", True, True),
+        # It leaves off a word the clue gives: right, but wordplay may want that very word, so unsure.
+        ("the Manchester terrier", "Named for a British city, this terrier", "DOGS", "Manchester", True, False),
+        ("wet hair", "Don't go out with hair in this condition", "HAIR DON'TS", "wet", True, False),
+        # Only the clue's words left: nothing of the answer was said.
+        ("the Manchester terrier", "Named for a British city, this terrier", "DOGS", "a terrier", False, None),
+        # A word in place of another, or a number, stay another answer.
+        ("North Dakota", "Not South Dakota but this state", "", "South Dakota", False, None),
+        ("Henry VIII", "The son of Henry VII", "KINGS", "Henry VII", False, None),
+        # Only the clue's words, and none of the key's: surely wrong.
+        ("Venezuela", "Hugo Chavez is this country's controversial president", "", "Hugo Chavez", False, True),
+    ],
+)
+def test_words_the_clue_supplies_add_nothing(
+    answer: str, clue: str, category: str, reply: str, correct: bool, confident: bool | None
+) -> None:
+    grade = get_grader("lenient").grade(Question(id="q", clue=clue, answer=answer, category=category), reply)
+    assert grade.correct is correct, grade.explanation
+    if confident is not None:
+        assert grade.confident is confident
