@@ -407,14 +407,16 @@ def _clue_words_only(
     if not form.given:
         return None
     given = form.given
-    said_r, key_r = [given_root(w) for w in said], [given_root(w) for w in key]  # "Bull's Blood", `a bull`
-    if said_r != key_r and all(w in given for w in said_r) and not all(w in given for w in key_r):
+    key_r = [given_root(w) for w in key]
+    said_r = [part for w in said for part in _split_compound(given_root(w), key_r, given)]  # "Bull's Blood"
+    # Every word counts here, descriptors too: "the Corinth Canal" is not only "Corinth".
+    said_all = [given_root(w) for w in said_norm.split() if w not in STOPWORDS]
+    if said_r != key_r and all(w in given for w in said_all) and not all(w in given for w in key_r):
         # "a terrier" for `the Manchester terrier` when the clue asks for this terrier: the reply says only
-        # what the clue said.
-        # Sure when it shares no word with the key ("Hugo Chavez" for `Venezuela`); "lumber" for `softwood
-        # lumber` may still be what the clue asks for.
+        # what the clue said. Sure when it shares no word, nor a word's start, with the key ("Hugo Chavez"
+        # for `Venezuela`); "lumber" for `softwood lumber` or "lady beetles" for `ladybugs` may still be it.
         reason = f"'{response}' only repeats the clue's words, not '{form.text}'"
-        sure = not set(said_r) & set(key_r)
+        sure = not any(a[:4] == b[:4] for a in said_all for b in key_r)
         return MatchResult(False, similarity, "clue-words", reason, form.text, similarity=similarity, confident=sure)
     extra = [w for w in said_r if w not in key_r]
     missing = [w for w in key_r if w not in said_r]
@@ -436,6 +438,20 @@ def _clue_words_only(
     # complete ("Shelter" where you live out your fears: `a fallout shelter`).
     sure = not listed and not missing
     return MatchResult(True, 0.9, "clue-words", reason, form.text, similarity=similarity, confident=sure)
+
+
+def _split_compound(word: str, key: list[str], given: frozenset[str]) -> list[str]:
+    """ "redshift" as "red shift" when the key is `Shift` and the clue says "Red": a key word written as one
+    word with a word of the clue ("Whitefish Bay" for `White`, "Cardinalfish" for `a cardinal`)."""
+    if word in key:
+        return [word]
+    for k in key:
+        if len(word) - len(k) >= 3 and len(k) >= 3:
+            if word.startswith(k) and given_root(word[len(k) :]) in given:
+                return [k, given_root(word[len(k) :])]
+            if word.endswith(k) and word[: -len(k)] in given:
+                return [word[: -len(k)], k]
+    return [word]
 
 
 def _added_words(said: list[str], said_c: list[str], key_c: list[str]) -> list[str] | None:
