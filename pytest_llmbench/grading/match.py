@@ -420,23 +420,28 @@ def _clue_words_only(
         return MatchResult(False, similarity, "clue-words", reason, form.text, similarity=similarity, confident=sure)
     extra = [w for w in said_r if w not in key_r]
     missing = [w for w in key_r if w not in said_r]
-    if not (extra or missing) or (extra and missing):
-        return None  # a word in place of another is another answer whatever the clue says
-    differing = extra + missing
-    if any(w not in given or is_number(w) or w in DISTINGUISHING_WORDS for w in differing):
+    extra_given, missing_given = [w for w in extra if w in given], [w for w in missing if w in given]
+    if not (extra_given or missing_given) or (extra_given and missing_given):
+        return None  # no clue word involved, or one in place of another: another answer whatever the clue says
+    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in extra + missing):
         return None
-    core = [w for w in key_r if w not in given]
-    if not core or not any(w in said_r for w in core):
+    said_core, key_core = [w for w in said_r if w not in given], [w for w in key_r if w not in given]
+    if not key_core or not said_core:
+        return None
+    # What is left is the key's own words, written as the key writes them, run together ("the Battle of Little
+    # Bighorn" for `the Little Big Horn`) or with a slip ("the Thyroid" for `the thryoid gland`).
+    slip = len(said_core) == len(key_core) and all(is_typo(a, b) for a, b in zip(said_core, key_core, strict=True))
+    if sorted(said_core) != sorted(key_core) and "".join(said_core) != "".join(key_core) and not slip:
         return None
     if f" of {key_norm}" in f" {said_norm}" and not said_norm.startswith("of "):
         return None
     # A list with the clue's own thing in it ("Lincoln and Douglas") usually names the answer, but not always.
     listed = any(w in said_norm.split() and w not in key_norm.split() for w in _LIST_WORDS)
-    how = "adds" if extra else "leaves off"
+    how = "adds" if extra_given else "leaves off"
     reason = f"'{response}' {how} only words the clue itself gives to '{form.text}'"
     # Leaving off a word the clue gives is unsure: in wordplay the clue quotes the very word the answer must
     # complete ("Shelter" where you live out your fears: `a fallout shelter`).
-    sure = not listed and not missing
+    sure = not listed and not missing_given and sorted(said_core) == sorted(key_core)
     return MatchResult(True, 0.9, "clue-words", reason, form.text, similarity=similarity, confident=sure)
 
 

@@ -219,6 +219,9 @@ def test_some_of_a_list_key_accepts_that_many_different_items(reply: str, correc
         # It leaves off a word the clue gives: right, but wordplay may want that very word, so unsure.
         ("the Manchester terrier", "Named for a British city, this terrier", "DOGS", "Manchester", True, False),
         ("wet hair", "Don't go out with hair in this condition", "HAIR DON'TS", "wet", True, False),
+        # The key's own words run together, or with a slip, beside the clue's words.
+        ("the Little Big Horn", "this battle", "HISTORIC BATTLES", "the Battle of Little Bighorn", True, False),
+        ("Shift", 'The movement of starlight is called the "Red" this', "CHANGES", "redshift", True, True),
         # Only the clue's words left: nothing of the answer was said.
         ("the Manchester terrier", "Named for a British city, this terrier", "DOGS", "a terrier", False, None),
         # A word in place of another, or a number, stay another answer.
