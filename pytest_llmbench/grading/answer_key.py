@@ -39,6 +39,11 @@ class KeyForm:
     #: The content words of the clue and its category, as ``match.given_root`` writes them: words a reply may
     #: add to the key, or leave off it, without saying more or less than the clue already does.
     given: frozenset[str] = frozenset()
+    #: The category is BEFORE & AFTER: the key is two phrases run together on a shared word, and each alone
+    #: is only half the answer.
+    joined: bool = False
+    #: The key is written in quotes: a quotation or title, whose opening words already name it.
+    quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +213,13 @@ def _place_qualified(form: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
     """All forms of ``answer`` a human judge would accept (cached; keys repeat across models)."""
-    given = clue_words(f"{clue} {category}")
+    # What the clue and the key's writing say about every form alike.
+    context = KeyForm(
+        "",
+        given=clue_words(f"{clue} {category}"),
+        quoted=clean_text(answer).lstrip()[:1] in ('"', "\u201c"),
+        joined="before and after" in normalize(category),
+    )
     text = _strip_quotes(clean_text(answer))
     pieces = _top_level_split(text, re.compile(r"\s*,?\s+or\s+"))
     if len(pieces) > 1:
@@ -228,9 +239,9 @@ def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
                 if not form_text or form_text in forms:
                     continue
                 person, surname = _person(form_text, clue)
-                forms[form_text] = KeyForm(form_text, person=person, surname=surname, given=given)
+                forms[form_text] = replace(context, text=form_text, person=person, surname=surname)
     if not forms:
-        forms[text] = KeyForm(text, given=given)
+        forms[text] = replace(context, text=text)
     choose, items = _some_of(text)
     marked = tuple(_mark_shortened(_mark_bare_surnames(list(forms.values()), clue)))
     return AnswerKey(raw=answer, forms=marked, choose=choose, items=items)

@@ -421,6 +421,8 @@ def _clue_words_only(
     extra = [w for w in said_r if w not in key_r]
     missing = [w for w in key_r if w not in said_r]
     extra_given, missing_given = [w for w in extra if w in given], [w for w in missing if w in given]
+    if form.joined and missing:
+        return None  # BEFORE & AFTER: every word of the key is half the answer
     if not (extra_given or missing_given) or (extra_given and missing_given):
         return None  # no clue word involved, or one in place of another: another answer whatever the clue says
     if any(is_number(w) or w in DISTINGUISHING_WORDS for w in extra + missing):
@@ -577,6 +579,15 @@ def _reply_within_key(
     if any(is_number(w) or w in DISTINGUISHING_WORDS for w in dropped):
         return None  # the vetoes say why
     shown = f"'{response}' leaves words of '{form.text}' off"
+    if form.joined:  # "Ivan the Terrible" is half of `Ivan the Terrible Twos`
+        return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
+    if form.quoted and not before and len(said) >= 2 and len(key) >= 3:
+        # "But, soft!" for `"But, soft! What light through yonder window breaks?"`: the opening words of a
+        # quotation name it; a judge usually takes them, not always.
+        reason = f"'{response}' opens the quotation '{form.text}'"
+        return MatchResult(True, 0.85, "opening", reason, form.text, similarity=similarity, confident=False)
+    if form.quoted and before:  # "trades" is not `"A jack of all trades"`: a quotation has no modifiers
+        return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)
     if any(w in _LIST_WORDS for w in key_norm.split()) or all(w in KNOWN_NAMES for w in said):
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
     if form.person or len("".join(said)) < SHORT_LENGTH:

@@ -238,3 +238,20 @@ def test_words_the_clue_supplies_add_nothing(
     assert grade.correct is correct, grade.explanation
     if confident is not None:
         assert grade.confident is confident
+
+
+@pytest.mark.parametrize(
+    ("answer", "category", "reply", "correct"),
+    [
+        ('"But, soft! What light through yonder window breaks?"', "SHAKESPEARE", "But, soft!", True),
+        ('"A jack of all trades"', "FAMILIAR PHRASES", '"Jack of all"', True),
+        # A single word of a quotation, or words from its middle, do not name it.
+        ('"A jack of all trades"', "FAMILIAR PHRASES", "trades", False),
+        # BEFORE & AFTER: each half of the joined phrase is only half the answer.
+        ("Ivan the Terrible Twos", "BEFORE & AFTER", "Ivan the Terrible", False),
+        ("Ivan the Terrible Twos", "BEFORE & AFTER", "Ivan the Terrible Twos", True),
+    ],
+)
+def test_quotation_openings_and_joined_phrases(answer: str, category: str, reply: str, correct: bool) -> None:
+    grade = get_grader("lenient").grade(Question(id="q", clue="", answer=answer, category=category), reply)
+    assert grade.correct is correct, grade.explanation
