@@ -456,6 +456,8 @@ class BenchSession:
             cost_usd=c.cost_usd, cost_estimated=c.cost_estimated, grade_cost_usd=g.cost_usd if g else 0.0,
             cached=c.cached, attempts=c.attempts, error=c.error,
             error_kind=c.error_kind.value if c.error_kind else None,
+            finish_reason=c.finish_reason, served_model=c.served_model, generation_id=c.generation_id,
+            provider=c.extra.get("provider") if isinstance(c.extra.get("provider"), str) else None,
         )
 
     def record(self, record: ResultRecord) -> None:
