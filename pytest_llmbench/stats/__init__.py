@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pytest_llmbench.stats.compare import (
     SIGNIFICANCE,
+    Flip,
     PairedComparison,
     RepeatStats,
     compare_runs,
     expected_calibration_error,
+    flipped,
     paired_comparison,
     repeat_stats,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "BREAKDOWNS",
     "SIGNIFICANCE",
     "Z95",
+    "Flip",
     "GroupStat",
     "ModelSummary",
     "PairedComparison",
@@ -39,6 +42,7 @@ __all__ = [
     "decade",
     "difficulty",
     "expected_calibration_error",
+    "flipped",
     "mcnemar_exact",
     "paired_comparison",
     "pass_at_k",
