@@ -43,7 +43,7 @@ svg .whisker{stroke:#98a2b3;stroke-width:1.5}svg .median{stroke:#1d2430;stroke-w
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{padding:7px 9px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-weight:600;color:var(--muted);font-size:12px;background:#fafbfc;position:sticky;top:0}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}
 .heat td.cell{text-align:center;font-variant-numeric:tabular-nums;font-weight:600;min-width:90px}
 .heat td.cell small{font-weight:400;color:#475467}
 .tabs{display:flex;gap:6px;margin-bottom:10px}

@@ -178,7 +178,9 @@ def latency_distribution(data: ReportData, width: int = 560) -> str:
             if r.model == m.model and not r.cached and r.latency_ms is not None and r.correct is not None
         ]
         rows.append((i, m, points))
-    row_h, left, right, top = 46, 130, 20, 10
+    # The left margin fits the longest (shortened) model name, so no label is cut at the edge.
+    row_h, right, top = 46, 20, 10
+    left = min(220, 16 + round(6.8 * max((len(_short(m.model)) for _, m, _ in rows), default=8)))
     height = top + row_h * max(1, len(rows)) + 40
     pw = width - left - right
     every = [v for _, _, pts in rows for _, v in pts]
@@ -241,7 +243,7 @@ def interval_bar(low: float | None, high: float | None, point: float | None, col
     )
 
 
-def _short(model: str, limit: int = 18) -> str:
+def _short(model: str, limit: int = 28) -> str:
     return model if len(model) <= limit else "…" + model[-(limit - 1) :]
 
 

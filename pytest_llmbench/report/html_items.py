@@ -43,12 +43,12 @@ def esc(text: str | None) -> str:
 
 
 def benchmark_of(record: ResultRecord) -> str:
-    """The benchmark test an item belongs to: its node id without the parameters."""
-    return record.nodeid.split("[", 1)[0] or "(unnamed)"
+    """The benchmark test an item belongs to: its node id without the parameters ("" when it has none)."""
+    return record.nodeid.split("[", 1)[0]
 
 
 def benchmarks(records: Sequence[ResultRecord]) -> list[str]:
-    return list(dict.fromkeys(benchmark_of(r) for r in records))
+    return [b for b in dict.fromkeys(benchmark_of(r) for r in records) if b]
 
 
 def cut(text: str, limit: int) -> tuple[str, int]:
@@ -135,7 +135,7 @@ def questions_table(data: ReportData, colours: dict[str, str], item_href: ItemHr
             "allwrong": bool(graded) and not any(graded),
             "errors": any(r.outcome in (Outcome.ERROR, Outcome.SKIPPED) for r in q.by_model.values()),
         }
-        bench = benchmark_of(next(iter(q.by_model.values())))
+        bench = next((b for r in q.by_model.values() if (b := benchmark_of(r))), "")
         attrs = "".join(f' data-{k}="{int(v)}"' for k, v in flags.items())
         cells = []
         for model in data.models:

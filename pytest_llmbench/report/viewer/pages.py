@@ -288,10 +288,11 @@ def compare_page(result: RunComparison) -> str:
         c = d.paired
         sig = ' class="sig"' if c.significant else ""
         cost_delta = d.cost_delta
+        gain = None if c.accuracy_a is None or c.accuracy_b is None else c.accuracy_b - c.accuracy_a
         rows.append(
             f"<tr><td>{esc(d.model_a)}</td><td>{esc(d.model_b)}</td><td class=num>{c.pairs}</td>"
             f"<td class=num>{fmt.pct(c.accuracy_a)}</td><td class=num>{fmt.pct(c.accuracy_b)}</td>"
-            f"<td class=num>{fmt.signed_pct(None if c.difference is None else -c.difference)}</td>"
+            f"<td class=num>{fmt.signed_pct(gain)}</td>"
             f"<td class=num>{fmt.usd(d.cost_a)}</td><td class=num>{fmt.usd(d.cost_b)}</td>"
             f"<td class=num>{_signed_usd(cost_delta)}</td><td class=num>{c.a_only}</td><td class=num>{c.b_only}</td>"
             f"<td class=num>{fmt.p_value(c.p_value)}</td><td{sig}>{esc(c.verdict())}</td></tr>"
