@@ -210,6 +210,7 @@ JS = """
     if(state.item){openItem(state.item);}
   }
   root.setAttribute('data-llmbench-ready-ms',String(Math.round(performance.now())));
+  root.setAttribute('data-llmbench-scroll-width',String(root.scrollWidth));
   root.setAttribute('data-llmbench-script-ms',String(Math.round(performance.now()-started)));
   root.setAttribute('data-llmbench-ready','yes');
 })();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -81,7 +82,7 @@ def test_ticks_are_round_and_cover_the_range(lo: float, hi: float) -> None:
     step = ticks[1] - ticks[0]
     mantissa = step / 10 ** math.floor(math.log10(step))
     assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6, ticks
-    assert all(abs((b - a) - step) < step * 1e-6 for a, b in zip(ticks, ticks[1:], strict=False))
+    assert all(abs((b - a) - step) < step * 1e-6 for a, b in itertools.pairwise(ticks))
     assert ticks[0] <= lo and ticks[-1] >= hi and 3 <= len(ticks) <= 7
     assert all(abs(t / step - round(t / step)) < 1e-6 for t in ticks)
 
