@@ -124,10 +124,13 @@ JS = """
     var next=document.getElementById('q-next');
     var texts=new Map();
     function text(r){var t=texts.get(r);if(t===undefined){t=r.textContent.toLowerCase();texts.set(r,t);}return t;}
+    // Only the rows of the page shown are visible (the server hid the rest): paging touches two pages of
+    // rows, not all of them.
+    var visible=rows.filter(function(r){return !r.hidden;});
     function show(){
       var start=page*size, end=start+size;
-      rows.forEach(function(r){r.hidden=true;});
-      for(var i=start;i<Math.min(end,matched.length);i++){matched[i].hidden=false;}
+      visible.forEach(function(r){r.hidden=true;});
+      visible=matched.slice(start,end); visible.forEach(function(r){r.hidden=false;});
       if(label){label.textContent=matched.length?'rows '+(start+1)+'\\u2013'+Math.min(end,matched.length)+
         ' of '+matched.length:'no rows';}
       if(prev){prev.disabled=page===0;} if(next){next.disabled=end>=matched.length;}

@@ -44,6 +44,7 @@ class ViewerApp:
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
         self._reports: OrderedDict[int, ReportData] = OrderedDict()
+        self._run_pages: OrderedDict[int, str] = OrderedDict()
         self._lock = threading.Lock()
         self._routes: list[tuple[re.Pattern[str], Callable[[re.Match[str], dict[str, str]], Response]]] = [
             (re.compile(r"/"), self._runs),
@@ -86,7 +87,18 @@ class ViewerApp:
         return Response(200, pages.runs_page(listing, pages.RunFilter.from_query(query)))
 
     def _run(self, match: re.Match[str], _query: dict[str, str]) -> Response:
-        return Response(200, pages.run_page(self.report(int(match.group(1)))))
+        run_id = int(match.group(1))
+        with self._lock:
+            page = self._run_pages.get(run_id)
+        if page is None:
+            data = self.report(run_id)
+            page = pages.run_page(data)
+            if data.run is not None and data.run.status != "running":  # a finished run's page never changes
+                with self._lock:
+                    self._run_pages[run_id] = page
+                    while len(self._run_pages) > CACHED_RUNS:
+                        self._run_pages.popitem(last=False)
+        return Response(200, page)
 
     def _item(self, match: re.Match[str], query: dict[str, str]) -> Response:
         run_id, index = int(match.group(1)), int(match.group(2))
