@@ -115,7 +115,10 @@ JS = """
     try{history.replaceState(null,'',parts.length?'#'+parts.join('&'):location.pathname+location.search);}catch(e){}
   }
   var table=document.getElementById('questions');
-  if(table){
+  if(table&&table.hasAttribute('data-server')){  // the viewer filters, sorts and pages on the server
+    document.querySelectorAll('#q-form select').forEach(function(s){
+      s.addEventListener('change',function(){s.form.submit();});});
+  }else if(table){
     var body=table.tBodies[0], rows=Array.prototype.slice.call(body.rows);
     var size=+table.getAttribute('data-page')||100, page=+(state.p||0), matched=rows;
     var input=document.getElementById('q-search'), filter=document.getElementById('q-filter');

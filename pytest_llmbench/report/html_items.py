@@ -8,12 +8,15 @@ a run of 1 MB replies does not put 100 MB into one file (the viewer shows the wh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from pytest_llmbench.report import fmt
-from pytest_llmbench.report.model import ReportData
+from pytest_llmbench.report.model import QuestionRow, ReportData
 from pytest_llmbench.types import Outcome, ResultRecord
 
 #: Characters of a reply shown in a table cell.
@@ -120,23 +123,108 @@ def transcripts(data: ReportData) -> list[dict[str, Any]]:
     return out
 
 
-def questions_table(data: ReportData, colours: dict[str, str], item_href: ItemHref) -> str:
-    index = {id(r): i for i, r in enumerate(data.records)}
-    benches = benchmarks(data.records)
-    several = len(benches) > 1
-    head = "".join(
-        f'<th data-sort="rank" style="border-top:3px solid {colours[m]}">{escape(m)}</th>' for m in data.models
-    )
-    rows = []
-    for n, q in enumerate(data.questions()):
+@dataclass(frozen=True, slots=True)
+class TableView:
+    """The viewer's question table, filtered, sorted and paged on the server (a static file does it in the
+    page): only one page of rows is rendered and sent, whatever the size of the run."""
+
+    search: str = ""
+    flag: str = "all"
+    bench: str = ""
+    sort: int | None = None  # column index
+    descending: bool = False
+    page: int = 0
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> TableView:
+        sort = re.fullmatch(r"(\d+)([ad])", query.get("s", ""))
+        page = query.get("p", "")
+        flag = query.get("f", "all")
+        return cls(
+            search=query.get("q", "").strip(), flag=flag if flag in _FLAGS else "all", bench=query.get("b", ""),
+            sort=int(sort.group(1)) if sort else None, descending=bool(sort and sort.group(2) == "d"),
+            page=int(page) if page.isdigit() else 0,
+        )
+
+    def href(self, **changes: Any) -> str:
+        view = replace(self, **changes)
+        values = {"q": view.search, "f": "" if view.flag == "all" else view.flag, "b": view.bench,
+                  "s": "" if view.sort is None else f"{view.sort}{'d' if view.descending else 'a'}",
+                  "p": str(view.page) if view.page else ""}
+        return "?" + urlencode({k: v for k, v in values.items() if v})
+
+
+_FLAGS = ("all", "disagree", "allwrong", "errors")
+_FLAG_LABELS = ("All questions", "Models disagree", "Every model wrong", "Errors and skips")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    question: QuestionRow
+    flags: dict[str, bool]
+    bench: str
+
+
+def _entries(data: ReportData) -> list[_Entry]:
+    out = []
+    for q in data.questions():
         graded = [r.correct for r in q.by_model.values() if r.correct is not None]
         flags = {
             "disagree": len(set(graded)) > 1,
             "allwrong": bool(graded) and not any(graded),
             "errors": any(r.outcome in (Outcome.ERROR, Outcome.SKIPPED) for r in q.by_model.values()),
         }
-        bench = next((b for r in q.by_model.values() if (b := benchmark_of(r))), "")
-        attrs = "".join(f' data-{k}="{int(v)}"' for k, v in flags.items())
+        out.append(_Entry(q, flags, next((b for r in q.by_model.values() if (b := benchmark_of(r))), "")))
+    return out
+
+
+def _shown_text(r: ResultRecord) -> str:
+    return r.response_text if r.outcome not in (Outcome.ERROR, Outcome.SKIPPED) else (r.error or "")
+
+
+def _cell_key(r: ResultRecord | None) -> str:
+    return "9" if r is None else f"{_RANK[verdict(r)[0]]}{(r.latency_ms or 0):012.1f}"
+
+
+def _select_view(entries: list[_Entry], models: Sequence[str], several: bool, view: TableView) -> list[_Entry]:
+    needle = view.search.lower()
+    kept = [
+        e for e in entries
+        if (view.flag == "all" or e.flags.get(view.flag))
+        and (not view.bench or e.bench == view.bench)
+        and (not needle or needle in " ".join(
+            [e.question.category or "", e.question.clue, e.question.key, e.question.answer]
+            + [_shown_text(r) for r in e.question.by_model.values()]).lower())
+    ]
+    if view.sort is not None:
+        columns: list[Callable[[_Entry], str]] = [lambda e: e.bench.lower()] if several else []
+        columns += [lambda e: (e.question.category or "").lower(), lambda e: e.question.clue.lower(),
+                    lambda e: e.question.answer.lower()]
+        columns += [lambda e, m=m: _cell_key(e.question.by_model.get(m)) for m in models]  # type: ignore[misc]
+        if view.sort < len(columns):
+            kept.sort(key=columns[view.sort], reverse=view.descending)
+    return kept
+
+
+def questions_table(
+    data: ReportData, colours: dict[str, str], item_href: ItemHref, view: TableView | None = None
+) -> str:
+    """The table; with ``view`` (the viewer) only its page of rows, filtered and sorted here."""
+    index = {id(r): i for i, r in enumerate(data.records)}
+    benches = benchmarks(data.records)
+    several = len(benches) > 1
+    entries = _entries(data)
+    total = len(entries)
+    if view is not None:
+        entries = _select_view(entries, data.models, several, view)
+        matched = len(entries)
+        page = max(0, min(view.page, (matched - 1) // PAGE_ROWS)) if matched else 0
+        view = replace(view, page=page)
+        entries = entries[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]
+    rows = []
+    for n, e in enumerate(entries):
+        q = e.question
+        attrs = "".join(f' data-{k}="{int(v)}"' for k, v in e.flags.items())
         cells = []
         for model in data.models:
             r = q.by_model.get(model)
@@ -144,55 +232,88 @@ def questions_table(data: ReportData, colours: dict[str, str], item_href: ItemHr
             if r is None:
                 cells.append(f'<td data-k="9"><span class="v {cls}">{label}</span></td>')
                 continue
-            text = r.response_text if r.outcome not in (Outcome.ERROR, Outcome.SKIPPED) else (r.error or "")
-            shown, left = cut(text, CELL_CHARS)
+            shown, left = cut(_shown_text(r), CELL_CHARS)
             more = f'<span class="muted"> … {left:,} more</span>' if left else ""
             facts = " · ".join(x for x in (fmt.ms(r.latency_ms) if r.latency_ms is not None else "",
                                            fmt.usd(r.cost_usd, r.cost_estimated) if r.cost_usd is not None else "")
                                if x)
             title = f' title="{esc(cut(r.explanation, CELL_CHARS)[0])}"' if r.explanation else ""
             reason = f'<div class="reason">{esc(cut(r.explanation, CELL_CHARS)[0])}</div>' if r.explanation else ""
-            sort_key = f"{_RANK[cls]}{(r.latency_ms or 0):012.1f}"
             link = f'<a class="tx" href="{escape(item_href(index[id(r)]))}">transcript</a>'
             cells.append(
-                f'<td data-k="{sort_key}"><span class="v {cls}"{title}>{label}</span>'
+                f'<td data-k="{_cell_key(r)}"><span class="v {cls}"{title}>{label}</span>'
                 f'<div class="answer">{esc(shown)}{more}</div>{reason}'
                 f'<div class="facts muted">{escape(facts)}{" · " if facts else ""}{link}</div></td>'
             )
         where = " · ".join(escape(x) for x in (q.round, f"${q.value}" if q.value is not None else None) if x)
         rep = f" #{q.repeat + 1}" if q.repeat else ""
-        bench_cell = f'<td class="bench">{escape(bench)}</td>' if several else ""
+        bench_cell = f'<td class="bench">{esc(e.bench)}</td>' if several else ""
         hidden = " hidden" if n >= PAGE_ROWS else ""
         rows.append(
-            f'<tr{attrs} data-b="{escape(bench)}"{hidden}>{bench_cell}<td>{escape(q.category or "")}'
+            f'<tr{attrs} data-b="{esc(e.bench)}"{hidden}>{bench_cell}<td>{esc(q.category)}'
             f'<div class="muted">{where}</div></td>'
             f'<td class="clue">{esc(q.clue)}<div class="muted">{esc(q.key)}{rep}</div></td>'
             f'<td class="expected">{esc(q.answer)}</td>{"".join(cells)}</tr>'
         )
+    names = (["benchmark"] if several else []) + ["category", "clue", "expected"]
+    kinds = ["text"] * len(names) + ["rank"] * len(data.models)
+    labels = [escape(n) for n in names] + [escape(m) for m in data.models]
+    styles = [""] * len(names) + [f' style="border-top:3px solid {colours[m]}"' for m in data.models]
+    heads = []
+    for i, (kind, label, style) in enumerate(zip(kinds, labels, styles, strict=True)):
+        if view is None:
+            heads.append(f'<th data-sort="{kind}"{style}>{label}</th>')
+            continue
+        descending = view.sort == i and not view.descending
+        order = "" if view.sort != i else f' aria-sort="{"descending" if view.descending else "ascending"}"'
+        heads.append(f'<th{style}{order}><a href="{escape(view.href(sort=i, descending=descending, page=0))}">'
+                     f"{label}</a></th>")
+    current = view or TableView()
+    flag_options = "".join(
+        f'<option value="{v}"{" selected" if v == current.flag else ""}>{t}</option>'
+        for v, t in zip(_FLAGS, _FLAG_LABELS, strict=True)
+    )
     bench_select = ""
     if several:
-        options = "".join(f'<option value="{escape(b)}">{escape(b)}</option>' for b in benches)
+        options = "".join(
+            f'<option value="{esc(b)}"{" selected" if b == current.bench else ""}>{esc(b)}</option>' for b in benches
+        )
         bench_select = (
-            '<select id="q-bench" aria-label="Benchmark"><option value="">All benchmarks</option>'
+            '<select id="q-bench" name="b" aria-label="Benchmark"><option value="">All benchmarks</option>'
             f"{options}</select>"
         )
-    toolbar = (
-        '<div class="toolbar"><input id="q-search" type="search" placeholder="Search clues, answers, replies…" '
-        'aria-label="Search questions"><select id="q-filter" aria-label="Filter questions">'
-        '<option value="all">All questions</option><option value="disagree">Models disagree</option>'
-        '<option value="allwrong">Every model wrong</option><option value="errors">Errors and skips</option>'
-        f'</select>{bench_select}<span id="q-count" class="muted">{len(rows)} questions</span></div>'
+    search = (
+        '<input id="q-search" name="q" type="search" placeholder="Search clues, answers, replies…" '
+        f'aria-label="Search questions" value="{esc(current.search)}">'
+        f'<select id="q-filter" name="f" aria-label="Filter questions">{flag_options}</select>{bench_select}'
     )
-    pager = (
-        '<div class="pager"><button type="button" id="q-prev">‹ previous</button>'
-        f'<span id="q-page" class="muted">rows 1–{min(len(rows), PAGE_ROWS)} of {len(rows)}</span>'
-        '<button type="button" id="q-next">next ›</button></div>'
-    )
-    bench_head = '<th data-sort="text">benchmark</th>' if several else ""
+    if view is None:
+        toolbar = (f'<div class="toolbar">{search}'
+                   f'<span id="q-count" class="muted">{len(rows)} questions</span></div>')
+        pager = (
+            '<div class="pager"><button type="button" id="q-prev">‹ previous</button>'
+            f'<span id="q-page" class="muted">rows 1–{min(len(rows), PAGE_ROWS)} of {len(rows)}</span>'
+            '<button type="button" id="q-next">next ›</button></div>'
+        )
+    else:
+        sort = "" if view.sort is None else f"{view.sort}{'d' if view.descending else 'a'}"
+        keep = f'<input type="hidden" name="s" value="{sort}">' if sort else ""
+        toolbar = (
+            f'<form id="q-form" class="toolbar" method="get">{search}{keep}'
+            '<button class="btn" type="submit">Search</button>'
+            f'<span id="q-count" class="muted">{matched} of {total} shown</span></form>'
+        )
+        first = view.page * PAGE_ROWS
+        label = f"rows {first + 1}–{first + len(rows)} of {matched}" if rows else "no rows"
+        prev = (f'<a class="btn" id="q-prev" href="{escape(view.href(page=view.page - 1))}">‹ previous</a>'
+                if view.page else "")
+        after = first + len(rows) < matched
+        nxt = f'<a class="btn" id="q-next" href="{escape(view.href(page=view.page + 1))}">next ›</a>' if after else ""
+        pager = f'<div class="pager">{prev}<span id="q-page" class="muted">{label}</span>{nxt}</div>'
+    server = "" if view is None else ' data-server="1"'
     return (
-        f'{toolbar}<div class="scroll tall"><table id="questions" data-page="{PAGE_ROWS}"><thead><tr>{bench_head}'
-        '<th data-sort="text">category</th><th data-sort="text">clue</th><th data-sort="text">expected</th>'
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{pager}"
+        f'{toolbar}<div class="scroll tall"><table id="questions" data-page="{PAGE_ROWS}"{server}><thead><tr>'
+        f"{''.join(heads)}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{pager}"
     )
 
 

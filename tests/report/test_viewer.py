@@ -212,3 +212,48 @@ def test_the_view_command_serves_until_interrupted(db: Path) -> None:
             process.kill()
             process.wait()
     assert process.returncode == 0 and "stopped" in out
+
+
+def _question_rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-disagree=[^>]*>.*?<div class="muted">([^<#]+)', page, re.S)
+
+
+def test_the_run_page_searches_filters_sorts_and_pages_on_the_server(tmp_path: Path) -> None:
+    from _history import store
+
+    from pytest_llmbench.types import Outcome, ResultRecord
+
+    records = [
+        ResultRecord(model=m, question_key=f"big:q{q:03d}", outcome=Outcome.PASSED if (q + i) % 3 else Outcome.FAILED,
+                     nodeid=f"t.py::t[{m}-{q}]", dataset="big", clue=f"Clue {q} topic {q % 7}", answer=f"a{q}",
+                     category=f"CAT {q % 5}", correct=bool((q + i) % 3), response_text=f"reply {q}",
+                     latency_ms=float(q))
+        for q in range(250) for i, m in enumerate(("m/one", "m/two"))
+    ]
+    repo = Repository(f"sqlite:///{tmp_path / 'big.db'}")
+    store(repo, "big", records, dataset="big")
+    repo.close()
+    repo = Repository(f"sqlite:///{tmp_path / 'big.db'}", read_only=True)
+    try:
+        app = ViewerApp(repo)
+        first = _ok(app, "/run/1")
+        assert _question_rows(first) == [f"big:q{q:03d}" for q in range(100)]  # one page rendered, not 250 rows
+        assert "250 of 250 shown" in first and "rows 1–100 of 250" in first and 'href="?p=1"' in first
+
+        third = _ok(app, "/run/1?p=2")
+        assert _question_rows(third) == [f"big:q{q:03d}" for q in range(200, 250)]
+        assert 'id="q-next"' not in third and 'href="?p=1">‹ previous' in third
+
+        found = _ok(app, "/run/1?q=topic%203")
+        expected = [f"big:q{q:03d}" for q in range(250) if q % 7 == 3]
+        assert _question_rows(found) == expected and f"{len(expected)} of 250 shown" in found
+        assert 'value="topic 3"' in found
+
+        disagree = _ok(app, "/run/1?f=disagree&s=2d")
+        keys = _question_rows(disagree)
+        clues = [f"Clue {int(k[5:])} topic {int(k[5:]) % 7}" for k in keys]
+        assert keys and clues == sorted(clues, key=str.lower, reverse=True)[: len(keys)]
+        assert '<option value="disagree" selected>' in disagree and 'aria-sort="descending"' in disagree
+        assert _question_rows(_ok(app, "/run/1?p=99")) == [f"big:q{q:03d}" for q in range(200, 250)]
+    finally:
+        repo.close()

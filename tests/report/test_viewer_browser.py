@@ -142,6 +142,20 @@ def test_viewer_run_list_filters_and_opens_a_run(browser: Browser, viewer: str, 
     assert browser.evaluate("document.getElementById('q-count').textContent") == "40 of 40 shown"
     _ready(browser, tmp_path / "viewer-run.png")
 
+    # The viewer filters on the server: choosing a filter submits the form, typing and Enter searches.
+    browser.evaluate("(s => {s.value='allwrong'; s.dispatchEvent(new Event('change'));})"
+                     "(document.getElementById('q-filter'))")
+    browser.wait_for("Page.loadEventFired")
+    assert "f=allwrong" in browser.evaluate("location.search")
+    allwrong = browser.evaluate(f"{VISIBLE_ROWS}.length")
+    assert browser.evaluate("document.getElementById('q-count').textContent") == f"{allwrong} of 40 shown"
+    assert browser.evaluate(f"{VISIBLE_ROWS}.every(r => r.dataset.allwrong === '1')")
+    browser.type("#q-search", "potent")
+    browser.click("#q-form button[type=submit]")
+    browser.wait_for("Page.loadEventFired")
+    assert "q=potent" in browser.evaluate("location.search")
+    assert browser.evaluate(f"{VISIBLE_ROWS}.every(r => r.textContent.includes('POTENT POTABLES'))")
+
 
 def test_viewer_item_transcript(browser: Browser, viewer: str, tmp_path: Path) -> None:
     index = next(i for i, r in enumerate(first_run()) if r.model == GPT and r.question_key == "custom:q4")

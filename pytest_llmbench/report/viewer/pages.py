@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._assets import CSS, JS
 from pytest_llmbench.report.html import render_html
-from pytest_llmbench.report.html_items import benchmark_of, cut, esc, item_facts, verdict
+from pytest_llmbench.report.html_items import TableView, benchmark_of, cut, esc, item_facts, verdict
 from pytest_llmbench.report.model import ReportData
 from pytest_llmbench.report.runcompare import RunComparison
 from pytest_llmbench.storage.repository import RunInfo
@@ -174,14 +174,14 @@ def runs_page(listing: RunListing, chosen: RunFilter) -> str:
 # --- a run and an item ---------------------------------------------------------------------------------
 
 
-def run_page(data: ReportData) -> str:
+def run_page(data: ReportData, view: TableView | None = None) -> str:
     assert data.run is not None
     run_id = data.run.id
     links = []
     if data.run.parent_id is not None:
         links.append((f"/run/{data.run.parent_id}", f"parent run {data.run.parent_id}"))
     links.append((f"/compare?{urlencode({'a': run_id})}", "compare with…"))
-    return render_html(data, item_href=lambda i: item_href(run_id, i), nav=nav(*links))
+    return render_html(data, item_href=lambda i: item_href(run_id, i), nav=nav(*links), view=view or TableView())
 
 
 def _text_block(title: str, text: str, href_all: str | None) -> str:

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from pytest_llmbench.errors import LlmBenchError
+from pytest_llmbench.report.html_items import TableView
 from pytest_llmbench.report.model import ReportData, build_report
 from pytest_llmbench.report.runcompare import compare_reports, model_pairs
 from pytest_llmbench.report.viewer import pages
@@ -86,13 +87,16 @@ class ViewerApp:
         listing = pages.RunListing(runs, self.repo.performance([r.id for r in runs]))
         return Response(200, pages.runs_page(listing, pages.RunFilter.from_query(query)))
 
-    def _run(self, match: re.Match[str], _query: dict[str, str]) -> Response:
+    def _run(self, match: re.Match[str], query: dict[str, str]) -> Response:
         run_id = int(match.group(1))
+        view = TableView.from_query(query)
+        if view != TableView():  # a search, filter, sort or page: cheap to render from the loaded run
+            return Response(200, pages.run_page(self.report(run_id), view))
         with self._lock:
             page = self._run_pages.get(run_id)
         if page is None:
             data = self.report(run_id)
-            page = pages.run_page(data)
+            page = pages.run_page(data, view)
             if data.run is not None and data.run.status != "running":  # a finished run's page never changes
                 with self._lock:
                     self._run_pages[run_id] = page
