@@ -284,18 +284,17 @@ class Repository:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         by_column = {column: name for name, column in _PROVENANCE_FIELDS.items()}
+        # Record field names in the order of the selected columns: rows are read by position, which for a
+        # 10,000-item run is several times faster than looking each value up by column.
+        names = (*_RESULT_FIELDS, "outcome", *(by_column[c] for c in provenance),
+                 *("question_key" if c == "key" else c for c in _QUESTION_COLUMNS))
         out = []
         for row in rows:
-            values = row._mapping
-            fields = {name: values[t.c[name]] for name in _RESULT_FIELDS}
-            fields.update({by_column[c]: values[t.c[c]] for c in provenance})
-            out.append(ResultRecord(
-                question_key=values[q.c.key], outcome=Outcome(values[t.c.outcome]), dataset=values[q.c.dataset],
-                clue=values[q.c.clue], answer=values[q.c.answer], category=values[q.c.category],
-                round=values[q.c.round], value=values[q.c.value],
-                air_date=values[q.c.air_date].isoformat() if values[q.c.air_date] else None,
-                show_number=values[q.c.show_number], difficulty=values[q.c.difficulty], **fields,
-            ))
+            fields = dict(zip(names, row, strict=True))
+            fields["outcome"] = Outcome(fields["outcome"])
+            air_date = fields["air_date"]
+            fields["air_date"] = air_date.isoformat() if air_date else None
+            out.append(ResultRecord(**fields))
         return out
 
     def count_results(self, run_id: int) -> int:

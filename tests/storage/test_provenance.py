@@ -101,3 +101,16 @@ def test_read_only_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     create_engine(f"sqlite:///{empty}").connect().close()
     with pytest.raises(StorageError, match="holds no pytest-llmbench results"):
         Repository(f"sqlite:///{empty}", read_only=True)
+
+
+def test_missing_provenance_is_sql_null(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    repo = Repository(url)
+    run = repo.start_run(name="n", models=["m"], dataset="d", grader="g", seed=1, sample=None, config={})
+    repo.add_results(run, [_record()])
+    repo.close()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(text("select messages_json, judge_json, finish_reason from benchmark_results")).one()
+    engine.dispose()
+    assert tuple(row) == (None, None, None)
