@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import threading
 import webbrowser
-from pathlib import Path
 
-from pytest_llmbench.cli._shared import db_url
+from pytest_llmbench.cli._shared import db_url, project_root
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.storage.db import describe
 from pytest_llmbench.storage.repository import Repository
@@ -31,7 +30,7 @@ def run_view(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number (1-65535, or 0 for a free one).")
     url = db_url(args)
-    repo = Repository(url, base_dir=Path.cwd(), read_only=True)
+    repo = Repository(url, base_dir=project_root(), read_only=True)
     try:
         try:
             server = make_server(ViewerApp(repo), args.port)

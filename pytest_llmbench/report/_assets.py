@@ -21,6 +21,7 @@ color:#7a4a00}
 .verdict{display:inline-block;padding:3px 10px;border-radius:999px;font-weight:650;font-size:12px;
 letter-spacing:.02em}
 .verdict.pass{background:#dcfae6;color:var(--ok)}.verdict.fail{background:#fee4e2;color:var(--bad)}
+.verdict.na,.tag.na{background:#eaecf0;color:#475467}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(240px,100%),1fr));gap:14px;margin:18px 0}
 .card,.panel{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px 18px;
 box-shadow:0 1px 2px rgba(16,24,40,.04)}

@@ -90,7 +90,7 @@ def render_html(
             }
             for m in models
         ],
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in data.gates],
+        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail, "verdict": g.verdict} for g in data.gates],
     }
     if item_href is None:  # read by the script only when a transcript is opened
         summary_json["items"] = transcripts(data)
@@ -138,8 +138,10 @@ def _header(data: ReportData) -> str:
         meta.append(("budget", fmt.usd(s.budget)))
     verdict = ""
     if data.gates:
-        ok = all(g.passed for g in data.gates)
-        verdict = f' <span class="verdict {"pass" if ok else "fail"}">{"GATES PASSED" if ok else "GATES FAILED"}</span>'
+        applied = [g for g in data.gates if g.applicable]
+        state = "N/A" if not applied else "PASSED" if all(g.passed for g in applied) else "FAILED"
+        css = {"N/A": "na", "PASSED": "pass", "FAILED": "fail"}[state]
+        verdict = f' <span class="verdict {css}">GATES {state}</span>'
     out = [f'<header><h1>{escape(data.title)}{verdict}</h1><div class="meta">']
     out += [f"<span>{escape(k)} <b>{escape(v)}</b></span>" for k, v in meta]
     out.append("</div>")
@@ -265,8 +267,16 @@ def _gates(data: ReportData) -> str:
     if not data.gates:
         return '<p class="muted">No gates were set (--llm-min-accuracy).</p>'
     items = "".join(
-        f'<li><span class="tag {"pass" if g.passed else "fail"}">{"PASS" if g.passed else "FAIL"}</span>'
-        f'<b>{escape(g.name)}</b> <span class="muted">{escape(g.detail)}</span></li>'
+        f'<li>{gate_tag(g.verdict)}<b>{escape(g.name)}</b> <span class="muted">{escape(g.detail)}</span></li>'
         for g in data.gates
     )
     return f'<ul class="gates">{items}</ul>'
+
+
+#: A gate's verdict (``GateResult.verdict``) -> its tag's CSS class.
+_TAG_CLASS = {"PASS": "pass", "FAIL": "fail", "N/A": "na"}
+
+
+def gate_tag(verdict: str) -> str:
+    """A PASS / FAIL / N/A tag; a gate naming a model the run did not benchmark is N/A, neither pass nor fail."""
+    return f'<span class="tag {_TAG_CLASS.get(verdict, "na")}">{escape(verdict)}</span>'

@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report.paired import PairedComparison, pairwise
 from pytest_llmbench.storage.repository import Repository, RunInfo
-from pytest_llmbench.summary import RunSummary
 from pytest_llmbench.types import ResultRecord
 
 SIMULATED_NOTE = (
@@ -143,7 +143,9 @@ def gates_from_totals(totals: dict[str, object] | None) -> list[GateResult]:
     if isinstance(raw, list):
         for g in raw:
             if isinstance(g, dict) and "name" in g:
-                out.append(GateResult(str(g["name"]), bool(g.get("passed")), str(g.get("detail", ""))))
+                # Runs stored before N/A gates have no "applicable": every gate of theirs applied.
+                out.append(GateResult(str(g["name"]), bool(g.get("passed")), str(g.get("detail", "")),
+                                      applicable=bool(g.get("applicable", True))))
     return out
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pytest_llmbench.errors import UsageError
-from pytest_llmbench.summary import RunSummary
+from pytest_llmbench.outcome.summary import RunSummary
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 

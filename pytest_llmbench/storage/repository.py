@@ -1,7 +1,7 @@
 """Reading and writing runs, questions and results. Knows nothing of pytest.
 
 ``add_results`` stores a batch in one transaction; the plugin batches finished items in time-bounded batches
-(see ``pytest_llmbench._writer``), so a killed process loses at most the last fraction of a second.
+(see ``pytest_llmbench.storage.writer``), so a killed process loses at most the last fraction of a second.
 """
 
 from __future__ import annotations

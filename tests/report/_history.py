@@ -7,9 +7,9 @@ from pathlib import Path
 
 from _records import make_records
 
+from pytest_llmbench.outcome.summary import performance_row, totals
 from pytest_llmbench.report.model import build_report
 from pytest_llmbench.storage.repository import Repository
-from pytest_llmbench.summary import performance_row, totals
 from pytest_llmbench.types import Outcome, ResultRecord
 
 GPT = "openai/gpt-4o-mini"

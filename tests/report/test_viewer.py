@@ -257,3 +257,36 @@ def test_the_run_page_searches_filters_sorts_and_pages_on_the_server(tmp_path: P
         assert _question_rows(_ok(app, "/run/1?p=99")) == [f"big:q{q:03d}" for q in range(200, 250)]
     finally:
         repo.close()
+
+
+def test_a_stored_n_a_gate_stays_n_a_in_the_run_list_and_the_run_page(tmp_path: Path) -> None:
+    from _records import make_records
+
+    from pytest_llmbench.outcome.gates import GateResult
+    from pytest_llmbench.outcome.summary import totals
+    from pytest_llmbench.report.model import build_report
+
+    records = make_records()
+    url = f"sqlite:///{tmp_path / 'gates.db'}"
+    repo = Repository(url)
+    runs = []
+    for gates in ([GateResult("other/model accuracy", True, "not applicable", applicable=False)],
+                  [GateResult(f"{GPT} accuracy", False, "0.1 < 0.9")]):
+        run_id = repo.start_run(name="g", models=[GPT], dataset="custom", grader="lenient", seed=1, sample=None,
+                                config={})
+        repo.add_results(run_id, records)
+        summary = build_report(records).summary
+        summary.gates = gates
+        repo.finish_run(run_id, status="completed", totals=totals(summary), exit_status=0)
+        runs.append(run_id)
+    repo.close()
+    repo = Repository(url, read_only=True)
+    try:
+        app = ViewerApp(repo)
+        rows = dict(re.findall(r'<tr data-run="(\d+)">(.*?)</tr>', _ok(app, "/"), re.S))
+        assert '<span class="tag na">N/A</span>' in rows[str(runs[0])]
+        assert '<span class="tag fail">FAIL</span>' in rows[str(runs[1])]
+        page = _ok(app, f"/run/{runs[0]}")
+        assert "GATES N/A" in page and '<span class="tag na">N/A</span><b>other/model accuracy</b>' in page
+    finally:
+        repo.close()

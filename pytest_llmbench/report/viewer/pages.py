@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._assets import CSS, JS
-from pytest_llmbench.report.html import render_html
+from pytest_llmbench.report.html import gate_tag, render_html
 from pytest_llmbench.report.html_items import TableView, benchmark_of, cut, esc, item_facts, verdict
-from pytest_llmbench.report.model import ReportData
+from pytest_llmbench.report.model import ReportData, gates_from_totals
 from pytest_llmbench.report.runcompare import RunComparison
 from pytest_llmbench.storage.repository import RunInfo
 from pytest_llmbench.types import ResultRecord
@@ -101,7 +101,8 @@ def _gate(run: RunInfo) -> str:
     passed = (run.totals or {}).get("gates_passed")
     if passed is None:
         return '<span class="muted">–</span>'
-    return f'<span class="tag {"pass" if passed else "fail"}">{"PASS" if passed else "FAIL"}</span>'
+    gates = gates_from_totals(run.totals)
+    return gate_tag("N/A" if gates and not any(g.applicable for g in gates) else "PASS" if passed else "FAIL")
 
 
 def _models_cell(run: RunInfo, perf: list[dict[str, Any]]) -> str:
