@@ -80,7 +80,8 @@ def totals(summary: RunSummary) -> dict[str, Any]:
         "errors": sum(m.errors for m in summary.models),
         "skipped": sum(m.skipped for m in summary.models),
         "cost_usd": summary.spent,
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in summary.gates],
+        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail, "applicable": g.applicable}
+                  for g in summary.gates],
         "gates_passed": summary.gates_passed if summary.gates else None,
         "simulated": summary.simulated,
     }
