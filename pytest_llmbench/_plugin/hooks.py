@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmbench._plugin import hookspecs, progress
+from pytest_llmbench._plugin import hookspecs, progress, wrong
 from pytest_llmbench._plugin import xdist as _xdist
 from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fixtures by being in this module
     _llmbench_case,
@@ -35,6 +35,8 @@ from pytest_llmbench.types import Outcome, ResultRecord
 
 _LLM_FIXTURES = frozenset({"llm_result", "llm_question", "llm_response"})
 _ASKING_FIXTURES = frozenset({"llm_result", "llm_response"})
+#: Whether the gates let the session pass (set at session finish, read for the colour of the final line).
+_GATED_OK = pytest.StashKey[bool]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -220,6 +222,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         state.recorded = True
         report.llmbench = record.to_dict()
         item.user_properties.extend(properties(record))
+        from pytest_llmbench._run.result import ItemResult, WrongAnswer
+
+        if (report.when == "call" and call.excinfo is not None and state.grade is not None
+                and call.excinfo.errisinstance(WrongAnswer) and not wrong.full_blocks_wanted(item.config)):
+            result = ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
+            setattr(report, wrong.ATTR, wrong.short_form(result, item.nodeid).to_dict())
     return report
 
 
@@ -267,8 +275,25 @@ class _SessionHooks:
             benchmark_failures = sum(1 for r in self.bench.records if r.outcome in (Outcome.FAILED, Outcome.ERROR))
             passed = summary.gates_passed and session.testsfailed <= benchmark_failures
             session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
+            self.config.stash[_GATED_OK] = passed
 
-    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Generator[None]:
+        # Outermost wrapper: the wrong answers are held out of pytest's FAILURES and short summary (inside), and
+        # the summary and gate verdict come after everything pytest prints, just before its final line.
+        failed = terminalreporter.stats.get("failed", [])
+        held = wrong.held_out(failed)
+        if held:
+            terminalreporter.stats["failed"] = [r for r in failed if r not in held]
+        try:
+            yield
+        finally:
+            if held:
+                terminalreporter.stats["failed"] = failed
+        if held:
+            terminalreporter.section("wrong answers", sep="-")
+            for line in wrong.render(held):
+                terminalreporter.write_line(line)
         estimate = config.stash.get(ESTIMATE_KEY, None)
         if estimate is not None:
             terminalreporter.section("llmbench estimate")
@@ -283,3 +308,7 @@ class _SessionHooks:
         # Off a terminal (CI logs, pipes) the width is unknown: never squeeze the table into 80 columns.
         width = writer.fullwidth if writer.hasmarkup else max(writer.fullwidth, 160)
         terminalreporter.write(render(summary, width=width, color=writer.hasmarkup))
+        if summary.gates:
+            # The gates decide the exit status, so they decide the colour of pytest's final line too.
+            colour = "green" if summary.gates_passed and config.stash.get(_GATED_OK, False) else "red"
+            terminalreporter._determine_main_color = lambda unknown_type_seen: colour
