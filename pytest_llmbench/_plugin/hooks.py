@@ -301,12 +301,12 @@ class _SessionHooks:
         summary = config.stash.get(SUMMARY_KEY, None)
         if summary is None:
             return
+        from pytest_llmbench.report.fmt import output_width
         from pytest_llmbench.report.terminal import render
 
         terminalreporter.section("llmbench")
         writer = terminalreporter._tw
-        # Off a terminal (CI logs, pipes) the width is unknown: never squeeze the table into 80 columns.
-        width = writer.fullwidth if writer.hasmarkup else max(writer.fullwidth, 160)
+        width = output_width(getattr(writer, "_file", None), writer.fullwidth)
         terminalreporter.write(render(summary, width=width, color=writer.hasmarkup))
         if summary.gates:
             # The gates decide the exit status, so they decide the colour of pytest's final line too.

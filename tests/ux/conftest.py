@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-pytest_plugins = ["pytester"]
-
 QUESTIONS = [
     {"id": f"q{i}", "question": f"Clue number {i}", "answer": answer, "category": "MIXED"}
     for i, answer in enumerate(["Mars", "Shakespeare", "the Pacific", "gold", "Washington", "Tokyo", "Paris",
