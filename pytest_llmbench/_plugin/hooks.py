@@ -9,6 +9,7 @@ uses them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Generator
 from typing import Any
 
@@ -131,6 +132,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     bench = metafunc.config.stash[SESSION_KEY]
     marker = metafunc.definition.get_closest_marker("llmbench")
+    if marker is not None and marker.args:
+        # A positional value would otherwise be ignored and the default dataset run (or downloaded) instead.
+        bench.usage_errors.append(
+            f"@pytest.mark.llmbench takes keyword arguments only (dataset=, grader=, template=, ...): "
+            f"{metafunc.definition.nodeid} gives {marker.args[0]!r} without a name (write dataset={marker.args[0]!r}).")
+        return
     specs = bench.specs_for(dict(marker.kwargs) if marker else {})
     if specs:
         metafunc.parametrize("_llmbench_case", specs, ids=[s.id for s in specs])
@@ -157,6 +164,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             continue
         asks = bool(_ASKING_FIXTURES & set(getattr(item, "fixturenames", ())))
         llm_items.append((item.nodeid, spec, asks))
+    for text in bench.collector.warnings:
+        warnings.warn(pytest.PytestWarning(f"llmbench: {text}"), stacklevel=1)
     if session.config.option.collectonly:
         if bench.usage_errors:
             raise pytest.UsageError(bench.usage_errors[0])

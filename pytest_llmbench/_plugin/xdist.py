@@ -84,6 +84,10 @@ def check_early(bench: BenchSession) -> None:
     from pytest_llmbench.data.loader import resolve_path
 
     s = bench.settings
+    if "models" in s.sources:
+        from pytest_llmbench._run.collect import check_models
+
+        check_models(s.models, warn=lambda text: None)  # a worker warns; a wrong sim id is an error here
     if "grader" in s.sources:
         bench.grader(s.grader)
     if "template" in s.sources:

@@ -61,6 +61,21 @@ def marker_settings(settings: Settings, marker: Mapping[str, Any]) -> Settings:
     return replace(settings, **values)
 
 
+def check_models(models: Sequence[str], *, warn: Callable[[str], None]) -> None:
+    """A simulated id must be one of the simulated models (a typo would fail every item); any other id that the
+    catalog does not know is only a warning: the catalog snapshot may be older than the model."""
+    from pytest_llmbench.kinds.capabilities import catalog_info
+    from pytest_llmbench.providers.simulated import PROFILES
+
+    for model in models:
+        if model.startswith(SIMULATED_PREFIX):
+            if model not in PROFILES:
+                raise UsageError(f"Unknown simulated model {model!r}: the simulated models are "
+                                 f"{', '.join(PROFILES)}.")
+        elif catalog_info(model) is None:
+            warn(f"Model {model!r} is not in the model catalog: check the id (llmbench models search NAME).")
+
+
 @dataclass
 class Collector:
     """Questions (loaded and sampled once per distinct selection) x models -> item specs."""
@@ -71,6 +86,9 @@ class Collector:
     check_names: Callable[[str, str], None]  # an unknown grader or template is a usage error at collection
     usage_errors: list[str] = field(default_factory=list)
     dataset_origins: dict[str, str] = field(default_factory=dict)
+    #: a template's placeholders against the questions it is given (see ``prompts.check_fields``)
+    check_prompts: Callable[[str, Sequence[Question]], None] = lambda template, questions: None
+    warnings: list[str] = field(default_factory=list)  # said once at the end of collection, not failures
     marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
 
@@ -91,9 +109,12 @@ class Collector:
 
         s = marker_settings(self.settings, marker)
         models = default_models(s)
+        check_models(models, warn=lambda text: self.warnings.append(text) if text not in self.warnings else None)
         self.marker_models.update(dict.fromkeys(models))
         self.check_names(s.grader, s.template)
-        specs = build_specs(self.questions(s), models, grader=s.grader, template=s.template, repeat=s.repeat)
+        questions = self.questions(s)
+        self.check_prompts(s.template, questions)
+        specs = build_specs(questions, models, grader=s.grader, template=s.template, repeat=s.repeat)
         # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
         return [replace(spec, grader=kind_grader(spec.question, spec.grader)) for spec in specs]
 

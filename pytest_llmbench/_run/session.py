@@ -75,7 +75,7 @@ class BenchSession:
     @cached_property
     def collector(self) -> Collector:
         return Collector(self.settings, self.rootdir, self.hooks.load_dataset, self._check_names,
-                         self.usage_errors, self.dataset_origins)
+                         self.usage_errors, self.dataset_origins, self._check_prompts)
 
     @cached_property
     def asker(self) -> Asker:
@@ -110,6 +110,11 @@ class BenchSession:
     def _check_names(self, grader: str, template: str) -> None:
         self.grader(grader)  # an unknown grader or template is a usage error now, not a failure per item
         self.template(template)
+
+    def _check_prompts(self, template: str, questions: Sequence[Question]) -> None:
+        from pytest_llmbench.prompts import check_fields
+
+        check_fields(self.template(template), questions)
 
     # --- collection ----------------------------------------------------------------------------------
 
