@@ -10,6 +10,7 @@ uses them.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Generator
 from typing import Any
 
@@ -38,6 +39,8 @@ _LLM_FIXTURES = frozenset({"llm_result", "llm_question", "llm_response"})
 _ASKING_FIXTURES = frozenset({"llm_result", "llm_response"})
 #: Whether the gates let the session pass (set at session finish, read for the colour of the final line).
 _GATED_OK = pytest.StashKey[bool]()
+#: On an xdist worker, its items per model until its first report carries them to the controller.
+_TOTALS_KEY = pytest.StashKey[dict[str, int]]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -164,6 +167,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             continue
         asks = bool(_ASKING_FIXTURES & set(getattr(item, "fixturenames", ())))
         llm_items.append((item.nodeid, spec, asks))
+    if hasattr(session.config, "workerinput"):
+        # Sent with this worker's first report: the controller collects nothing, so it learns the totals so.
+        session.config.stash[_TOTALS_KEY] = dict(Counter(spec.model for _, spec, asks in llm_items if asks))
     for text in bench.collector.warnings:
         warnings.warn(pytest.PytestWarning(f"llmbench: {text}"), stacklevel=1)
     if session.config.option.collectonly:
@@ -216,6 +222,10 @@ def item_state(item: pytest.Item) -> ItemState | None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
+    totals = item.config.stash.get(_TOTALS_KEY, None)
+    if totals is not None and report.when == "call":
+        setattr(report, progress.TOTALS, totals)
+        del item.config.stash[_TOTALS_KEY]
     state = item_state(item)
     if state is None or state.completion is None or state.recorded:
         return report
@@ -253,6 +263,9 @@ class _SessionHooks:
         self.bench.progress = progress.attach(self.config)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        totals = getattr(report, progress.TOTALS, None)
+        if isinstance(totals, dict) and self.bench.progress is not None:
+            self.bench.progress.start(totals)
         data = getattr(report, "llmbench", None)
         if data is not None and self.bench.writer:
             try:
