@@ -8,7 +8,7 @@ the answers of a resumed run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,17 +92,20 @@ class RunStore:
         if self._results is not None:
             self._results.close()
 
-    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None) -> RunSummary:
-        """The summary of the run, with the baseline comparison and the gates."""
+    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None,
+                  planned: Mapping[str, int] | None = None) -> RunSummary:
+        """The summary of the run, with the baseline comparison and the gates; ``planned`` is the items per
+        model the run set out to ask (a stopped run's models are flagged partial against it)."""
         from pytest_llmbench.outcome import baseline as baseline_mod
         from pytest_llmbench.outcome.gates import evaluate_gates
-        from pytest_llmbench.outcome.summary import RunSummary
+        from pytest_llmbench.outcome.summary import RunSummary, mark_partial
 
         summary = RunSummary.from_records(
             records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
         )
+        mark_partial(summary, records, planned or {})
         extra = []
         if self.baseline_run is not None:
             summary.baseline = baseline_mod.compare(records, self.baseline_records, self.baseline_run)
@@ -123,7 +126,9 @@ class RunStore:
         if summary.dataset_origin:
             repo.update_run(run_id, dataset_origin=summary.dataset_origin)  # xdist: learnt from the workers
         repo.save_performance(run_id, [performance_row(m) for m in summary.models])
-        repo.finish_run(run_id, status="interrupted" if interrupted else "completed", totals=totals(summary),
+        # A run that stopped early (402, 401, the budget) is not "completed": it can be resumed once fixed.
+        status = "interrupted" if interrupted else "stopped" if summary.stop_reason else "completed"
+        repo.finish_run(run_id, status=status, totals=totals(summary),
                         exit_status=exitstatus)
         if self.settings.report:
             summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)

@@ -69,6 +69,7 @@ class BenchSession:
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
+    planned: Mapping[str, int] = field(default_factory=dict)  # items per model that ask, once collected
 
     # --- the stages ----------------------------------------------------------------------------------
 
@@ -163,8 +164,9 @@ class BenchSession:
             from pytest_llmbench._run import resume as resume_mod
 
             self.resumed = resume_mod.stored_answers(self.store.repository(), self.resume_run_id)
+        self.planned = Counter(spec.model for _, spec, asks in items if asks)
         if self.progress is not None:
-            self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
+            self.progress.start(self.planned)
         self.asker.engine()
         if self.prefetch:
             self.prefetch_items((nodeid, spec) for nodeid, spec, asks in items if asks)
@@ -236,7 +238,7 @@ class BenchSession:
         if not self.records:
             self.store.close_empty_run(self.interrupted)
             return None
-        summary = self.store.summarize(self.records, stop_reason)
+        summary = self.store.summarize(self.records, stop_reason, self.planned)
         self.hooks.on_summary(summary)
         self.store.persist(summary, interrupted=self.interrupted, command=self.command, exitstatus=exitstatus)
         return summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -37,6 +37,8 @@ class RunSummary:
     budget: float | None = None
     spent: float = 0.0
     stop_reason: str | None = None
+    #: models the run stopped before finishing: model -> (items graded, items planned); their accuracy is partial
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def gates_passed(self) -> bool:
@@ -61,6 +63,21 @@ class RunSummary:
         return summary
 
 
+#: Why an item was not answered when the run stopped before it: the stop itself, the budget, credits, the key.
+STOP_KINDS = frozenset({"stopped", "budget", "credits", "auth"})
+
+
+def mark_partial(summary: RunSummary, records: Sequence[ResultRecord], planned: Mapping[str, int]) -> None:
+    """Flag the models a stop left unfinished (items not asked, or never reached), and name the stop."""
+    if summary.stop_reason is None and any(r.error_kind == "budget" for r in records):
+        summary.stop_reason = "the budget (--llm-max-cost) ran out"
+    for m in summary.models:
+        stopped = sum(1 for r in records if r.model == m.model and r.error_kind in STOP_KINDS)
+        missing = stopped + max(0, planned.get(m.model, 0) - m.items)
+        if missing and summary.stop_reason is not None:
+            summary.partial[m.model] = (m.answered, m.items + max(0, planned.get(m.model, 0) - m.items))
+
+
 def performance_row(m: ModelSummary) -> dict[str, Any]:
     return {
         "model": m.model, "simulated": m.simulated, "items": m.items, "answered": m.answered, "correct": m.correct,
@@ -79,6 +96,8 @@ def totals(summary: RunSummary) -> dict[str, Any]:
         "cost_usd": summary.spent,
         "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in summary.gates],
         "gates_passed": summary.gates_passed if summary.gates else None,
+        "stop_reason": summary.stop_reason,
+        "partial": {model: {"graded": g, "planned": n} for model, (g, n) in summary.partial.items()},
         "simulated": summary.simulated,
     }
 

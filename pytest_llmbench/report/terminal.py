@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Literal, TypeVar
 
 from rich.console import Console
@@ -122,7 +122,7 @@ MODEL_COLUMNS: list[Column[ModelSummary]] = [
     Column("model", model_name, "left", core=True),
     Column("items", lambda m: str(m.items)),
     Column("correct", lambda m: str(m.correct), core=True),
-    Column("accuracy (95% CI)", _accuracy, core=True),
+    Column("accuracy (95% CI)", _accuracy, core=True),  # ACCURACY
     Column("errors", lambda m: str(m.errors)),
     Column("skipped", lambda m: str(m.skipped)),
     Column("latency mean / p95", lambda m: f"{fmt.ms(m.latency_mean_ms)} / {fmt.ms(m.latency_p95_ms)}"),
@@ -132,8 +132,19 @@ MODEL_COLUMNS: list[Column[ModelSummary]] = [
 ]
 
 
+ACCURACY = "accuracy (95% CI)"
+
+
 def model_section(summary: RunSummary) -> Section[ModelSummary]:
-    return Section("LLM benchmark summary", MODEL_COLUMNS, summary.models, model_name)
+    def accuracy(m: ModelSummary) -> Text:
+        # A model the run stopped before finishing: its accuracy covers the items it got to, and says so.
+        if m.model not in summary.partial:
+            return _accuracy(m)
+        graded, planned = summary.partial[m.model]
+        return Text(f"partial: {graded} of {planned} graded", style="bold yellow")
+
+    columns = [replace(c, cell=accuracy) if c.header == ACCURACY else c for c in MODEL_COLUMNS]
+    return Section("LLM benchmark summary", columns, summary.models, model_name)
 
 
 PAIRED_COLUMNS: list[Column[PairedComparison]] = [
@@ -201,7 +212,11 @@ def notes(summary: RunSummary) -> list[Text]:
         cached = sum(m.cached for m in summary.models)
         lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
     if summary.stop_reason:
-        lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
+        lines.append(Text(f"stopped: {summary.stop_reason}", style="bold red"))
+    for model, (graded, planned) in summary.partial.items():
+        m = next(x for x in summary.models if x.model == model)
+        lines.append(Text(f"partial: {model} was stopped after {graded} of {planned} items; on those, "
+                          f"{_accuracy(m).plain} (not a result for the whole benchmark)", style="yellow"))
     for model, ece in summary.calibration.items():
         lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     for note in summary.notes:
