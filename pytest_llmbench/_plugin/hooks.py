@@ -170,7 +170,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput"):
         # Sent with this worker's first report: the controller collects nothing, so it learns the totals so.
         session.config.stash[_TOTALS_KEY] = dict(Counter(spec.model for _, spec, asks in llm_items if asks))
-    for text in bench.collector.warnings:
+    for text in [*bench.collector.warnings, *bench.collector.unused_settings()]:
         warnings.warn(pytest.PytestWarning(f"llmbench: {text}"), stacklevel=1)
     if session.config.option.collectonly:
         if bench.usage_errors:

@@ -2,7 +2,10 @@
 
 A marker value goes through the same parser as its ``--llm-*`` option (``config.OPTIONS``), so ``sample="10%"``
 and ``--llm-sample=10%`` mean the same thing and are refused the same way. Precedence: the command line beats the
-marker, the marker beats the environment, the config file and the defaults.
+marker, the marker beats the environment, the config file and the defaults; with one exception, ``dataset``.
+A marker's ``dataset=`` is what that test is about (a JSON-schema test's questions, a tool-calling test's):
+``--llm-dataset=my.csv`` applied to it would turn it into nonsense. So ``--llm-dataset`` applies to the
+benchmark tests whose marker names no dataset, and a marker's dataset is always kept.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ MARKER_KEYS = frozenset(
     {"dataset", "grader", "template", "models", "sample", "seed", "stratify", "sample_method", "category",
      "rounds", "repeat"}
 )
+#: Marker arguments that beat the command line too: they say what the test is (see the module's docstring).
+MARKER_WINS = frozenset({"dataset"})
 _PARSERS = {o.dest: o for o in OPTIONS if o.dest in MARKER_KEYS}
 
 
@@ -51,7 +56,7 @@ def marker_settings(settings: Settings, marker: Mapping[str, Any]) -> Settings:
         raise UsageError(f"Unknown llmbench marker argument {unknown[0]!r}; known: {', '.join(sorted(MARKER_KEYS))}.")
     values: dict[str, Any] = {}
     for key, raw in marker.items():
-        if key in settings.from_cli or (isinstance(raw, list | tuple) and not raw):
+        if (key in settings.from_cli and key not in MARKER_WINS) or (isinstance(raw, list | tuple) and not raw):
             continue  # the command line wins; an empty list leaves the setting as it is
         option = _PARSERS[key]
         try:
@@ -89,6 +94,7 @@ class Collector:
     #: a template's placeholders against the questions it is given (see ``prompts.check_fields``)
     check_prompts: Callable[[str, Sequence[Question]], None] = lambda template, questions: None
     warnings: list[str] = field(default_factory=list)  # said once at the end of collection, not failures
+    cli_dataset_used: bool = False  # a benchmark test took the session's dataset (its marker names none)
     marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
 
@@ -108,6 +114,8 @@ class Collector:
         from pytest_llmbench.kinds import kind_grader
 
         s = marker_settings(self.settings, marker)
+        if "dataset" not in marker:
+            self.cli_dataset_used = True
         models = default_models(s)
         check_models(models, warn=lambda text: self.warnings.append(text) if text not in self.warnings else None)
         self.marker_models.update(dict.fromkeys(models))
@@ -117,6 +125,13 @@ class Collector:
         specs = build_specs(questions, models, grader=s.grader, template=s.template, repeat=s.repeat)
         # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
         return [replace(spec, grader=kind_grader(spec.question, spec.grader)) for spec in specs]
+
+    def unused_settings(self) -> list[str]:
+        """Warnings about the command line that no benchmark test took (call after collection)."""
+        if "dataset" in self.settings.from_cli and not self.cli_dataset_used and self._datasets:
+            return [f"--llm-dataset={self.settings.dataset} applies to no test here: every benchmark test's marker "
+                    f"names its own dataset (a marker's dataset= beats --llm-dataset)."]
+        return []
 
     def questions(self, s: Settings) -> list[Question]:
         from pytest_llmbench import data as data_mod
