@@ -141,7 +141,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             f"@pytest.mark.llmbench takes keyword arguments only (dataset=, grader=, template=, ...): "
             f"{metafunc.definition.nodeid} gives {marker.args[0]!r} without a name (write dataset={marker.args[0]!r}).")
         return
-    specs = bench.specs_for(dict(marker.kwargs) if marker else {})
+    specs = bench.specs_for(dict(marker.kwargs) if marker else {}, metafunc.definition.nodeid)
     if specs:
         metafunc.parametrize("_llmbench_case", specs, ids=[s.id for s in specs])
 

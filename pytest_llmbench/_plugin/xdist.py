@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 #: Keys in ``workerinput`` / ``workeroutput`` (builtins only cross the channel).
 RUN_ID = "llmbench_run_id"
 ORIGINS = "llmbench_dataset_origins"
+BENCHMARKS = "llmbench_benchmarks"
 
 #: Returns (node id, spec) of an item that asks a model, else None.
 LlmItem = Callable[[pytest.Item], tuple[str, ItemSpec] | None]
@@ -118,6 +119,9 @@ class ControllerHooks:
         origins = getattr(node, "workeroutput", {}).get(ORIGINS)
         if isinstance(origins, dict):
             self.bench.dataset_origins.update({str(k): str(v) for k, v in origins.items()})
+        benchmarks = getattr(node, "workeroutput", {}).get(BENCHMARKS)
+        if isinstance(benchmarks, dict):
+            self.bench.collector.benchmarks.update(benchmarks)
 
 
 class WorkerHooks:
@@ -158,6 +162,7 @@ class WorkerHooks:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
         output[ORIGINS] = dict(self.bench.dataset_origins)
+        output[BENCHMARKS] = dict(self.bench.collector.benchmarks)
 
 
 def _asking(items: Iterable[pytest.Item], llm_item: LlmItem) -> list[tuple[str, ItemSpec]]:

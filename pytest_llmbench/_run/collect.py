@@ -94,6 +94,8 @@ class Collector:
     #: a template's placeholders against the questions it is given (see ``prompts.check_fields``)
     check_prompts: Callable[[str, Sequence[Question]], None] = lambda template, questions: None
     warnings: list[str] = field(default_factory=list)  # said once at the end of collection, not failures
+    #: what each benchmark test really ran with (its marker applied): what the run's row and reports say
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)
     cli_dataset_used: bool = False  # a benchmark test took the session's dataset (its marker names none)
     marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
@@ -102,15 +104,16 @@ class Collector:
     def models(self) -> tuple[str, ...]:
         return default_models(self.settings)
 
-    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
-        """The items of one benchmark function; a problem is remembered and raised as a usage error later."""
+    def specs_for(self, marker: Mapping[str, Any], test: str = "") -> list[ItemSpec]:
+        """The items of one benchmark function (``test``, its node id); a problem is remembered and raised as a
+        usage error later."""
         try:
-            return self._specs_for(marker)
+            return self._specs_for(marker, test)
         except LlmBenchError as exc:
             self.usage_errors.append(str(exc))
             return []
 
-    def _specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
+    def _specs_for(self, marker: Mapping[str, Any], test: str) -> list[ItemSpec]:
         from pytest_llmbench.kinds import kind_grader
 
         s = marker_settings(self.settings, marker)
@@ -124,7 +127,14 @@ class Collector:
         self.check_prompts(s.template, questions)
         specs = build_specs(questions, models, grader=s.grader, template=s.template, repeat=s.repeat)
         # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
-        return [replace(spec, grader=kind_grader(spec.question, spec.grader)) for spec in specs]
+        specs = [replace(spec, grader=kind_grader(spec.question, spec.grader)) for spec in specs]
+        if test:
+            self.benchmarks[test] = {
+                "dataset": s.dataset, "grader": ", ".join(dict.fromkeys(spec.grader for spec in specs)) or s.grader,
+                "template": s.template, "sample": "all" if s.sample is None else str(s.sample),
+                "questions": len(questions), "models": list(models),
+            }
+        return specs
 
     def unused_settings(self) -> list[str]:
         """Warnings about the command line that no benchmark test took (call after collection)."""

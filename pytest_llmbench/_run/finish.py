@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_llmbench.config import Settings
 from pytest_llmbench.errors import UsageError
@@ -30,6 +30,8 @@ class RunStore:
     rootdir: Path
     models: tuple[str, ...]
     dataset_origins: dict[str, str]
+    #: test node id -> the settings it ran with (markers applied); filled at collection, or from xdist workers
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_id: int | None = None
     run_name: str | None = None
     baseline_run: int | None = None
@@ -68,13 +70,26 @@ class RunStore:
         self.ensure_run()
         return resumed
 
+    def facts(self) -> dict[str, Any]:
+        """The run row's dataset, grader and sample as the benchmark tests really ran (a marker's values, not
+        the session defaults); several tests that differ are listed, ``; ``-separated."""
+        s = self.settings
+        if not self.benchmarks:
+            return {"dataset": s.dataset, "grader": s.grader, "sample": None if s.sample is None else str(s.sample)}
+
+        def joined(key: str) -> str:
+            return "; ".join(dict.fromkeys(str(b[key]) for b in self.benchmarks.values()))
+
+        sample = joined("sample")
+        return {"dataset": joined("dataset"), "grader": joined("grader"), "sample": None if sample == "all" else sample}
+
     def ensure_run(self) -> int:
         if self.run_id is None:
             s = self.settings
             self.run_name = s.run_name or dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
             self.run_id = self.repository().start_run(
-                name=self.run_name, models=list(self.models), dataset=s.dataset, grader=s.grader, seed=s.seed,
-                sample=None if s.sample is None else str(s.sample), config=s.snapshot(),
+                name=self.run_name, models=list(self.models), **self.facts(), seed=s.seed,
+                config={**s.snapshot(), "benchmarks": self.benchmarks},
                 dataset_origin="; ".join(self.dataset_origins.values()) or None,
                 shard=f"{s.shard.index}/{s.shard.total}" if s.shard else None,
             )
@@ -101,7 +116,7 @@ class RunStore:
         from pytest_llmbench.outcome.summary import RunSummary, mark_partial
 
         summary = RunSummary.from_records(
-            records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
+            records, run_id=self.run_id, run_name=self.run_name, dataset=self.facts()["dataset"],
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
         )
@@ -125,6 +140,9 @@ class RunStore:
             summary.notes.append(f"interrupted: resume with {resume_mod.resume_command(command, run_id)}")
         if summary.dataset_origin:
             repo.update_run(run_id, dataset_origin=summary.dataset_origin)  # xdist: learnt from the workers
+        if self.benchmarks:  # the xdist controller opened the run before any worker had collected
+            config = {**self.settings.snapshot(), "benchmarks": self.benchmarks}
+            repo.update_run(run_id, **self.facts(), config=config)
         repo.save_performance(run_id, [performance_row(m) for m in summary.models])
         # A run that stopped early (402, 401, the budget) is not "completed": it can be resumed once fixed.
         status = "interrupted" if interrupted else "stopped" if summary.stop_reason else "completed"

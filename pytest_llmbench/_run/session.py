@@ -93,7 +93,7 @@ class BenchSession:
 
     @cached_property
     def store(self) -> RunStore:
-        return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins)
+        return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins, self.collector.benchmarks)
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -119,8 +119,8 @@ class BenchSession:
 
     # --- collection ----------------------------------------------------------------------------------
 
-    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
-        return self.collector.specs_for(marker)
+    def specs_for(self, marker: Mapping[str, Any], test: str = "") -> list[ItemSpec]:
+        return self.collector.specs_for(marker, test)
 
     def load_dataset(self, name: str) -> list[Question]:
         return self.collector.load_dataset(name)

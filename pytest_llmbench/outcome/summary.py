@@ -37,6 +37,8 @@ class RunSummary:
     budget: float | None = None
     spent: float = 0.0
     stop_reason: str | None = None
+    #: per benchmark test (node id without parameters) -> its models' summaries; only when there are several
+    by_test: dict[str, list[ModelSummary]] = field(default_factory=dict)
     #: models the run stopped before finishing: model -> (items graded, items planned); their accuracy is partial
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -54,6 +56,11 @@ class RunSummary:
         summary.spent = sum(m.cost_usd for m in summary.models)
         names = [m.model for m in summary.models]
         summary.paired = [paired_comparison(records, a, b) for a, b in combinations(names, 2)]
+        tests: dict[str, list[ResultRecord]] = {}
+        for record in records:
+            tests.setdefault(test_of(record.nodeid), []).append(record)
+        if len(tests) > 1:
+            summary.by_test = {test: summarize_models(rows) for test, rows in tests.items()}
         if any(r.repeat > 0 for r in records):
             summary.repeats = repeat_stats(records)
         for name in names:
@@ -61,6 +68,11 @@ class RunSummary:
             if ece is not None:
                 summary.calibration[name] = ece
         return summary
+
+
+def test_of(nodeid: str) -> str:
+    """The benchmark test an item belongs to: its node id without the parameters."""
+    return nodeid.split("[", 1)[0]
 
 
 #: Why an item was not answered when the run stopped before it: the stop itself, the budget, credits, the key.

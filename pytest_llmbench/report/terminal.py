@@ -182,8 +182,28 @@ def repeat_section(summary: RunSummary) -> Section[RepeatStats]:
     return Section("Repeated asks", columns, summary.repeats, lambda r: Text(r.model))
 
 
+PerTest = tuple[str, ModelSummary]
+TEST_COLUMNS: list[Column[PerTest]] = [
+    Column("test", lambda row: Text(row[0]), "left", core=True),
+    Column("model", lambda row: model_name(row[1]), "left", core=True),
+    Column("items", lambda row: str(row[1].items)),
+    Column("correct", lambda row: str(row[1].correct), core=True),
+    Column("accuracy (95% CI)", lambda row: _accuracy(row[1]), core=True),
+    Column("errors", lambda row: str(row[1].errors)),
+    Column("skipped", lambda row: str(row[1].skipped)),
+    Column("cost", lambda row: fmt.usd(row[1].cost_usd, row[1].cost_estimated)),
+]
+
+
+def test_section(summary: RunSummary) -> Section[PerTest]:
+    rows = [(test, m) for test, models in summary.by_test.items() for m in models]
+    return Section("Per benchmark test", TEST_COLUMNS, rows, lambda row: Text(f"{row[0]} · {row[1].model}"))
+
+
 def sections(summary: RunSummary) -> list[Section[Any]]:
     out: list[Section[Any]] = [model_section(summary)]
+    if summary.by_test:
+        out.append(test_section(summary))
     if summary.paired:
         out.append(paired_section(summary))
     if summary.repeats:
