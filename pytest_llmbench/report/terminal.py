@@ -14,6 +14,7 @@ never as markup, so ``[bold red]`` in a name prints literally.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, Literal, TypeVar
@@ -48,6 +49,8 @@ class Section(Generic[Row]):
     columns: Sequence[Column[Row]]
     rows: Sequence[Row]
     label: Callable[[Row], Text]
+    details: bool = True  # compact layout: stack the other columns under the rows (False: a breakdown whose
+    #                       details are in another section already)
 
 
 def _table(section: Section[Row], columns: Sequence[Column[Row]]) -> Table:
@@ -76,7 +79,7 @@ def _stacked(console: Console, section: Section[Row], columns: Sequence[Column[R
         details = Text()
         for column in columns:
             value = _text(column.cell(row))
-            if value.plain == label.plain:
+            if value.plain in label.plain:
                 continue  # the row's name is its heading already
             if details:
                 details.append(" · ")
@@ -96,7 +99,8 @@ def print_section(console: Console, section: Section[Row], width: int) -> str:
     compact = _table(section, core)
     if core and _fits(console, compact, width):
         console.print(compact)
-        _stacked(console, section, rest, width)
+        if section.details:
+            _stacked(console, section, rest, width)
         return "compact"
     console.print(Text(section.title))
     _stacked(console, section, section.columns, width)
@@ -185,9 +189,9 @@ def repeat_section(summary: RunSummary) -> Section[RepeatStats]:
 PerTest = tuple[str, ModelSummary]
 TEST_COLUMNS: list[Column[PerTest]] = [
     Column("test", lambda row: Text(row[0]), "left", core=True),
-    Column("model", lambda row: model_name(row[1]), "left", core=True),
+    Column("model", lambda row: Text(row[1].model), "left", core=True),
     Column("items", lambda row: str(row[1].items)),
-    Column("correct", lambda row: str(row[1].correct), core=True),
+    Column("correct", lambda row: f"{row[1].correct}/{row[1].answered}", core=True),
     Column("accuracy (95% CI)", lambda row: _accuracy(row[1]), core=True),
     Column("errors", lambda row: str(row[1].errors)),
     Column("skipped", lambda row: str(row[1].skipped)),
@@ -195,9 +199,18 @@ TEST_COLUMNS: list[Column[PerTest]] = [
 ]
 
 
+def short_test_names(tests: Sequence[str]) -> dict[str, str]:
+    """Each test's function name where that is unique in the run (they fit 80 columns), else its node id."""
+    names = {test: test.rsplit("::", 1)[-1] for test in tests}
+    counts = Counter(names.values())
+    return {test: name if counts[name] == 1 else test for test, name in names.items()}
+
+
 def test_section(summary: RunSummary) -> Section[PerTest]:
-    rows = [(test, m) for test, models in summary.by_test.items() for m in models]
-    return Section("Per benchmark test", TEST_COLUMNS, rows, lambda row: Text(f"{row[0]} · {row[1].model}"))
+    short = short_test_names(list(summary.by_test))
+    rows = [(short[test], m) for test, models in summary.by_test.items() for m in models]
+    return Section("Per benchmark test", TEST_COLUMNS, rows, lambda row: Text(f"{row[0]} · {row[1].model}"),
+                   details=False)
 
 
 def sections(summary: RunSummary) -> list[Section[Any]]:

@@ -60,7 +60,7 @@ def test_several_benchmark_tests_get_a_per_test_breakdown(project: pytest.Pytest
                                           "--llm-report=md:out.md")
     out = result.stdout.str()
     assert "Per benchmark test" in out
-    for test in ("test_quiz.py::test_quiz", "test_capitals.py::test_capitals"):
+    for test in ("test_quiz", "test_capitals"):  # function names: unique, so short
         assert sum(line.startswith(f"│ {test} ") for line in result.stdout.lines) == 2, out
     dataset, grader, sample, _ = _run_row(project)
     assert dataset == "questions.jsonl; capitals.jsonl" or dataset == "capitals.jsonl; questions.jsonl"
