@@ -248,8 +248,9 @@ def notes(summary: RunSummary) -> list[Text]:
         lines.append(Text(f"stopped: {summary.stop_reason}", style="bold red"))
     for model, (graded, planned) in summary.partial.items():
         m = next(x for x in summary.models if x.model == model)
-        lines.append(Text(f"partial: {model} was stopped after {graded} of {planned} items; on those, "
-                          f"{_accuracy(m).plain} (not a result for the whole benchmark)", style="yellow"))
+        result = f"on those, {_accuracy(m).plain} (not a result for the whole benchmark)" if graded else "no result"
+        lines.append(Text(f"partial: {model} was stopped after {graded} of {planned} items; {result}",
+                          style="yellow"))
     for model, ece in summary.calibration.items():
         lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     for note in summary.notes:
