@@ -68,7 +68,7 @@ class RunRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(32))  # running, completed, interrupted, failed
+    status: Mapped[str] = mapped_column(String(32))  # running, completed, stopped (402/401/budget), interrupted, failed
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     seed: Mapped[int] = mapped_column(Integer)
