@@ -55,6 +55,9 @@ class FaultKind(StrEnum):
     MALFORMED_JSON = "malformed_json"  # a complete response whose JSON is cut off
     TRUNCATED_BODY = "truncated_body"  # the connection closes before the announced body is complete
     SLOW_STREAM = "slow_stream"  # a normal answer with ``delay`` seconds between chunks
+    DIRTY_TEXT = "dirty_text"  # a normal answer with ``message`` (NUL, ESC, ...) appended to its text
+    OVERSIZED = "oversized"  # a normal answer whose text is padded to ``size`` characters
+    GZIP_BOMB = "gzip_bomb"  # a JSON answer, gzip-encoded, that inflates to ``size`` bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Fault:
     content_type: str = "application/json"
     after_chunks: int = 1
     delay: float = 0.0
+    size: int = 0
 
     @classmethod
     def http(
@@ -130,6 +134,28 @@ class Fault:
     @classmethod
     def slow_stream(cls, delay: float) -> Fault:
         return cls(FaultKind.SLOW_STREAM, delay=delay)
+
+    @classmethod
+    def dirty_text(cls, suffix: str = "\n\x00\x1b[2J\x1b]0;pwned\x07") -> Fault:
+        """The real answer followed by ``suffix``: by default a line holding a NUL byte and terminal escapes."""
+        return cls(FaultKind.DIRTY_TEXT, message=suffix)
+
+    @classmethod
+    def oversized(cls, size: int) -> Fault:
+        """The real answer padded with spaces to ``size`` characters (streamed or not)."""
+        return cls(FaultKind.OVERSIZED, size=size)
+
+    @classmethod
+    def gzip_bomb(cls, size: int) -> Fault:
+        """A JSON answer sent with ``Content-Encoding: gzip`` that inflates to ``size`` bytes (mostly
+        whitespace, so a few hundred kB on the wire per GB)."""
+        return cls(FaultKind.GZIP_BOMB, size=size)
+
+    @classmethod
+    def html_page(cls, status: int = 200) -> Fault:
+        """An HTML page (a captive portal, a proxy's login page) instead of JSON or an event stream."""
+        page = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in.</body></html>"
+        return cls.http(status, "HTML page", body=page, content_type="text/html; charset=utf-8")
 
 
 _DEFAULT_MESSAGES = {
