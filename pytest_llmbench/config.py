@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_llmbench.errors import UsageError
 
@@ -83,9 +84,16 @@ class Settings:
     pdf: str = "text"
     pdf_max_pages: int = 20
     max_image_mb: float = 20.0
+    max_reply_mb: float = 8.0
+    max_clue_chars: int = 1_000_000
+    attachment_root: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     # The key is kept out of repr, equality and every serialisation on purpose.
     api_key: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def max_reply_bytes(self) -> int:
+        return int(self.max_reply_mb * (1 << 20))
 
     @property
     def gating(self) -> bool:
@@ -93,11 +101,16 @@ class Settings:
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-compatible copy for the run row: everything but the key."""
+        from pytest_llmbench.redaction import redact, secrets_in
+
+        secrets = secrets_in(self.api_key, [self.base_url, self.db])
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ("api_key", "sources"):
                 continue
-            out[f.name] = _jsonable(getattr(self, f.name))
+            value = _jsonable(getattr(self, f.name))
+            # URLs (base URL, database) may hold a user and password: the snapshot is stored and shown.
+            out[f.name] = redact(value, *secrets) if isinstance(value, str) else value
         return out
 
     def threshold_for(self, model: str) -> float | None:
@@ -131,12 +144,30 @@ def _csv(raw: Any) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(raw).split(",") if part.strip())
 
 
-def _int(minimum: int) -> Callable[[Any], int]:
+#: Upper bounds of numeric options: beyond them a value crashes or hangs the run (62,500 HTTP clients for a
+#: concurrency of a million, an OverflowError for a seed or a size beyond 64 bits), so it is a usage error.
+MAX_CONCURRENCY = 4096
+MAX_REPEAT = 1000
+MAX_SEED = 2**31 - 1  # the runs table's seed column is a 32-bit integer on PostgreSQL
+MAX_RETRIES = 100
+MAX_RPM = 1_000_000
+MAX_PAGES = 10_000
+MAX_MB = 4096.0
+MAX_TIMEOUT = 86_400.0
+MAX_COUNT = 2**31 - 1
+#: Longest number accepted as text: int() of a 100,000-digit string is refused by Python itself.
+_MAX_DIGITS = 40
+
+
+def _int(minimum: int, maximum: int = MAX_COUNT) -> Callable[[Any], int]:
     def parse(raw: Any) -> int:
+        text = str(raw).strip()
         try:
-            value = int(str(raw).strip())
+            value = int(text) if len(text) <= _MAX_DIGITS else None
         except ValueError:
-            raise ValueError(f"expected a whole number, got {_as_text(raw)!r}") from None
+            raise ValueError(f"expected a whole number, got {_short(raw)!r}") from None
+        if value is None or value > maximum:
+            raise ValueError(f"must be at most {maximum}, got {_short(raw)}")
         if value < minimum:
             raise ValueError(f"must be at least {minimum}, got {value}")
         return value
@@ -144,20 +175,35 @@ def _int(minimum: int) -> Callable[[Any], int]:
     return parse
 
 
+def _short(raw: Any, limit: int = 60) -> str:
+    """A value as shown in an error: at most ``limit`` characters, so a 256 MB value is not echoed."""
+    text = _as_text(raw)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _bounded_float(maximum: float) -> Callable[[Any], float]:
+    def parse(raw: Any) -> float:
+        try:
+            value = float(str(raw).strip()[:_MAX_DIGITS * 2])
+        except ValueError:
+            raise ValueError(f"expected a number, got {_short(raw)!r}") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise ValueError(f"must be a positive number, got {_short(raw)!r}")
+        if value > maximum:
+            raise ValueError(f"must be at most {maximum:g}, got {_short(raw)}")
+        return value
+
+    return parse
+
+
 def _positive_float(raw: Any) -> float:
-    try:
-        value = float(str(raw).strip())
-    except ValueError:
-        raise ValueError(f"expected a number, got {_as_text(raw)!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise ValueError(f"must be a positive number, got {_as_text(raw)!r}")
-    return value
+    return _bounded_float(float("inf"))(raw)
 
 
 def _fraction(raw: Any) -> float:
     value = _positive_float(raw) if str(raw).strip() not in ("0", "0.0") else 0.0
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"must be between 0 and 1, got {_as_text(raw)!r}")
+        raise ValueError(f"must be between 0 and 1, got {_short(raw)!r}")
     return value
 
 
@@ -165,7 +211,7 @@ def _choice(*names: str) -> Callable[[Any], str]:
     def parse(raw: Any) -> str:
         value = str(raw).strip().lower()
         if value not in names:
-            raise ValueError(f"choose one of {', '.join(names)}; got {_as_text(raw)!r}")
+            raise ValueError(f"choose one of {', '.join(names)}; got {_short(raw)!r}")
         return value
 
     return parse
@@ -179,7 +225,7 @@ def _on_off(raw: Any) -> bool:
         return True
     if value in ("off", "false", "no", "0"):
         return False
-    raise ValueError(f"choose on or off; got {_as_text(raw)!r}")
+    raise ValueError(f"choose on or off; got {_short(raw)!r}")
 
 
 def _sample(raw: Any) -> int | float | None:
@@ -191,9 +237,9 @@ def _sample(raw: Any) -> int | float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"expected a count (50), a fraction (0.1) or 'all', got {_as_text(raw)!r}") from None
+        raise ValueError(f"expected a count (50), a fraction (0.1) or 'all', got {_short(raw)!r}") from None
     if not 0.0 < value <= 1.0:
-        raise ValueError(f"a fraction must be in (0, 1], got {_as_text(raw)!r}")
+        raise ValueError(f"a fraction must be in (0, 1], got {_short(raw)!r}")
     return value
 
 
@@ -231,10 +277,10 @@ def _reports(raw: Any) -> tuple[ReportTarget, ...]:
 def _shard(raw: Any) -> Shard:
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(raw))
     if not match:
-        raise ValueError(f"expected I/N such as 1/4, got {_as_text(raw)!r}")
+        raise ValueError(f"expected I/N such as 1/4, got {_short(raw)!r}")
     index, total = int(match[1]), int(match[2])
     if total < 1 or not 1 <= index <= total:
-        raise ValueError(f"I must be between 1 and N, got {_as_text(raw)!r}")
+        raise ValueError(f"I must be between 1 and N, got {_short(raw)!r}")
     return Shard(index, total)
 
 
@@ -251,7 +297,7 @@ def _models(raw: Any) -> tuple[str, ...]:
 def _model(raw: Any) -> str:
     models = _models(raw)
     if len(models) != 1:
-        raise ValueError(f"expected one model id such as openai/gpt-4o-mini, got {_as_text(raw)!r}")
+        raise ValueError(f"expected one model id such as openai/gpt-4o-mini, got {_short(raw)!r}")
     return models[0]
 
 
@@ -263,9 +309,18 @@ def _text(raw: Any) -> str:
 
 
 def _url(raw: Any) -> str:
+    from pytest_llmbench.redaction import redact_url
+
     value = _text(raw).rstrip("/")
     if not re.match(r"https?://", value):
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
+        raise ValueError(f"expected an http(s) URL, got {_short(redact_url(value))!r}")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise ValueError(f"{_short(redact_url(value))!r} is not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise ValueError(f"{_short(redact_url(value))!r} has no host name")
     return value
 
 
@@ -299,7 +354,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("sample", "sample", _sample, "questions per dataset: a count, a fraction or 'all' (default: 50)", "N"),
     Option("sample-method", "sample_method", _choice("random", "stratified", "balanced", "temporal"),
            "sampling method (default: stratified)", "METHOD"),
-    Option("seed", "seed", _int(0), "sampling seed; same seed, same questions everywhere (default: 42)", "N"),
+    Option("seed", "seed", _int(0, MAX_SEED), "sampling seed; same seed, same questions everywhere (default: 42)", "N"),
     Option("stratify", "stratify", _csv, "columns to stratify by (default: round,value)", "COLS"),
     Option("category", "category", _text, "only categories matching this pattern (case-insensitive)", "PATTERN"),
     Option("rounds", "rounds", _csv, "only these rounds, e.g. 'Jeopardy!,Final Jeopardy!'", "A,B"),
@@ -308,12 +363,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("judge-model", "judge_model", _model, "model for the judge grader and adaptive's uncertain band", "ID"),
     Option("template", "template", _text, "jeopardy, qa, cot, few-shot or a YAML template (default: jeopardy)",
            "NAME|PATH"),
-    Option("concurrency", "concurrency", _int(1), "requests in flight per process (default: 16)", "N"),
-    Option("model-concurrency", "model_concurrency", _int(0),
+    Option("concurrency", "concurrency", _int(1, MAX_CONCURRENCY), "requests in flight per process (default: 16)", "N"),
+    Option("model-concurrency", "model_concurrency", _int(0, MAX_CONCURRENCY),
            "requests in flight per model and process, 0 = up to --llm-concurrency (default: 0)", "N"),
-    Option("rpm", "rpm", _int(0), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
-    Option("timeout", "timeout", _positive_float, "per-attempt timeout in seconds (default: 60)", "S"),
-    Option("retries", "retries", _int(0), "retries after a failed attempt, with backoff (default: 4)", "N"),
+    Option("rpm", "rpm", _int(0, MAX_RPM), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
+    Option("timeout", "timeout", _bounded_float(MAX_TIMEOUT), "per-attempt timeout in seconds (default: 60)", "S"),
+    Option("retries", "retries", _int(0, MAX_RETRIES), "retries after a failed attempt, with backoff (default: 4)",
+           "N"),
     Option("max-cost", "max_cost", _positive_float, "budget in USD: no new request once it would be exceeded",
            "USD"),
     Option("estimate", "estimate", _flag, "print the expected cost per model and run nothing", flag=True),
@@ -332,15 +388,23 @@ OPTIONS: tuple[Option, ...] = (
            "KIND:PATH", repeatable=True),
     Option("run-name", "run_name", _text, "label stored with the run", "TEXT"),
     Option("stream", "stream", _on_off, "stream responses, recording time to first token (default: on)", "on|off"),
-    Option("repeat", "repeat", _int(1), "ask each item K times; report pass@k and consistency (default: 1)", "K"),
+    Option("repeat", "repeat", _int(1, MAX_REPEAT),
+           "ask each item K times; report pass@k and consistency (default: 1)", "K"),
     Option("gate-bound", "gate_bound", _choice("point", "lower"),
            "gate on the accuracy or on its Wilson 95% lower bound (default: point)", "point|lower"),
     Option("shard", "shard", _shard, "run shard I of N (deterministic split)", "I/N"),
     Option("pdf", "pdf", _choice("text", "native"), "PDFs as extracted text or as file parts (default: text)",
            "text|native"),
-    Option("pdf-max-pages", "pdf_max_pages", _int(1), "pages of a PDF attachment sent to the model (default: 20)",
-           "N"),
-    Option("max-image-mb", "max_image_mb", _positive_float, "largest image attachment in MB (default: 20)", "MB"),
+    Option("pdf-max-pages", "pdf_max_pages", _int(1, MAX_PAGES),
+           "pages of a PDF attachment sent to the model (default: 20)", "N"),
+    Option("max-image-mb", "max_image_mb", _bounded_float(MAX_MB), "largest image attachment in MB (default: 20)",
+           "MB"),
+    Option("max-reply-mb", "max_reply_mb", _bounded_float(MAX_MB),
+           "largest reply body in MB after decompression; a larger one is an error for its item (default: 8)", "MB"),
+    Option("max-clue-chars", "max_clue_chars", _int(1),
+           "longest question text in characters; a longer one is left out with a reason (default: 1000000)", "N"),
+    Option("attachment-root", "attachment_root", _text,
+           "folder attachments may be read from (default: the dataset's own folder)", "DIR"),
 )
 
 OPTIONS_BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
@@ -369,8 +433,10 @@ def read_config_file(rootdir: Path) -> tuple[dict[str, Any], str | None]:
         if path.is_file():
             import yaml  # only here: every pytest run reads settings, few projects have a YAML file
 
+            from pytest_llmbench.data._yaml import safe_load
+
             try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+                loaded = safe_load(path.read_text(encoding="utf-8"))
             except yaml.YAMLError as exc:
                 raise UsageError(f"{path} is not valid YAML: {exc}.") from None
             if loaded is None:

@@ -176,6 +176,8 @@ class BenchSession:
             allow_download=not all(m.startswith(SIMULATED_PREFIX) for m in self.models),
             category=self.settings.category,
             rounds=self.settings.rounds,
+            max_clue_chars=self.settings.max_clue_chars,
+            attachment_root=self.rootdir / self.settings.attachment_root if self.settings.attachment_root else None,
         )
         loaded = data_mod.load_dataset(name, base_dir=self.rootdir, options=options)
         origin, report = loaded.origin, loaded.report
@@ -358,8 +360,9 @@ class BenchSession:
         from pytest_llmbench.providers import _remote
 
         if s.concurrency >= _remote.REMOTE_FROM and available_cpus() > 1:
-            return _remote.RemoteProvider(s.api_key, s.base_url, s.concurrency)
-        return OpenRouterProvider.for_concurrency(s.api_key, s.concurrency, s.base_url)
+            return _remote.RemoteProvider(s.api_key, s.base_url, s.concurrency, s.max_reply_bytes)
+        return OpenRouterProvider.for_concurrency(s.api_key, s.concurrency, s.base_url,
+                                                  max_reply_bytes=s.max_reply_bytes)
 
     def _question_for(self, request: ChatRequest) -> Question | None:
         return self._questions_by_prompt.get(self._prompt_key(request.messages))

@@ -21,13 +21,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pytest_llmbench._writer import BatchWriter
-from pytest_llmbench.storage.models import CacheRow
+from pytest_llmbench.storage.models import Base, CacheRow
 from pytest_llmbench.storage.storable import storable_row
 from pytest_llmbench.types import ChatRequest, Completion, completion_from_json, completion_to_json
 
 _CHUNK = 500
 
-_CACHE_TABLE = CacheRow.__table__
+_CACHE_TABLE = Base.metadata.tables[CacheRow.__tablename__]
 
 
 class DatabaseCache:

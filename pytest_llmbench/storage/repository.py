@@ -38,7 +38,7 @@ _RESULTS_TABLE = Base.metadata.tables[ResultRow.__tablename__]
 _QUESTIONS_TABLE = Base.metadata.tables[QuestionRow.__tablename__]
 _RUNS_TABLE = Base.metadata.tables[RunRow.__tablename__]
 _PERFORMANCE_TABLE = Base.metadata.tables[ModelPerformanceRow.__tablename__]
-_KEY_LENGTH = QuestionRow.__table__.c.key.type.length
+_KEY_LENGTH: int = getattr(_QUESTIONS_TABLE.c.key.type, "length", None) or 255
 #: Keys per ``IN (...)`` clause, well under every backend's parameter limit.
 _CHUNK = 500
 

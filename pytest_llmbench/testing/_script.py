@@ -9,7 +9,9 @@ A rule is any callable ``(RequestContext) -> Fault | None``. The helpers below c
 
 from __future__ import annotations
 
+import functools
 import json
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -149,7 +151,7 @@ class Fault:
     def gzip_bomb(cls, size: int) -> Fault:
         """A JSON answer sent with ``Content-Encoding: gzip`` that inflates to ``size`` bytes (mostly
         whitespace, so a few hundred kB on the wire per GB)."""
-        return cls(FaultKind.GZIP_BOMB, size=size)
+        return cls(FaultKind.GZIP_BOMB, size=size, body=_gzip_bomb(size))
 
     @classmethod
     def html_page(cls, status: int = 200) -> Fault:
@@ -264,6 +266,21 @@ def _content_text(content: object) -> str:
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
     return "" if content is None else json.dumps(content)
+
+
+@functools.lru_cache(maxsize=2)
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip member holding ``{"pad": "<size spaces>"}``, compressed piece by piece (never whole in memory)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+    parts = [compressor.compress(b'{"pad": "')]
+    block = b" " * (1 << 20)
+    left = max(0, size)
+    while left > 0:
+        parts.append(compressor.compress(block[: min(left, len(block))]))
+        left -= len(block)
+    parts.append(compressor.compress(b'"}'))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def _seconds(value: float | str) -> str:

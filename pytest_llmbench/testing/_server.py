@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import functools
 import json
 import math
 import threading
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -262,7 +260,7 @@ class FakeOpenRouter:
         if fault is not None and kind is FaultKind.OVERSIZED:
             reply = dataclasses.replace(reply, text=reply.text.ljust(fault.size))
         if fault is not None and kind is FaultKind.GZIP_BOMB:
-            connection.respond(200, _gzip_bomb(fault.size), headers={"Content-Encoding": "gzip"})
+            connection.respond(200, fault.body or b"", headers={"Content-Encoding": "gzip"})
             return
         if streaming:
             await self._send_stream(connection, context, reply, fault)
@@ -394,21 +392,6 @@ def _error_body(code: int | str | None, message: str, metadata: Mapping[str, Any
     if metadata is not None:
         error["metadata"] = dict(metadata)
     return json.dumps({"error": error, "user_id": "user_fake"}).encode()
-
-
-@functools.lru_cache(maxsize=2)
-def _gzip_bomb(size: int) -> bytes:
-    """A gzip member holding ``{"pad": "<size spaces>"}``, compressed piece by piece (never whole in memory)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
-    parts = [compressor.compress(b'{"pad": "')]
-    block = b" " * (1 << 20)
-    left = max(0, size)
-    while left > 0:
-        parts.append(compressor.compress(block[: min(left, len(block))]))
-        left -= len(block)
-    parts.append(compressor.compress(b'"}'))
-    parts.append(compressor.flush())
-    return b"".join(parts)
 
 
 def _generation_id(context: RequestContext) -> str:

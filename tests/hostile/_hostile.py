@@ -207,6 +207,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         recovers=False,
         errors=2,
         kinds=_k("bad_response"),
+        options=("--llm-timeout=20",),  # inflating it whole (the fault) must not be cut short by the timeout
     ),
     Scenario("401 bad key", lambda: first(10_000, Fault.http(401)), recovers=False, kinds=_k("auth stopped")),
     Scenario("402 out of credits", lambda: first(10_000, Fault.http(402)), recovers=False, kinds=_k("credits stopped")),
