@@ -8,12 +8,14 @@ imports storage, the engine and providers when it first uses them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from pytest_llmbench import _xdist, hookspecs, progress
+from pytest_llmbench._ending import end_failure
 from pytest_llmbench._keys import ESTIMATE_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
 from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
@@ -250,7 +252,12 @@ class _SessionHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        summary = self.bench.finish(int(exitstatus))
+        try:
+            summary = self.bench.finish(int(exitstatus))
+        except (LlmBenchError, OSError) as exc:  # a full disk, a database gone: one sentence, exit 4
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            sys.stderr.write(f"ERROR: {end_failure(exc)}\n")
+            return
         if summary is None:
             return
         self.config.stash[SUMMARY_KEY] = summary
@@ -265,6 +272,9 @@ class _SessionHooks:
             benchmark_failures = sum(1 for r in self.bench.records if r.outcome in (Outcome.FAILED, Outcome.ERROR))
             passed = summary.gates_passed and session.testsfailed <= benchmark_failures
             session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
+        if summary.report_failures:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            sys.stderr.write(f"ERROR: {summary.report_failures[0]}\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         estimate = config.stash.get(ESTIMATE_KEY, None)

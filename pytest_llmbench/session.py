@@ -519,7 +519,8 @@ class BenchSession:
         repo.save_performance(run_id, [performance_row(m) for m in summary.models])
         repo.finish_run(run_id, status=status, totals=totals(summary), exit_status=exitstatus)
         if self.settings.report:
-            summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)
+            summary.notes += write_reports(repo, run_id, self.settings.report, live=summary,
+                                           failures=summary.report_failures)
         return summary
 
     def _close_empty_run(self) -> None:

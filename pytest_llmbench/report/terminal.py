@@ -12,7 +12,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pytest_llmbench.report._display import printable
 from pytest_llmbench.summary import RunSummary
+
+
+def _text(text: str, style: str = "") -> Text:
+    """A rich ``Text`` of outside text: control characters shown as escapes (see ``_display``)."""
+    return Text(printable(text), style=style)
 
 
 def _ms(value: float | None) -> str:
@@ -38,7 +44,7 @@ def _pct(value: float | None) -> str:
 
 
 def build_table(summary: RunSummary) -> Table:
-    table = Table(title=Text("LLM benchmark summary"), title_justify="left", show_lines=False)
+    table = Table(title=_text("LLM benchmark summary"), title_justify="left", show_lines=False)
     for column, justify in (
         ("model", "left"),
         ("items", "right"),
@@ -53,7 +59,7 @@ def build_table(summary: RunSummary) -> Table:
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for m in summary.models:
-        name = Text(m.model)
+        name = _text(m.model)
         if m.simulated:
             name.append(" (simulated)", style="yellow")
         ci = "" if m.ci_low is None or m.ci_high is None else f" [{m.ci_low * 100:.0f}-{m.ci_high * 100:.0f}]"
@@ -61,7 +67,7 @@ def build_table(summary: RunSummary) -> Table:
             name,
             str(m.items),
             str(m.correct),
-            Text(_pct(m.accuracy) + ci),
+            _text(_pct(m.accuracy) + ci),
             str(m.errors),
             str(m.skipped),
             f"{_ms(m.latency_mean_ms)} / {_ms(m.latency_p95_ms)}",
@@ -74,20 +80,20 @@ def build_table(summary: RunSummary) -> Table:
 
 def build_paired_table(summary: RunSummary) -> Table:
     """Models compared on the same items: who got what the other missed, and whether it is more than chance."""
-    table = Table(title=Text("Paired comparison (same questions; McNemar exact test)"), title_justify="left")
+    table = Table(title=_text("Paired comparison (same questions; McNemar exact test)"), title_justify="left")
     for column in ("A", "B", "pairs", "both right", "only A", "only B", "both wrong", "A - B", "p", "verdict"):
         table.add_column(column, justify="left" if column in ("A", "B", "verdict") else "right")
     for p in summary.paired:
         diff = "-" if p.difference is None else f"{p.difference * 100:+.1f} pts"
         verdict = "significant" if p.significant else "not significant"
-        table.add_row(Text(p.model_a), Text(p.model_b), str(p.pairs), str(p.both), str(p.a_only), str(p.b_only),
+        table.add_row(_text(p.model_a), _text(p.model_b), str(p.pairs), str(p.both), str(p.a_only), str(p.b_only),
                       str(p.neither), diff, f"{p.p_value:.3g}", verdict)
     return table
 
 
 def build_repeat_table(summary: RunSummary) -> Table:
     ks = sorted({k for r in summary.repeats for k in r.pass_at_k})
-    table = Table(title=Text("Repeated asks"), title_justify="left")
+    table = Table(title=_text("Repeated asks"), title_justify="left")
     table.add_column("model")
     table.add_column("questions", justify="right")
     for k in ks:
@@ -95,7 +101,7 @@ def build_repeat_table(summary: RunSummary) -> Table:
     table.add_column("majority", justify="right")
     table.add_column("consistency", justify="right")
     for r in summary.repeats:
-        table.add_row(Text(r.model), str(r.questions), *[_pct(r.pass_at_k.get(k)) for k in ks],
+        table.add_row(_text(r.model), str(r.questions), *[_pct(r.pass_at_k.get(k)) for k in ks],
                       _pct(r.majority_accuracy), _pct(r.consistency))
     return table
 
@@ -112,35 +118,35 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         console.print(build_repeat_table(summary))
     lines: list[Text] = []
     if summary.dataset_origin:
-        lines.append(Text(f"questions: {summary.dataset_origin}"))
+        lines.append(_text(f"questions: {summary.dataset_origin}"))
     if summary.simulated:
         lines.append(
-            Text(
+            _text(
                 f"simulated: {', '.join(summary.simulated)} are built-in simulated models; their answers, latencies "
                 f"and costs are simulated, not measurements of any real model.",
                 style="yellow",
             )
         )
     if any(m.cost_estimated for m in summary.models):
-        lines.append(Text("* cost estimated from catalog prices (the provider did not bill it)"))
+        lines.append(_text("* cost estimated from catalog prices (the provider did not bill it)"))
     if summary.budget is not None:
-        lines.append(Text(f"budget: ${summary.spent:.4f} spent of ${summary.budget:.4f}"))
+        lines.append(_text(f"budget: ${summary.spent:.4f} spent of ${summary.budget:.4f}"))
     if any(m.cached for m in summary.models):
         cached = sum(m.cached for m in summary.models)
-        lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
+        lines.append(_text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
     if summary.stop_reason:
-        lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
+        lines.append(_text(f"stopped: {summary.stop_reason}", style="red"))
     for model, ece in summary.calibration.items():
-        lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
+        lines.append(_text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     for note in summary.notes:
-        lines.append(Text(note))
+        lines.append(_text(note))
     for gate in summary.gates:
-        lines.append(Text(gate.line(), style="green" if gate.passed else "red"))
+        lines.append(_text(gate.line(), style="green" if gate.passed else "red"))
     if summary.gates:
         verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
-        lines.append(Text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
+        lines.append(_text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
     if summary.run_id is not None:
-        lines.append(Text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
+        lines.append(_text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
     for line in lines:
         console.print(line)
     return out.getvalue()
