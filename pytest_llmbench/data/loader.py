@@ -254,7 +254,8 @@ def _check_not_empty(source: str, questions: list[Question], report: QualityRepo
             f"No question of dataset '{source}' matches the filters ({options.question_filter().describe()})."
         )
     reasons = ", ".join(f"{r} {n}" for r, n in sorted(report.dropped.items())) or "none read"
-    raise DatasetError(f"no usable questions ({reasons})", path=report.source)
+    first = f"; the first: {report.examples[0]}" if report.examples else ""
+    raise DatasetError(f"no usable questions ({reasons}){first}", path=report.source)
 
 
 def _load_bundled(options: DataOptions, reason: str | None) -> LoadedDataset:

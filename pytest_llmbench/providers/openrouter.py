@@ -153,6 +153,8 @@ class OpenRouterProvider:
             "HTTP-Referer": app_url,
             "X-Title": app_title,
             "User-Agent": f"pytest-llmbench/{__version__}",
+            # Encodings ``_limited`` inflates under the reply limit (httpx would also offer br and zstd).
+            "Accept-Encoding": "gzip, deflate",
         }
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"

@@ -229,7 +229,8 @@ class FakeOpenRouter:
         if kind is FaultKind.RESET:
             connection.reset()
             return
-        streaming = context.stream and kind is not FaultKind.HTTP
+        # An HTTP fault or a gzip bomb is one plain response, even to a streamed request.
+        streaming = context.stream and kind not in (FaultKind.HTTP, FaultKind.GZIP_BOMB)
         if streaming:
             connection.start_chunked()
             connection.chunk(b": OPENROUTER PROCESSING\n\n")
@@ -243,6 +244,9 @@ class FakeOpenRouter:
                 else _error_body(fault.status, fault.message, fault.metadata)
             )
             connection.respond(fault.status, payload, fault.content_type, dict(fault.headers))
+            return
+        if fault is not None and kind is FaultKind.GZIP_BOMB:
+            connection.respond(200, fault.body or b"", headers={"Content-Encoding": "gzip"})
             return
         if fault is not None and kind is FaultKind.ERROR_IN_BODY:
             error = _error_body(fault.code, fault.message, fault.metadata)
@@ -259,9 +263,6 @@ class FakeOpenRouter:
             reply = dataclasses.replace(reply, text=reply.text + fault.message)
         if fault is not None and kind is FaultKind.OVERSIZED:
             reply = dataclasses.replace(reply, text=reply.text.ljust(fault.size))
-        if fault is not None and kind is FaultKind.GZIP_BOMB:
-            connection.respond(200, fault.body or b"", headers={"Content-Encoding": "gzip"})
-            return
         if streaming:
             await self._send_stream(connection, context, reply, fault)
         else:
