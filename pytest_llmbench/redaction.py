@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 MASK = "[redacted]"
+#: In a URL's userinfo: without brackets, which a URL parser would take for an IPv6 address.
+URL_MASK = "redacted"
 #: ``scheme://userinfo@``: the userinfo of any URL in a text.
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@'\"<>]+@")
 #: The shapes of API keys (OpenAI/OpenRouter/Anthropic ``sk-...``) and bearer tokens, whole or echoed in part.
@@ -24,8 +26,8 @@ _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "htt
 
 
 def redact_url(url: str) -> str:
-    """``url`` without its userinfo (user and password): ``http://[redacted]@host/...``."""
-    return _USERINFO.sub(lambda m: m[1] + MASK + "@", url)
+    """``url`` without its userinfo (user and password): ``http://redacted@host/...``."""
+    return _USERINFO.sub(lambda m: m[1] + URL_MASK + "@", url)
 
 
 def url_secrets(url: str | None) -> list[str]:
@@ -61,5 +63,4 @@ def redact(text: str, *secrets: str | None) -> str:
         if len(secret) >= 2 * _PREFIX and secret[:_PREFIX] in text:
             # An echoed beginning: mask the whole token it starts (``sk-or-v1-ab***xyz``).
             text = re.sub(re.escape(secret[:_PREFIX]) + r"\S*", MASK, text)
-    text = _USERINFO.sub(lambda m: m[1] + MASK + "@", text)
-    return _KEY_SHAPES.sub(MASK, text)
+    return _KEY_SHAPES.sub(MASK, redact_url(text))

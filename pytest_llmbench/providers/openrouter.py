@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -60,8 +60,7 @@ def clients_for(concurrency: int, per_client: int = CONNECTIONS_PER_CLIENT) -> t
 
 def service_name(base_url: str) -> str:
     """How messages name the server: "OpenRouter", or "the API at host:port" for other servers."""
-    parts = urlsplit(redact_url(base_url))
-    host = parts.netloc.rpartition("@")[2] or redact_url(base_url)
+    host = urlsplit(base_url).netloc.rpartition("@")[2] or redact_url(base_url)  # never the userinfo
     return (
         "OpenRouter" if host == "openrouter.ai" or host.endswith(".openrouter.ai") else f"the API at {host}"
     )
@@ -76,8 +75,10 @@ class _ClientPool:
         max_connections: int,
         headers: Mapping[str, str],
         transport: httpx.AsyncBaseTransport | None,
+        auth: httpx.BasicAuth | None = None,
     ) -> None:
         self._count = count
+        self._auth = auth
         self._limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
@@ -95,7 +96,9 @@ class _ClientPool:
         if not self._clients:
             # httpx clients belong to the loop they first run on, so they are made here, not in __init__.
             self._clients = [
-                httpx.AsyncClient(headers=self._headers, limits=self._limits, transport=self._transport)
+                httpx.AsyncClient(
+                    headers=self._headers, limits=self._limits, transport=self._transport, auth=self._auth
+                )
                 for _ in range(self._count)
             ]
             self._loop = loop
@@ -143,11 +146,13 @@ class OpenRouterProvider:
             raise UsageError(
                 f"clients and max_connections must be at least 1, got {clients} and {max_connections}."
             )
+        # Credentials in the URL go to httpx as auth, never as part of a URL that it logs and puts in errors.
+        given, (base_url, auth) = base_url, split_userinfo(base_url)
         self.base_url = base_url.rstrip("/")
         self.service = service_name(self.base_url)
         self._Service = sentence(self.service)  # at the start of a message
         self._api_key = api_key or None
-        self._secrets = secrets_in(self._api_key, [base_url])
+        self._secrets = secrets_in(self._api_key, [given])
         self.max_reply_bytes = max_reply_bytes
         headers = {
             "HTTP-Referer": app_url,
@@ -158,7 +163,7 @@ class OpenRouterProvider:
         }
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        self._pool = _ClientPool(clients, max_connections, headers, transport)
+        self._pool = _ClientPool(clients, max_connections, headers, transport, auth)
 
     @classmethod
     def for_concurrency(
@@ -345,6 +350,16 @@ class OpenRouterProvider:
 
     def _clean(self, exc: BaseException) -> str:
         return redact(str(exc), *self._secrets)
+
+
+def split_userinfo(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """``url`` without its ``user:password@``, and those as httpx auth (None when there are none)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), auth
 
 
 def _html_page(service: str, model: str, response: httpx.Response) -> BadResponse:
