@@ -11,7 +11,7 @@ import getpass
 import platform
 import socket
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from pytest_llmbench._version import __version__
 from pytest_llmbench.errors import StorageError
 from pytest_llmbench.storage.db import describe, open_engine
 from pytest_llmbench.storage.models import Base, ModelPerformanceRow, QuestionRow, ResultRow, RunRow
+from pytest_llmbench.storage.run_lock import claim_run
 from pytest_llmbench.storage.storable import storable_row, storable_text
 from pytest_llmbench.types import ErrorKind, Outcome, ResultRecord
 
@@ -83,9 +84,20 @@ class Repository:
         self.url = url
         self.engine: Engine = open_engine(url, base_dir=base_dir)
         self._question_ids: dict[str, int] = {}
+        self._claims: list[Callable[[], None]] = []
 
     def close(self) -> None:
+        claims, self._claims = self._claims, []
+        for release in claims:
+            release()
         self.engine.dispose()
+
+    def claim_run(self, run_id: int) -> None:
+        """Hold run ``run_id`` for this session until ``close`` (see ``run_lock``): a second session
+        resuming it at the same time gets a ``StorageError`` sentence."""
+        release = claim_run(self.engine.url.database or "", self.engine.dialect.name, self.engine.connect, run_id)
+        if release is not None:
+            self._claims.append(release)
 
     def _fail(self, action: str, exc: SQLAlchemyError) -> StorageError:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]

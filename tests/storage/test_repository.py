@@ -213,3 +213,17 @@ def test_a_nul_reply_is_cached_storably(repo: Repository) -> None:
     cache.close()
     got = DatabaseCache(repo.engine).get_many(["k1"])
     assert got["k1"].text == "What is\ufffd it?"
+
+
+def test_a_run_is_resumed_by_one_session_at_a_time(repo: Repository) -> None:
+    run = repo.start_run(name="r", models=["m"], dataset="d", grader="g", seed=1, sample=None, config={})
+    other = Repository(repo.url)
+    try:
+        repo.claim_run(run)
+        with pytest.raises(StorageError, match=rf"^Run {run} is being resumed by another session right now"):
+            other.claim_run(run)
+        other.claim_run(run + 1)  # another run is free
+        repo.close()  # the session ended: its claim went with it
+        other.claim_run(run)
+    finally:
+        other.close()
