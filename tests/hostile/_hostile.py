@@ -263,6 +263,8 @@ INPUT_SCENARIOS: tuple[InputScenario, ...] = (
     InputScenario("--llm-seed=10**400", ("--llm-seed=1" + "0" * 400,)),
     InputScenario("--llm-max-image-mb=1e308", ("--llm-max-image-mb=1e308",)),
     InputScenario("--llm-base-url=http://[::1", ("--llm-base-url=http://[::1",)),
+    # Careful: run as root against a version before issue 16, this replaced /dev/full with a regular file
+    # (restore it with: rm /dev/full && mknod -m 666 /dev/full c 1 7).
     InputScenario("--llm-report=html:/dev/full", ("--llm-report=html:/dev/full",), exit_code=4, stored=N_QUESTIONS),
 )
 
