@@ -44,12 +44,12 @@ from pytest_llmbench.types import (
 )
 
 if _typing.TYPE_CHECKING:
-    from pytest_llmbench.result import ItemResult, WrongAnswer
+    from pytest_llmbench._run.result import ItemResult, WrongAnswer
 
 #: Public names whose modules are imported on first access: name -> module.
 _LAZY = {
-    "ItemResult": "pytest_llmbench.result",
-    "WrongAnswer": "pytest_llmbench.result",
+    "ItemResult": "pytest_llmbench._run.result",
+    "WrongAnswer": "pytest_llmbench._run.result",
 }
 
 __all__ = [

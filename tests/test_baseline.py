@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_llmbench.baseline import compare, gates
+from pytest_llmbench.outcome.baseline import compare, gates
 from pytest_llmbench.types import Outcome, ResultRecord
 
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_llmbench.engine import Budget, Engine, EngineSettings, Job, cache_key, per_token_prices
+from pytest_llmbench.engine.core import Engine, EngineSettings, Job, cache_key
+from pytest_llmbench.engine.costs import Budget, per_token_prices
 from pytest_llmbench.errors import (
     AuthenticationError,
     BadRequestError,

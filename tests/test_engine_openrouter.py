@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.engine.core import Engine, EngineSettings, Job
 from pytest_llmbench.providers.openrouter import OpenRouterProvider
 from pytest_llmbench.testing import FakeOpenRouter, Fault, RequestContext, first
 from pytest_llmbench.types import ChatRequest, ErrorKind

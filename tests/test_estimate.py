@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench.estimate import (
+from pytest_llmbench._run.estimate import (
     EstimateItem,
-    count_prompt_tokens,
     estimate,
     render_estimate,
     typical_completion,
 )
+from pytest_llmbench.engine.costs import count_prompt_tokens
 from pytest_llmbench.prompts import BUILTIN
 from pytest_llmbench.providers.catalog import parse_models
 from pytest_llmbench.types import Question

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from pytest_llmbench._limits import AdaptiveLimit, OrderedSlots, RateLimiter
+from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
 
 
 def test_waiters_are_served_lowest_order_first() -> None:

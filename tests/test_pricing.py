@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_llmbench._pricing import CatalogPrices
+from pytest_llmbench.engine.pricing import CatalogPrices
 from pytest_llmbench.providers.catalog import ModelInfo, PriceTier, load_snapshot
 from pytest_llmbench.providers.simulated import PROFILES
 from pytest_llmbench.testing import FakeOpenRouter

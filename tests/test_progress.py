@@ -8,7 +8,7 @@ import json
 import pytest
 from rich.console import Console
 
-from pytest_llmbench.progress import LineRouter, PlainProgress, RichProgress, choose_mode
+from pytest_llmbench._plugin.progress import LineRouter, PlainProgress, RichProgress, choose_mode
 from pytest_llmbench.types import Outcome, ResultRecord
 
 pytest_plugins = ["pytester"]

@@ -4,9 +4,15 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmbench._run.record import completion_of, grade_of
+from pytest_llmbench._run.resume import (
+    check_same_items,
+    reopen,
+    resume_command,
+    stored_answers,
+)
 from pytest_llmbench.config import resolve
 from pytest_llmbench.errors import StorageError, UsageError
-from pytest_llmbench.resume import check_same_items, completion_of, grade_of, reopen, resume_command, stored_answers
 from pytest_llmbench.storage import Repository
 from pytest_llmbench.types import Outcome, ResultRecord
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.errors import StorageError
+from pytest_llmbench.storage.writer import BatchWriter
 
 
 def test_items_are_written_in_batches_in_order_and_close_writes_the_rest() -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pytest_llmbench._xdist import in_play, split_settings
+from pytest_llmbench._plugin.xdist import in_play, split_settings
 from pytest_llmbench.config import resolve
 
 

@@ -37,7 +37,7 @@ TARGETS = {64: 1.10, 128: 1.20}
 # The engine alone in its own process: same requests, same server, no pytest. Prints the wall seconds.
 ENGINE_ONLY = """
 import sys, time
-from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.engine.core import Engine, EngineSettings, Job
 from pytest_llmbench.providers.openrouter import OpenRouterProvider
 from pytest_llmbench.types import ChatRequest
 url, n, c, stream = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "on"

@@ -27,10 +27,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pytest_llmbench._child import available_cpus, child_env
 from pytest_llmbench.data.cache import write_frame
 from pytest_llmbench.data.records import Dropped, Row, jeopardy_row
 from pytest_llmbench.data.validate import MALFORMED
+from pytest_llmbench.engine.workers import available_cpus, child_env
 from pytest_llmbench.errors import DatasetError
 
 #: Smaller files take less time to clean than a worker takes to start.

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from pytest_llmbench import errors
-from pytest_llmbench._child import child_env
+from pytest_llmbench.engine.workers import child_env
 from pytest_llmbench.types import ChatRequest, Completion, completion_from_json, completion_to_json
 
 #: Concurrency from which the session moves HTTP to a child (below, one process keeps up easily).
@@ -190,7 +190,7 @@ class RemoteProvider:
 
 def serve(argv: list[str]) -> int:
     """The child: ``BASE_URL CONCURRENCY MAX_REPLY_BYTES``; JSON lines in (requests), JSON lines out (results)."""
-    from pytest_llmbench.engine import _spare_httpcore_the_sniffio_search
+    from pytest_llmbench.engine.core import _spare_httpcore_the_sniffio_search
     from pytest_llmbench.providers.openrouter import OpenRouterProvider
 
     _spare_httpcore_the_sniffio_search()

@@ -18,10 +18,10 @@ from typing import Any
 
 from pytest_llmbench.config import ReportTarget
 from pytest_llmbench.errors import LlmBenchError, UsageError
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report._atomic import write_atomic
 from pytest_llmbench.report.model import ReportData, load_report
 from pytest_llmbench.storage.repository import Repository
-from pytest_llmbench.summary import RunSummary
 
 FORMAT_VERSION = 1
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._display import printable
 from pytest_llmbench.report.model import SIMULATED_NOTE
 from pytest_llmbench.report.paired import pairwise
 from pytest_llmbench.storage.repository import RunInfo
-from pytest_llmbench.summary import RunSummary
 from pytest_llmbench.types import ResultRecord
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")

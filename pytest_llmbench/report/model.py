@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report.paired import PairedComparison, pairwise
 from pytest_llmbench.storage.repository import Repository, RunInfo
-from pytest_llmbench.summary import RunSummary
 from pytest_llmbench.types import ResultRecord
 
 SIMULATED_NOTE = (

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pytest_llmbench.errors import UsageError
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report._display import printable
-from pytest_llmbench.summary import RunSummary
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report._display import printable
-from pytest_llmbench.summary import RunSummary
 
 
 def _text(text: str, style: str = "") -> Text:
@@ -138,10 +138,13 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         lines.append(_text(f"stopped: {summary.stop_reason}", style="red"))
     for model, ece in summary.calibration.items():
         lines.append(_text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
+    if summary.judging is not None:
+        lines += [_text(line) for line in summary.judging.lines()]
     for note in summary.notes:
         lines.append(_text(note))
     for gate in summary.gates:
-        lines.append(_text(gate.line(), style="green" if gate.passed else "red"))
+        style = "dim" if not gate.applicable else "green" if gate.passed else "red"
+        lines.append(_text(gate.line(), style=style))
     if summary.gates:
         verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
         lines.append(_text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))

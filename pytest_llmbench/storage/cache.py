@@ -20,9 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from pytest_llmbench._writer import BatchWriter
 from pytest_llmbench.storage.models import Base, CacheRow
 from pytest_llmbench.storage.storable import storable_row
+from pytest_llmbench.storage.writer import BatchWriter
 from pytest_llmbench.types import ChatRequest, Completion, completion_from_json, completion_to_json
 
 _CHUNK = 500

@@ -172,7 +172,7 @@ def test_a_real_openrouter_tool_call_reply_is_graded(tmp_path: Path) -> None:
 
 
 def test_a_failed_tool_item_shows_the_call_it_got() -> None:
-    from pytest_llmbench.result import ItemResult
+    from pytest_llmbench._run.result import ItemResult
 
     completion = Completion(model="m", tool_calls=(_call("get_weather", '{"city": "Lyon"}'),))
     grade = ToolCallGrader().grade_completion(WEATHER, completion)

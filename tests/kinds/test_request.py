@@ -172,7 +172,7 @@ def test_a_loose_schema_can_ask_for_non_strict_mode() -> None:
 
 
 def test_images_are_budgeted_by_a_fixed_size_not_by_their_data_url(files: dict[str, Path]) -> None:
-    from pytest_llmbench.engine import IMAGE_PART_CHARS, prompt_chars
+    from pytest_llmbench.engine.costs import IMAGE_PART_CHARS, prompt_chars
 
     big = "data:image/png;base64," + "A" * 1_000_000
     content = [{"type": "text", "text": "Colour?"}, {"type": "image_url", "image_url": {"url": big}}]

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from pytest_llmbench import errors
-from pytest_llmbench.engine import Engine, EngineSettings, Job
+from pytest_llmbench.engine.core import Engine, EngineSettings, Job
 from pytest_llmbench.providers import _remote
 from pytest_llmbench.providers._remote import (
     RemoteProvider,

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report.junit import add_suite_properties, properties, suite_properties
-from pytest_llmbench.summary import RunSummary
 from pytest_llmbench.types import Outcome, ResultRecord
 
 XSD = Path(__file__).parent / "junit.xsd"

@@ -7,7 +7,7 @@ import re
 
 from _records import EVIL_ANSWER, EVIL_CLUE
 
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.report.html import render_html, script_json
 from pytest_llmbench.report.model import ReportData
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from pytest_llmbench.errors import UsageError
-from pytest_llmbench.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report.step_summary import append_step_summary, escape, render_markdown
-from pytest_llmbench.summary import RunSummary
 from pytest_llmbench.types import Outcome, ResultRecord
 
 

@@ -1,0 +1,165 @@
+"""pytest-xdist support: who does what when a session runs on several workers.
+
+- **Controller** (runs no test): opens the database and creates (or, with ``--llm-resume``, reopens) the run
+  before any worker starts, hands the run id to the workers through ``workerinput``, stores every result that
+  arrives inside a test report, and alone builds the summary, the gates and the JUnit suite properties.
+  Dataset origins, known only where questions were loaded, come back in ``workeroutput``.
+- **Worker**: runs its items and prefetches them. A worker learns its items in batches from the controller
+  (``--dist load`` sends consecutive chunks), so before each test it submits every item still queued for it;
+  the look-ahead is read from xdist's worker queue, with the next item (pytest's own ``nextitem``) as the
+  fallback should that internal ever change.
+- **Limits are split evenly**: each of N workers gets concurrency/N, rpm/N (at least 1 each) and max-cost/N,
+  so the sum over workers never exceeds what the user set. The split needs no coordination at run time; its
+  cost is that a worker whose share of the budget is spent stops while another may still have some left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_llmbench._run.items import ItemSpec
+from pytest_llmbench.config import Settings
+from pytest_llmbench.errors import LlmBenchError
+
+if TYPE_CHECKING:
+    from pytest_llmbench._run.session import BenchSession
+
+#: Keys in ``workerinput`` / ``workeroutput`` (builtins only cross the channel).
+RUN_ID = "llmbench_run_id"
+ORIGINS = "llmbench_dataset_origins"
+
+#: Returns (node id, spec) of an item that asks a model, else None.
+LlmItem = Callable[[pytest.Item], tuple[str, ItemSpec] | None]
+
+
+class Role(enum.Enum):
+    SINGLE = "single"
+    CONTROLLER = "controller"
+    WORKER = "worker"
+
+
+def role(config: pytest.Config) -> Role:
+    """Decided in ``pytest_configure``, before xdist (``trylast``) has registered its session object."""
+    if hasattr(config, "workerinput"):
+        return Role.WORKER
+    dist = getattr(config.option, "dist", "no")
+    if dist != "no" and getattr(config.option, "tx", None) and not config.option.collectonly:
+        return Role.CONTROLLER
+    return Role.SINGLE
+
+
+def worker_count(config: pytest.Config) -> int:
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    return max(1, int(workerinput.get("workercount", 1)))
+
+
+def split_settings(settings: Settings, workers: int) -> Settings:
+    """This worker's share of the session's concurrency (total and per model), rate limit and budget."""
+    if workers <= 1:
+        return settings
+    return dataclasses.replace(
+        settings,
+        concurrency=max(1, settings.concurrency // workers),
+        model_concurrency=0 if settings.model_concurrency == 0 else max(1, settings.model_concurrency // workers),
+        rpm=0 if settings.rpm == 0 else max(1, settings.rpm // workers),
+        max_cost=None if settings.max_cost is None else settings.max_cost / workers,
+    )
+
+
+def in_play(settings: Settings) -> bool:
+    """The user configured the plugin (an option, environment variable or config file value): only then does
+    the controller, which collects nothing, open the database before it knows whether any item uses it."""
+    return bool(settings.sources)
+
+
+def check_early(bench: BenchSession) -> None:
+    """Usage errors the controller can see without collecting: a worker that finds one can only crash,
+    so an unknown grader or template, or a missing question file, given explicitly, is reported here."""
+    from pytest_llmbench.data.loader import resolve_path
+
+    s = bench.settings
+    if "grader" in s.sources:
+        bench.grader(s.grader)
+    if "template" in s.sources:
+        bench.template(s.template)
+    if "dataset" in s.sources and Path(s.dataset).suffix:
+        resolve_path(s.dataset, bench.rootdir)
+
+
+class ControllerHooks:
+    """Registered on the xdist controller only."""
+
+    def __init__(self, bench: BenchSession) -> None:
+        self.bench = bench
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # Ours runs before xdist's (trylast) pytest_sessionstart, which starts the workers.
+        try:
+            check_early(self.bench)
+            if in_play(self.bench.settings):
+                self.bench.open_run()
+        except LlmBenchError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[RUN_ID] = self.bench.run_id
+
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        origins = getattr(node, "workeroutput", {}).get(ORIGINS)
+        if isinstance(origins, dict):
+            self.bench.dataset_origins.update({str(k): str(v) for k, v in origins.items()})
+
+
+class WorkerHooks:
+    """Registered on xdist workers only."""
+
+    def __init__(self, config: pytest.Config, bench: BenchSession, llm_item: LlmItem) -> None:
+        self.config = config
+        self.bench = bench
+        self.llm_item = llm_item
+        self._queue: Any = None
+        self._queue_found = False
+
+    def _pending(self) -> list[int]:
+        """Indices xdist has assigned to this worker and not run yet (``WorkerInteractor.torun``)."""
+        if not self._queue_found:
+            self._queue_found = True
+            for plugin in self.config.pluginmanager.get_plugins():
+                queue = getattr(plugin, "torun", None)
+                if queue is not None and callable(getattr(queue, "lock", None)):
+                    self._queue = queue
+                    break
+        if self._queue is None:
+            return []
+        try:
+            with self._queue.lock() as pending:
+                return [i for i in pending if isinstance(i, int)]
+        except Exception:  # an xdist internal changed: fall back to nextitem only
+            self._queue = None
+            return []
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        items = item.session.items
+        ahead = [item] + ([nextitem] if nextitem is not None else [])
+        ahead += [items[i] for i in self._pending() if 0 <= i < len(items)]
+        self.bench.prefetch_items(_asking(ahead, self.llm_item))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output: dict[str, Any] = getattr(self.config, "workeroutput", {})
+        output[ORIGINS] = dict(self.bench.dataset_origins)
+
+
+def _asking(items: Iterable[pytest.Item], llm_item: LlmItem) -> list[tuple[str, ItemSpec]]:
+    return [found for found in map(llm_item, items) if found is not None]
+
+
+def resumed_run_id(config: pytest.Config) -> int | None:
+    value = getattr(config, "workerinput", {}).get(RUN_ID)
+    return int(value) if value is not None else None

@@ -1,0 +1,58 @@
+"""The grade stage: completions in, grades out, through one dispatch used by the run and by regrade.
+
+``grade_completion`` picks how a grader reads an answer (tool calls are in the completion, not its text).
+``Grading`` adds what a run has on top: the ``pytest_llmbench_grade`` hook (a user's grader wins), one grader
+object per name, and the judge's model calls through the engine. ``grade_all`` is the seam where a judge
+stage that batches its requests will sit: it takes completions and returns their grades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from pytest_llmbench.types import ChatRequest, Completion, Grade, Question
+
+if TYPE_CHECKING:
+    from pytest_llmbench.grading import Grader
+
+
+def grade_completion(grader: Grader, question: Question, completion: Completion) -> Grade:
+    """``grader``'s verdict on ``completion``: the whole completion for graders that need it, else its text."""
+    from pytest_llmbench.kinds import CompletionGrader
+
+    if isinstance(grader, CompletionGrader):
+        return grader.grade_completion(question, completion)
+    return grader.grade(question, completion.text)
+
+
+class Grading:
+    def __init__(
+        self,
+        *,
+        hook: Callable[[Question, Completion, str], Grade | None],
+        judge: Callable[[ChatRequest], Completion],
+        judge_model: str | None,
+    ) -> None:
+        self._hook = hook
+        self._judge = judge
+        self._judge_model = judge_model
+        self._graders: dict[str, Grader] = {}
+
+    def grader(self, name: str) -> Grader:
+        """The grader called ``name`` (made once); an unknown name raises ``UsageError``."""
+        if name not in self._graders:
+            from pytest_llmbench.grading import get_grader
+
+            self._graders[name] = get_grader(name, judge=self._judge, judge_model=self._judge_model)
+        return self._graders[name]
+
+    def grade(self, question: Question, completion: Completion, grader: str) -> Grade:
+        override = self._hook(question, completion, grader)
+        if override is not None:
+            return override
+        return grade_completion(self.grader(grader), question, completion)
+
+    def grade_all(self, items: Sequence[tuple[Question, Completion, str]]) -> list[Grade]:
+        """Grades of (question, completion, grader name) in order."""
+        return [self.grade(q, c, g) for q, c, g in items]
