@@ -27,6 +27,7 @@ message here is a sentence a user can act on and carries no secret (see ``redact
 
 from __future__ import annotations
 
+from pytest_llmbench.redaction import redact as redact  # re-exported: the one redaction, see that module
 from pytest_llmbench.types import ErrorKind
 
 
@@ -129,11 +130,3 @@ class ConnectionFailed(ProviderError):
 class BadResponse(ProviderError):
     retryable = True
     kind = ErrorKind.BAD_RESPONSE
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """Replace every occurrence of each non-empty secret in ``text``; used on anything that leaves memory."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return text

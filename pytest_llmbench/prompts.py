@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from pytest_llmbench.data._yaml import safe_load
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.types import Message, Question
 
@@ -152,7 +153,7 @@ def load_template(name_or_path: str, base_dir: Path | None = None) -> Template:
             f"Unknown template {name_or_path!r}: use one of {', '.join(BUILTIN)} or a path to a YAML template."
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise UsageError(f"Template file {path} is not valid YAML: {exc}.") from None
     if not isinstance(data, dict) or not isinstance(data.get("user"), str):

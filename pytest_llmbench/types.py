@@ -86,6 +86,7 @@ class ErrorKind(StrEnum):
     STOPPED = "stopped"  # the session stopped before this request started
     UNSUPPORTED = "unsupported"  # the model lacks a needed capability: not sent
     INPUT = "input"  # the question itself could not be turned into a request (bad attachment, ...)
+    STORAGE = "storage"  # the database refused to store the result: kept as this error for that item alone
 
     @property
     def skips(self) -> bool:

@@ -6,15 +6,19 @@
 Each scenario runs ``pytest`` in a fresh folder on 12 questions with the real OpenRouter provider pointed at
 ``FakeOpenRouter``, then reads the SQLite database. Columns: items pytest reported, outcomes
 (passed/failed/error/skipped), rows persisted (and whether they equal the items and the summary table's
-counts), server requests, wall time of the whole subprocess (interpreter start included).
+counts), server requests, pytest's exit code, peak resident memory of the pytest process and its waited-for
+children (the HTTP worker included; ``wait4``), wall time of the whole subprocess (interpreter start included).
 The scenarios are the ones ``tests/hostile/test_fault_matrix.py`` asserts on.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "hostile"))
 
 from _hostile import (  # noqa: E402 - needs the path above
+    INPUT_SCENARIOS,
     N_QUESTIONS,
     SCENARIOS,
+    InputScenario,
     Scenario,
     base_args,
     db_counts,
@@ -37,6 +43,12 @@ from _hostile import (  # noqa: E402 - needs the path above
 from pytest_llmbench.testing import FakeOpenRouter  # noqa: E402
 
 TIMEOUT = 120.0
+#: Address-space cap of each run: a fault that makes the plugin balloon fails inside it, not the machine.
+MEMORY_CAP = 8 << 30
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
 @dataclass
@@ -46,27 +58,74 @@ class Row:
     outcomes: str
     persisted: str
     requests: int
+    exit_code: int
+    peak_mb: float
     wall: float
     ok: bool
+
+
+@dataclass(frozen=True)
+class Finished:
+    stdout: str
+    exit_code: int
+    peak_mb: float
+    wall: float
+
+
+def _pytest(workdir: Path, args: list[str]) -> Finished:
+    started = time.perf_counter()
+    with open(workdir / "stdout.txt", "w+b") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *args],
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_cap_memory,
+        )
+        killer = threading.Timer(TIMEOUT, proc.kill)
+        killer.start()
+        # wait4, not wait: its rusage is the child's peak memory (ru_maxrss, kB), its own children included.
+        _, status, usage = os.wait4(proc.pid, 0)
+        killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+    return Finished(stdout, proc.returncode, usage.ru_maxrss / 1024, time.perf_counter() - started)
+
+
+def _stored(workdir: Path) -> int:
+    db = workdir / ".llmbench" / "results.db"
+    return db_counts(db).rows if db.is_file() else 0
+
+
+def run_input(scenario: InputScenario, workdir: Path) -> Row:
+    write_project(workdir)
+    if scenario.prepare is not None:
+        scenario.prepare(workdir)
+    with FakeOpenRouter(policy=policy) as server:
+        done = _pytest(workdir, [*base_args(server.base_url), *scenario.options])
+        requests = len(server.chat_requests)
+    outcomes = pytest_outcomes(done.stdout)
+    stored = _stored(workdir)
+    one_sentence = "Traceback" not in done.stdout and "INTERNALERROR" not in done.stdout
+    ok = done.exit_code == scenario.exit_code and stored == scenario.stored and one_sentence
+    text = "/".join(str(outcomes[k]) for k in ("passed", "failed", "error", "skipped"))
+    return Row(scenario.name, sum(outcomes.values()), text, f"{stored}/{scenario.stored} wanted", requests,
+               done.exit_code, done.peak_mb, done.wall, ok)
 
 
 def run(scenario: Scenario, workdir: Path) -> Row:
     write_project(workdir)
     with FakeOpenRouter(latency=scenario.latency, policy=policy, faults=scenario.faults()) as server:
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "pytest", *base_args(server.base_url), *scenario.options],
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        wall = time.perf_counter() - started
+        done = _pytest(workdir, [*base_args(server.base_url), *scenario.options])
         requests = len(server.chat_requests)
-    outcomes = pytest_outcomes(proc.stdout)
+    stdout, proc_exit, peak, wall = done.stdout, done.exit_code, done.peak_mb, done.wall
+    if not (workdir / ".llmbench" / "results.db").is_file():
+        return Row(scenario.name, 0, "-", "no database", requests, proc_exit, peak, wall, False)
+    outcomes = pytest_outcomes(stdout)
     items = sum(outcomes.values())
     db = db_counts(workdir / ".llmbench" / "results.db")
-    table = summary_row(proc.stdout)
+    table = summary_row(stdout)
     agrees = (
         table is not None
         and db.rows == db.distinct_items == items == N_QUESTIONS
@@ -77,22 +136,30 @@ def run(scenario: Scenario, workdir: Path) -> Row:
     )
     text = "/".join(str(outcomes[k]) for k in ("passed", "failed", "error", "skipped"))
     persisted = f"{db.rows}/{items}" + (" =summary" if agrees else " MISMATCH")
-    return Row(scenario.name, items, text, persisted, requests, wall, agrees)
+    return Row(scenario.name, items, text, persisted, requests, proc_exit, peak, wall, agrees)
 
 
 def main(argv: list[str]) -> int:
-    chosen = [s for s in SCENARIOS if not argv or any(w.lower() in s.name.lower() for w in argv)]
+    def wanted(name: str) -> bool:
+        return not argv or any(w.lower() in name.lower() for w in argv)
+
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="llmbench-faults-") as tmp:
-        for i, scenario in enumerate(chosen):
+        for i, scenario in enumerate(s for s in SCENARIOS if wanted(s.name)):
             rows.append(run(scenario, Path(tmp) / f"s{i}"))
             print(f"  ran {scenario.name!r} in {rows[-1].wall:.1f} s", file=sys.stderr)
-    header = ("fault", "items", "pass/fail/error/skip", "persisted", "requests", "wall s")
-    widths = [max(len(header[0]), *(len(r.fault) for r in rows)), 5, 20, 18, 8, 6]
+        for i, hostile in enumerate(s for s in INPUT_SCENARIOS if wanted(s.name)):
+            rows.append(run_input(hostile, Path(tmp) / f"i{i}"))
+            print(f"  ran {hostile.name!r} in {rows[-1].wall:.1f} s", file=sys.stderr)
+    header = ("fault", "items", "pass/fail/error/skip", "persisted", "requests", "exit", "peak MB", "wall s")
+    widths = [max(len(header[0]), *(len(r.fault) for r in rows)), 5, 20, 18, 8, 4, 7, 6]
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for r in rows:
-        cells = (r.fault, str(r.items), r.outcomes, r.persisted, str(r.requests), f"{r.wall:.1f}")
+        cells = (
+            r.fault, str(r.items), r.outcomes, r.persisted, str(r.requests), str(r.exit_code), f"{r.peak_mb:.0f}",
+            f"{r.wall:.1f}",
+        )
         print(" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
     total = sum(r.wall for r in rows)
     print(f"\n{len(rows)} scenarios, {sum(r.ok for r in rows)} consistent, {total:.1f} s in total")

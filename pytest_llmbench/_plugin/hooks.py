@@ -9,6 +9,7 @@ uses them.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections import Counter
 from collections.abc import Generator
@@ -18,6 +19,7 @@ import pytest
 
 from pytest_llmbench._plugin import hookspecs, progress, wrong
 from pytest_llmbench._plugin import xdist as _xdist
+from pytest_llmbench._plugin.ending import end_failure
 from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fixtures by being in this module
     _llmbench_case,
     fake_openrouter,  # offered to users' own tests
@@ -283,7 +285,12 @@ class _SessionHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        summary = self.bench.finish(int(exitstatus))
+        try:
+            summary = self.bench.finish(int(exitstatus))
+        except (LlmBenchError, OSError) as exc:  # a full disk, a database gone: one sentence, exit 4
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            sys.stderr.write(f"ERROR: {end_failure(exc)}\n")
+            return
         if summary is None:
             return
         self.config.stash[SUMMARY_KEY] = summary
@@ -299,6 +306,9 @@ class _SessionHooks:
             passed = summary.gates_passed and session.testsfailed <= benchmark_failures
             session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
             self.config.stash[_GATED_OK] = passed
+        if summary.report_failures:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            sys.stderr.write(f"ERROR: {summary.report_failures[0]}\n")
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Generator[None]:

@@ -166,6 +166,8 @@ class Collector:
             allow_download=not all(m.startswith(SIMULATED_PREFIX) for m in self.models),
             category=self.settings.category,
             rounds=self.settings.rounds,
+            max_clue_chars=self.settings.max_clue_chars,
+            attachment_root=self.rootdir / self.settings.attachment_root if self.settings.attachment_root else None,
         )
         loaded = data_mod.load_dataset(name, base_dir=self.rootdir, options=options)
         origin, report = loaded.origin, loaded.report

@@ -149,7 +149,8 @@ class RunStore:
         repo.finish_run(run_id, status=status, totals=totals(summary),
                         exit_status=exitstatus)
         if self.settings.report:
-            summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)
+            summary.notes += write_reports(repo, run_id, self.settings.report, live=summary,
+                                           failures=summary.report_failures)
 
     def close_empty_run(self, interrupted: bool) -> None:
         """A run opened early (xdist controller, resume) that got no result: interrupted, or never used."""

@@ -61,6 +61,7 @@ def reopen(repo: Repository, ref: str, settings: Settings) -> RunInfo:
     """Find the run to resume, check it is the same benchmark, and mark it running again."""
     run = find_resumable(repo, ref)
     check_same_items(run, settings)
+    repo.claim_run(run.id)
     reopen_for_resume(repo, run.id)
     return run
 

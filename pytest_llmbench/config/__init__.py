@@ -14,6 +14,34 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+# The parsers and bounds the OPTIONS table is built from.
+from pytest_llmbench.config.values import (
+    MAX_CONCURRENCY,
+    MAX_MB,
+    MAX_PAGES,
+    MAX_REPEAT,
+    MAX_RETRIES,
+    MAX_RPM,
+    MAX_SEED,
+    MAX_TIMEOUT,
+    jsonable,
+    parse_bounded_float,
+    parse_choice,
+    parse_csv,
+    parse_flag,
+    parse_fraction,
+    parse_gates,
+    parse_int,
+    parse_judge_models,
+    parse_models,
+    parse_on_off,
+    parse_positive_float,
+    parse_reports,
+    parse_shard,
+    parse_text,
+    parse_url,
+)
+
 # Names with "as": re-exported, the settings' public value types and the one sample-size parser.
 from pytest_llmbench.config.values import (
     REPORT_KINDS as REPORT_KINDS,
@@ -32,25 +60,6 @@ from pytest_llmbench.config.values import (
 # Names with "as": re-exported, the settings' public value types and the one sample-size parser.
 from pytest_llmbench.config.values import (
     Shard as Shard,
-)
-
-# Names with "as": re-exported, the settings' public value types and the one sample-size parser.
-from pytest_llmbench.config.values import (
-    jsonable,
-    parse_choice,
-    parse_csv,
-    parse_flag,
-    parse_fraction,
-    parse_gates,
-    parse_int,
-    parse_judge_models,
-    parse_models,
-    parse_on_off,
-    parse_positive_float,
-    parse_reports,
-    parse_shard,
-    parse_text,
-    parse_url,
 )
 
 # Names with "as": re-exported, the settings' public value types and the one sample-size parser.
@@ -105,6 +114,9 @@ class Settings:
     pdf: str = "text"
     pdf_max_pages: int = 20
     max_image_mb: float = 20.0
+    max_reply_mb: float = 8.0
+    max_clue_chars: int = 1_000_000
+    attachment_root: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: Settings given on the command line, which beat a marker's values (see ``_run/collect.py``).
     from_cli: frozenset[str] = field(default_factory=frozenset, compare=False)
@@ -112,16 +124,25 @@ class Settings:
     api_key: str | None = field(default=None, repr=False, compare=False)
 
     @property
+    def max_reply_bytes(self) -> int:
+        return int(self.max_reply_mb * (1 << 20))
+
+    @property
     def gating(self) -> bool:
         return bool(self.min_accuracy) or self.baseline is not None
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-compatible copy for the run row: everything but the key."""
+        from pytest_llmbench.redaction import redact, secrets_in
+
+        secrets = secrets_in(self.api_key, [self.base_url, self.db])
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ("api_key", "sources", "from_cli"):
                 continue
-            out[f.name] = jsonable(getattr(self, f.name))
+            value = jsonable(getattr(self, f.name))
+            # URLs (base URL, database) may hold a user and password: the snapshot is stored and shown.
+            out[f.name] = redact(value, *secrets) if isinstance(value, str) else value
         return out
 
     def threshold_for(self, model: str) -> float | None:
@@ -158,7 +179,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("sample", "sample", parse_sample, "questions per dataset: a count, a fraction or 'all' (default: 50)", "N"),
     Option("sample-method", "sample_method", parse_choice("random", "stratified", "balanced", "temporal"),
            "sampling method (default: stratified)", "METHOD"),
-    Option("seed", "seed", parse_int(0), "sampling seed; same seed, same questions everywhere (default: 42)", "N"),
+    Option("seed", "seed", parse_int(0, MAX_SEED),
+           "sampling seed; same seed, same questions everywhere (default: 42)", "N"),
     Option("stratify", "stratify", parse_csv, "columns to stratify by (default: round,value)", "COLS"),
     Option("category", "category", parse_text, "only categories matching this pattern (case-insensitive)", "PATTERN"),
     Option("rounds", "rounds", parse_csv, "only these rounds, e.g. 'Jeopardy!,Final Jeopardy!'", "A,B"),
@@ -168,12 +190,15 @@ OPTIONS: tuple[Option, ...] = (
            "model(s) for the judge grader and adaptive's uncertain band; several = a jury (majority)", "ID[,ID...]"),
     Option("template", "template", parse_text, "jeopardy, qa, cot, few-shot or a YAML template (default: jeopardy)",
            "NAME|PATH"),
-    Option("concurrency", "concurrency", parse_int(1), "requests in flight per process (default: 16)", "N"),
-    Option("model-concurrency", "model_concurrency", parse_int(0),
+    Option("concurrency", "concurrency", parse_int(1, MAX_CONCURRENCY), "requests in flight per process (default: 16)",
+           "N"),
+    Option("model-concurrency", "model_concurrency", parse_int(0, MAX_CONCURRENCY),
            "requests in flight per model and process, 0 = up to --llm-concurrency (default: 0)", "N"),
-    Option("rpm", "rpm", parse_int(0), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
-    Option("timeout", "timeout", parse_positive_float, "per-attempt timeout in seconds (default: 60)", "S"),
-    Option("retries", "retries", parse_int(0), "retries after a failed attempt, with backoff (default: 4)", "N"),
+    Option("rpm", "rpm", parse_int(0, MAX_RPM), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
+    Option("timeout", "timeout", parse_bounded_float(MAX_TIMEOUT), "per-attempt timeout in seconds (default: 60)",
+           "S"),
+    Option("retries", "retries", parse_int(0, MAX_RETRIES),
+           "retries after a failed attempt, with backoff (default: 4)", "N"),
     Option("max-cost", "max_cost", parse_positive_float, "budget in USD: no new request once it would be exceeded",
            "USD"),
     Option("estimate", "estimate", parse_flag, "print the expected cost per model and run nothing", flag=True),
@@ -193,15 +218,23 @@ OPTIONS: tuple[Option, ...] = (
            "KIND:PATH", repeatable=True),
     Option("run-name", "run_name", parse_text, "label stored with the run", "TEXT"),
     Option("stream", "stream", parse_on_off, "stream responses, recording time to first token (default: on)", "on|off"),
-    Option("repeat", "repeat", parse_int(1), "ask each item K times; report pass@k and consistency (default: 1)", "K"),
+    Option("repeat", "repeat", parse_int(1, MAX_REPEAT),
+           "ask each item K times; report pass@k and consistency (default: 1)", "K"),
     Option("gate-bound", "gate_bound", parse_choice("point", "lower"),
            "gate on the accuracy or on its Wilson 95% lower bound (default: point)", "point|lower"),
     Option("shard", "shard", parse_shard, "run shard I of N (deterministic split)", "I/N"),
     Option("pdf", "pdf", parse_choice("text", "native"), "PDFs as extracted text or as file parts (default: text)",
            "text|native"),
-    Option("pdf-max-pages", "pdf_max_pages", parse_int(1), "pages of a PDF attachment sent to the model (default: 20)",
-           "N"),
-    Option("max-image-mb", "max_image_mb", parse_positive_float, "largest image attachment in MB (default: 20)", "MB"),
+    Option("pdf-max-pages", "pdf_max_pages", parse_int(1, MAX_PAGES),
+           "pages of a PDF attachment sent to the model (default: 20)", "N"),
+    Option("max-image-mb", "max_image_mb", parse_bounded_float(MAX_MB),
+           "largest image attachment in MB (default: 20)", "MB"),
+    Option("max-reply-mb", "max_reply_mb", parse_bounded_float(MAX_MB),
+           "largest reply body in MB after decompression; a larger one is an error for its item (default: 8)", "MB"),
+    Option("max-clue-chars", "max_clue_chars", parse_int(1),
+           "longest question text in characters; a longer one is left out with a reason (default: 1000000)", "N"),
+    Option("attachment-root", "attachment_root", parse_text,
+           "folder attachments may be read from (default: the dataset's own folder)", "DIR"),
 )
 
 OPTIONS_BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
@@ -236,8 +269,10 @@ def read_config_file(rootdir: Path) -> tuple[dict[str, Any], str | None]:
         if path.is_file():
             import yaml  # only here: every pytest run reads settings, few projects have a YAML file
 
+            from pytest_llmbench.data._yaml import safe_load
+
             try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+                loaded = safe_load(path.read_text(encoding="utf-8"))
             except yaml.YAMLError as exc:
                 raise UsageError(f"{path} is not valid YAML: {exc}.") from None
             if loaded is None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +53,30 @@ def parse_csv(raw: Any) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(raw).split(",") if part.strip())
 
 
-def parse_int(minimum: int) -> Callable[[Any], int]:
+#: Upper bounds of numeric options: beyond them a value crashes or hangs the run (62,500 HTTP clients for a
+#: concurrency of a million, an OverflowError for a seed or a size beyond 64 bits), so it is a usage error.
+MAX_CONCURRENCY = 4096
+MAX_REPEAT = 1000
+MAX_SEED = 2**31 - 1  # the runs table's seed column is a 32-bit integer on PostgreSQL
+MAX_RETRIES = 100
+MAX_RPM = 1_000_000
+MAX_PAGES = 10_000
+MAX_MB = 4096.0
+MAX_TIMEOUT = 86_400.0
+MAX_COUNT = 2**31 - 1
+#: Longest number accepted as text: int() of a 100,000-digit string is refused by Python itself.
+_MAX_DIGITS = 40
+
+
+def parse_int(minimum: int, maximum: int = MAX_COUNT) -> Callable[[Any], int]:
     def parse(raw: Any) -> int:
+        text = str(raw).strip()
         try:
-            value = int(str(raw).strip())
+            value = int(text) if len(text) <= _MAX_DIGITS else None
         except ValueError:
-            raise ValueError(f"expected a whole number, got {as_text(raw)!r}") from None
+            raise ValueError(f"expected a whole number, got {short(raw)!r}") from None
+        if value is None or value > maximum:
+            raise ValueError(f"must be at most {maximum}, got {short(raw)}")
         if value < minimum:
             raise ValueError(f"must be at least {minimum}, got {value}")
         return value
@@ -65,20 +84,35 @@ def parse_int(minimum: int) -> Callable[[Any], int]:
     return parse
 
 
+def short(raw: Any, limit: int = 60) -> str:
+    """A value as shown in an error: at most ``limit`` characters, so a 256 MB value is not echoed."""
+    text = as_text(raw)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def parse_bounded_float(maximum: float) -> Callable[[Any], float]:
+    def parse(raw: Any) -> float:
+        try:
+            value = float(str(raw).strip()[:_MAX_DIGITS * 2])
+        except ValueError:
+            raise ValueError(f"expected a number, got {short(raw)!r}") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise ValueError(f"must be a positive number, got {short(raw)!r}")
+        if value > maximum:
+            raise ValueError(f"must be at most {maximum:g}, got {short(raw)}")
+        return value
+
+    return parse
+
+
 def parse_positive_float(raw: Any) -> float:
-    try:
-        value = float(str(raw).strip())
-    except ValueError:
-        raise ValueError(f"expected a number, got {as_text(raw)!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise ValueError(f"must be a positive number, got {as_text(raw)!r}")
-    return value
+    return parse_bounded_float(float("inf"))(raw)
 
 
 def parse_fraction(raw: Any) -> float:
     value = parse_positive_float(raw) if str(raw).strip() not in ("0", "0.0") else 0.0
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"must be between 0 and 1, got {as_text(raw)!r}")
+        raise ValueError(f"must be between 0 and 1, got {short(raw)!r}")
     return value
 
 
@@ -86,7 +120,7 @@ def parse_choice(*names: str) -> Callable[[Any], str]:
     def parse(raw: Any) -> str:
         value = str(raw).strip().lower()
         if value not in names:
-            raise ValueError(f"choose one of {', '.join(names)}; got {as_text(raw)!r}")
+            raise ValueError(f"choose one of {', '.join(names)}; got {short(raw)!r}")
         return value
 
     return parse
@@ -100,7 +134,7 @@ def parse_on_off(raw: Any) -> bool:
         return True
     if value in ("off", "false", "no", "0"):
         return False
-    raise ValueError(f"choose on or off; got {as_text(raw)!r}")
+    raise ValueError(f"choose on or off; got {short(raw)!r}")
 
 
 def parse_sample(raw: Any) -> int | float | None:
@@ -110,14 +144,14 @@ def parse_sample(raw: Any) -> int | float | None:
         return None
     if re.fullmatch(r"\d+", text):
         if int(text) == 0:
-            raise ValueError(f"{as_text(raw)!r} is no sample: give a count above 0, a fraction or 'all'")
+            raise ValueError(f"{short(raw)!r} is no sample: give a count above 0, a fraction or 'all'")
         return int(text)
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        raise ValueError(f"{as_text(raw)!r} is neither a count (50) nor a fraction (0.1) nor 'all'") from None
+        raise ValueError(f"{short(raw)!r} is neither a count (50) nor a fraction (0.1) nor 'all'") from None
     if not 0.0 < value <= 1.0:  # also refuses nan
-        raise ValueError(f"{as_text(raw)!r} is a fraction out of range: above 0 and at most 1 (or 10%)")
+        raise ValueError(f"{short(raw)!r} is a fraction out of range: above 0 and at most 1 (or 10%)")
     return value
 
 
@@ -162,10 +196,10 @@ def parse_reports(raw: Any) -> tuple[ReportTarget, ...]:
 def parse_shard(raw: Any) -> Shard:
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(raw))
     if not match:
-        raise ValueError(f"expected I/N such as 1/4, got {as_text(raw)!r}")
+        raise ValueError(f"expected I/N such as 1/4, got {short(raw)!r}")
     index, total = int(match[1]), int(match[2])
     if total < 1 or not 1 <= index <= total:
-        raise ValueError(f"I must be between 1 and N, got {as_text(raw)!r}")
+        raise ValueError(f"I must be between 1 and N, got {short(raw)!r}")
     return Shard(index, total)
 
 
@@ -182,7 +216,7 @@ def parse_models(raw: Any) -> tuple[str, ...]:
 def parse_model(raw: Any) -> str:
     models = parse_models(raw)
     if len(models) != 1:
-        raise ValueError(f"expected one model id such as openai/gpt-4o-mini, got {as_text(raw)!r}")
+        raise ValueError(f"expected one model id such as openai/gpt-4o-mini, got {short(raw)!r}")
     return models[0]
 
 
@@ -199,9 +233,18 @@ def parse_text(raw: Any) -> str:
 
 
 def parse_url(raw: Any) -> str:
+    from pytest_llmbench.redaction import redact_url
+
     value = parse_text(raw).rstrip("/")
     if not re.match(r"https?://", value):
-        raise ValueError(f"expected an http(s) URL, got {value!r}")
+        raise ValueError(f"expected an http(s) URL, got {short(redact_url(value))!r}")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise ValueError(f"{short(redact_url(value))!r} is not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise ValueError(f"{short(redact_url(value))!r} has no host name")
     return value
 
 

@@ -21,7 +21,15 @@ from pytest_llmbench.data.records import (
     jeopardy_question,
     question_from_row,
 )
-from pytest_llmbench.data.validate import BAD_REASONS, DUPLICATE, MALFORMED, QualityReport, ReportBuilder
+from pytest_llmbench.data.validate import (
+    BAD_REASONS,
+    DUPLICATE,
+    MALFORMED,
+    OUTSIDE,
+    TOO_LONG,
+    QualityReport,
+    ReportBuilder,
+)
 from pytest_llmbench.errors import DatasetError, UsageError
 from pytest_llmbench.types import Question
 
@@ -41,6 +49,10 @@ class DataOptions:
     date_from: _dt.date | None = None
     date_to: _dt.date | None = None
     cache_dir: Path | None = None
+    #: Longest question text; a longer one is left out with its reason (``--llm-max-clue-chars``).
+    max_clue_chars: int = 1_000_000
+    #: Folder attachments must resolve inside; None: the question file's own folder (``--llm-attachment-root``).
+    attachment_root: Path | None = None
 
     def __post_init__(self) -> None:
         # Callers pass lists and strings from config files; the memo key needs hashable, canonical values.
@@ -48,6 +60,8 @@ class DataOptions:
             object.__setattr__(self, "rounds", tuple(self.rounds))
         if self.cache_dir is not None and not isinstance(self.cache_dir, Path):
             object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        if self.attachment_root is not None and not Path(self.attachment_root).is_dir():
+            raise UsageError(f"--llm-attachment-root: {self.attachment_root} is not a folder.")
 
     def question_filter(self) -> QuestionFilter:
         return QuestionFilter(
@@ -89,7 +103,7 @@ def read_questions(
             path=str(path),
             line=line,
         )
-    questions = parsed.questions
+    questions, refused = admitted(parsed.questions, path, options)
     filtered = 0
     spec = options.question_filter()
     if spec.active:
@@ -100,7 +114,33 @@ def read_questions(
     builder.rows_read = parsed.rows_read
     builder.dropped.update(parsed.dropped)
     builder.examples.extend(parsed.examples)
+    for reason, example in refused:
+        builder.drop(reason, example)
     return parsed.dataset, questions, builder.build(questions, filtered=filtered)
+
+
+def admitted(
+    questions: list[Question], path: Path, options: DataOptions
+) -> tuple[list[Question], list[tuple[str, str]]]:
+    """The questions within the limits, and (reason, example) for each one left out.
+
+    Checked after parsing (and the parse cache), so a limit or root given today applies to a file parsed
+    yesterday. Attachments were resolved with symlinks followed: ``../``, an absolute path or a link out of
+    the root all land outside it. The example names the question, never the file's content.
+    """
+    root = (options.attachment_root or path.parent).resolve()
+    kept: list[Question] = []
+    refused: list[tuple[str, str]] = []
+    for question in questions:
+        if len(question.clue) > options.max_clue_chars:
+            refused.append((TOO_LONG, f"question {question.id!r}: {len(question.clue):,} characters, over the "
+                                      f"{options.max_clue_chars:,} allowed (raise --llm-max-clue-chars)"))
+        elif outside := [a for a in question.attachments if not Path(a).resolve().is_relative_to(root)]:
+            refused.append((OUTSIDE, f"question {question.id!r}: attachment {Path(outside[0]).name!r} is outside "
+                                     f"{root} (allow a folder with --llm-attachment-root)"))
+        else:
+            kept.append(question)
+    return kept, refused
 
 
 def parse_file(path: Path, *, include_media: bool = False) -> Parsed:
@@ -214,7 +254,8 @@ def _check_not_empty(source: str, questions: list[Question], report: QualityRepo
             f"No question of dataset '{source}' matches the filters ({options.question_filter().describe()})."
         )
     reasons = ", ".join(f"{r} {n}" for r, n in sorted(report.dropped.items())) or "none read"
-    raise DatasetError(f"no usable questions ({reasons})", path=report.source)
+    first = f"; the first: {report.examples[0]}" if report.examples else ""
+    raise DatasetError(f"no usable questions ({reasons}){first}", path=report.source)
 
 
 def _load_bundled(options: DataOptions, reason: str | None) -> LoadedDataset:

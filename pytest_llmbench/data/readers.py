@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from pytest_llmbench.data._yaml import LimitedSafeLoader
 from pytest_llmbench.errors import DatasetError
 
 #: The fields of the J-Archive scrape, in the Kaggle JSON and (with other spelling) the CSV.
@@ -112,6 +113,8 @@ def _guarded(path: Path, records: Iterator[RecordItem]) -> Iterator[RecordItem]:
         raise _not_utf8(path, exc) from None
     except OSError as exc:
         raise DatasetError(f"cannot read the file: {exc.strerror or exc}", path=str(path)) from None
+    except RecursionError:  # a JSON value nested thousands of levels deep
+        raise DatasetError("a value is nested too deeply to read", path=str(path)) from None
 
 
 def _not_a_record(path: Path, line: int, value: object) -> DatasetError:
@@ -244,7 +247,7 @@ def iter_yaml(path: Path) -> Iterator[RecordItem]:
     """A YAML list of mappings (or a mapping with a ``questions`` list), with the line of each record."""
     with path.open(encoding="utf-8-sig") as handle:
         try:
-            loader = yaml.SafeLoader(handle)
+            loader = LimitedSafeLoader(handle)
         except yaml.YAMLError as exc:  # the reader checks the first characters at once (a NUL byte, ...)
             raise DatasetError(f"invalid YAML: {_one_line(exc)}", path=str(path)) from None
         try:

@@ -15,7 +15,9 @@ MISSING_QUESTION = "missing question"
 MISSING_ANSWER = "missing answer"
 MEDIA = "media clue"
 DUPLICATE = "duplicate"
-BAD_REASONS = frozenset({MALFORMED, MISSING_QUESTION, MISSING_ANSWER})
+TOO_LONG = "question too long"
+OUTSIDE = "attachment outside the allowed folder"
+BAD_REASONS = frozenset({MALFORMED, MISSING_QUESTION, MISSING_ANSWER, TOO_LONG, OUTSIDE})
 
 #: How many example problems a report keeps (file:line messages).
 MAX_EXAMPLES = 10

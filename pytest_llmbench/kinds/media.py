@@ -114,10 +114,11 @@ class AttachmentCache:
         head = _read(path, 1024)
         found = sniff(head[:_HEAD]) or (PDF_TYPE if b"%PDF-" in head else None)
         if found is None:
-            shown = head[:8].hex(" ") if head else "nothing: the file is empty"
+            # Its bytes are never quoted: the file may be anything on the machine (issue 16).
+            shown = "its content is of another kind" if head else "the file is empty"
             raise InputError(
-                f"Attachment {Path(path).name} is neither a PNG, JPEG, WebP or GIF image nor a PDF (its first "
-                f"bytes are {shown}); the type is read from the content, not the file name."
+                f"Attachment {Path(path).name} is neither a PNG, JPEG, WebP or GIF image nor a PDF ({shown}); "
+                f"the type is read from the content, not the file name."
             )
         with self._lock:
             self._types[key] = found

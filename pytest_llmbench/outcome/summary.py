@@ -31,6 +31,8 @@ class RunSummary:
     baseline: list[BaselineComparison] = field(default_factory=list)
     gates: list[GateResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Sentences of the reports that could not be written: the session then ends with exit status 4.
+    report_failures: list[str] = field(default_factory=list)
     run_id: int | None = None
     run_name: str | None = None
     dataset: str | None = None

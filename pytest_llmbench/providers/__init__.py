@@ -42,5 +42,6 @@ def _openrouter(s: Settings, real: Sequence[str]) -> Provider:
     from pytest_llmbench.providers.openrouter import OpenRouterProvider
 
     if s.concurrency >= _remote.REMOTE_FROM and available_cpus() > 1:
-        return _remote.RemoteProvider(s.api_key, s.base_url, s.concurrency)
-    return OpenRouterProvider.for_concurrency(s.api_key, s.concurrency, s.base_url)
+        return _remote.RemoteProvider(s.api_key, s.base_url, s.concurrency, s.max_reply_bytes)
+    return OpenRouterProvider.for_concurrency(s.api_key, s.concurrency, s.base_url,
+                                              max_reply_bytes=s.max_reply_bytes)

@@ -26,6 +26,12 @@ REMOTE_FROM = 32
 #: Seconds this process waits beyond an attempt's timeout before it gives the answer up as lost.
 _GRACE = 5.0
 
+
+def line_limit(max_reply_bytes: int) -> int:
+    """Longest line between the processes: a reply at the limit, JSON-escaped (\\u0000 is 6 bytes for 1),
+    plus the rest of the completion. The worker never writes a longer one (see ``serve``)."""
+    return 7 * max_reply_bytes + (1 << 20)
+
 _CHILD = "import sys; from pytest_llmbench.providers._remote import serve; sys.exit(serve(sys.argv[1:]))"
 _ERRORS = {
     cls.__name__: cls
@@ -86,10 +92,13 @@ class RemoteProvider:
     name = "openrouter"
     simulated = False
 
-    def __init__(self, api_key: str | None, base_url: str, concurrency: int) -> None:
+    def __init__(
+        self, api_key: str | None, base_url: str, concurrency: int, max_reply_bytes: int = 8 << 20
+    ) -> None:
         self._api_key = api_key
         self._base_url = base_url
         self._concurrency = concurrency
+        self._max_reply_bytes = max_reply_bytes
         self._proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
@@ -108,8 +117,9 @@ class RemoteProvider:
                 env = child_env(OPENROUTER_API_KEY=self._api_key or "")
                 self._proc = await asyncio.create_subprocess_exec(
                     sys.executable, "-c", _CHILD, self._base_url, str(self._concurrency),
+                    str(self._max_reply_bytes),
                     stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
-                    limit=1 << 24,
+                    limit=line_limit(self._max_reply_bytes),
                 )
                 self._reader = asyncio.get_running_loop().create_task(self._read(self._proc))
             return self._proc
@@ -179,18 +189,20 @@ class RemoteProvider:
 
 
 def serve(argv: list[str]) -> int:
-    """The child: ``BASE_URL CONCURRENCY``; JSON lines in (requests), JSON lines out (results)."""
+    """The child: ``BASE_URL CONCURRENCY MAX_REPLY_BYTES``; JSON lines in (requests), JSON lines out (results)."""
     from pytest_llmbench.engine.core import _spare_httpcore_the_sniffio_search
     from pytest_llmbench.providers.openrouter import OpenRouterProvider
 
     _spare_httpcore_the_sniffio_search()
 
     base_url, concurrency = argv[0], int(argv[1])
+    max_reply = int(argv[2]) if len(argv) > 2 else 8 << 20
+    limit = line_limit(max_reply)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
         provider = OpenRouterProvider.for_concurrency(os.environ.get("OPENROUTER_API_KEY") or None,
-                                                      concurrency, base_url)
+                                                      concurrency, base_url, max_reply_bytes=max_reply)
         reader = asyncio.StreamReader(limit=1 << 24)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
         out = sys.stdout.buffer
@@ -206,7 +218,15 @@ def serve(argv: list[str]) -> int:
                 result["error"] = error_to_json(exc)
             except Exception as exc:  # a bug must reach the item as an error, not hang it
                 result["error"] = error_to_json(errors.BadResponse(f"HTTP worker: {type(exc).__name__}: {exc}"))
-            out.write(json.dumps(result).encode() + b"\n")
+            line = json.dumps(result).encode()
+            if len(line) >= limit:  # the parent could not read it: say so instead of ending the worker
+                too_long = errors.BadResponse(
+                    f"HTTP worker: the answer for {message['request'].get('model')} is {len(line) / (1 << 20):.0f} MB "
+                    f"as JSON, more than can be passed on (raise --llm-max-reply-mb)."
+                )
+                too_long.retryable = False
+                line = json.dumps({"id": message["id"], "error": error_to_json(too_long)}).encode()
+            out.write(line + b"\n")
             out.flush()
 
         while line := await reader.readline():

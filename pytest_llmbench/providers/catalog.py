@@ -22,7 +22,7 @@ import httpx
 from pytest_llmbench.config import DEFAULT_BASE_URL
 from pytest_llmbench.errors import BadResponse, ConnectionFailed, ProviderTimeout
 from pytest_llmbench.providers._openrouter_errors import error_from_body
-from pytest_llmbench.providers.openrouter import service_name
+from pytest_llmbench.providers.openrouter import service_name, split_userinfo
 
 SNAPSHOT_FILE = "catalog_snapshot.json"
 
@@ -210,10 +210,11 @@ async def fetch_models(
     timeout: float = 30.0,
 ) -> dict[str, ModelInfo]:
     """``GET {base_url}/models``, parsed. Errors are the provider's (``ProviderError`` subclasses)."""
-    base_url = base_url.rstrip("/")
     service = service_name(base_url)
+    base_url, auth = split_userinfo(base_url)  # the userinfo never reaches a URL httpx logs
+    base_url = base_url.rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
+    async with httpx.AsyncClient(transport=transport, timeout=timeout, auth=auth) as client:
         try:
             response = await client.get(f"{base_url}/models", headers=headers)
         except httpx.TimeoutException:

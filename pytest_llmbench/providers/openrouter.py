@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -32,8 +32,16 @@ from pytest_llmbench.errors import (
     UsageError,
     redact,
 )
+from pytest_llmbench.providers._limited import (
+    DEFAULT_MAX_REPLY_MB,
+    MB,
+    ReplyTooLarge,
+    limited_lines,
+    read_limited,
+)
 from pytest_llmbench.providers._openrouter_errors import error_for, error_from_body, sentence
 from pytest_llmbench.providers._sse import SSEDecoder, iter_sse_data
+from pytest_llmbench.redaction import redact_url, secrets_in
 from pytest_llmbench.types import ChatRequest, Completion
 
 DEFAULT_APP_URL = "https://github.com/pytest-llmbench/pytest-llmbench"
@@ -52,7 +60,7 @@ def clients_for(concurrency: int, per_client: int = CONNECTIONS_PER_CLIENT) -> t
 
 def service_name(base_url: str) -> str:
     """How messages name the server: "OpenRouter", or "the API at host:port" for other servers."""
-    host = urlsplit(base_url).netloc or base_url
+    host = urlsplit(base_url).netloc.rpartition("@")[2] or redact_url(base_url)  # never the userinfo
     return (
         "OpenRouter" if host == "openrouter.ai" or host.endswith(".openrouter.ai") else f"the API at {host}"
     )
@@ -67,8 +75,10 @@ class _ClientPool:
         max_connections: int,
         headers: Mapping[str, str],
         transport: httpx.AsyncBaseTransport | None,
+        auth: httpx.BasicAuth | None = None,
     ) -> None:
         self._count = count
+        self._auth = auth
         self._limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
@@ -86,7 +96,9 @@ class _ClientPool:
         if not self._clients:
             # httpx clients belong to the loop they first run on, so they are made here, not in __init__.
             self._clients = [
-                httpx.AsyncClient(headers=self._headers, limits=self._limits, transport=self._transport)
+                httpx.AsyncClient(
+                    headers=self._headers, limits=self._limits, transport=self._transport, auth=self._auth
+                )
                 for _ in range(self._count)
             ]
             self._loop = loop
@@ -128,23 +140,30 @@ class OpenRouterProvider:
         transport: httpx.AsyncBaseTransport | None = None,
         max_connections: int = 32,
         clients: int = 1,
+        max_reply_bytes: int = int(DEFAULT_MAX_REPLY_MB * MB),
     ) -> None:
         if clients < 1 or max_connections < 1:
             raise UsageError(
                 f"clients and max_connections must be at least 1, got {clients} and {max_connections}."
             )
+        # Credentials in the URL go to httpx as auth, never as part of a URL that it logs and puts in errors.
+        given, (base_url, auth) = base_url, split_userinfo(base_url)
         self.base_url = base_url.rstrip("/")
         self.service = service_name(self.base_url)
         self._Service = sentence(self.service)  # at the start of a message
         self._api_key = api_key or None
+        self._secrets = secrets_in(self._api_key, [given])
+        self.max_reply_bytes = max_reply_bytes
         headers = {
             "HTTP-Referer": app_url,
             "X-Title": app_title,
             "User-Agent": f"pytest-llmbench/{__version__}",
+            # Encodings ``_limited`` inflates under the reply limit (httpx would also offer br and zstd).
+            "Accept-Encoding": "gzip, deflate",
         }
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        self._pool = _ClientPool(clients, max_connections, headers, transport)
+        self._pool = _ClientPool(clients, max_connections, headers, transport, auth)
 
     @classmethod
     def for_concurrency(
@@ -155,7 +174,7 @@ class OpenRouterProvider:
         return cls(api_key, base_url, clients=count, max_connections=connections, **kwargs)
 
     def __repr__(self) -> str:  # never show the key
-        return f"OpenRouterProvider(base_url={self.base_url!r}, clients={len(self._pool.busy)})"
+        return f"OpenRouterProvider(base_url={redact_url(self.base_url)!r}, clients={len(self._pool.busy)})"
 
     @property
     def requests_per_client(self) -> list[int]:
@@ -175,6 +194,14 @@ class OpenRouterProvider:
         return body
 
     async def complete(self, request: ChatRequest, *, timeout: float) -> Completion:
+        try:
+            return await self._attempt(request, timeout)
+        except ProviderError as exc:
+            # Every message from here on is outside text (httpx, the server): redacted once, for all of them.
+            exc.args = (redact(str(exc), *self._secrets),)
+            raise
+
+    async def _attempt(self, request: ChatRequest, timeout: float) -> Completion:
         body = self.request_body(request)
         index, client = self._pool.acquire()
         url = f"{self.base_url}/chat/completions"
@@ -190,7 +217,7 @@ class OpenRouterProvider:
             ) from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
             raise BadRequestError(
-                f"The base URL {self.base_url!r} cannot be used: {self._clean(exc)}."
+                f"The base URL {redact_url(self.base_url)!r} cannot be used: {self._clean(exc)}."
             ) from None
         except httpx.TransportError as exc:
             raise ConnectionFailed(
@@ -201,6 +228,13 @@ class OpenRouterProvider:
             raise BadResponse(
                 f"{self._Service} sent an undecodable body for {request.model}: {exc}."
             ) from None
+        except ReplyTooLarge as exc:
+            too_large = BadResponse(
+                f"{self._Service} sent a reply over {exc.limit / MB:g} MB (after decompression) for "
+                f"{request.model}; it was not read further (raise the limit with --llm-max-reply-mb)."
+            )
+            too_large.retryable = False  # the same question would bring the same reply
+            raise too_large from None
         finally:
             self._pool.release(index)
 
@@ -218,10 +252,11 @@ class OpenRouterProvider:
         start: float,
         timeout: float,
     ) -> Completion:
-        response = await client.post(url, json=body, timeout=timeout)
+        async with client.stream("POST", url, json=body, timeout=timeout) as response:
+            raw = await read_limited(response, self.max_reply_bytes)
         if response.status_code >= 300:
-            raise self._http_error(response, request)
-        payload = self._json(response.content, request)
+            raise self._http_error(response, request, raw)
+        payload = self._json(raw, request)
         return self._from_body(payload, request, start)
 
     async def _stream(
@@ -235,15 +270,17 @@ class OpenRouterProvider:
     ) -> Completion:
         async with client.stream("POST", url, json=body, timeout=timeout) as response:
             if response.status_code >= 300:
-                await response.aread()
-                raise self._http_error(response, request)
+                raise self._http_error(response, request, await read_limited(response, self.max_reply_bytes))
             content_type = response.headers.get("content-type", "")
             if "json" in content_type and "event-stream" not in content_type:
                 # A server that ignores ``stream`` answers with one JSON body; accept it as such.
-                return self._from_body(self._json(await response.aread(), request), request, start)
+                raw = await read_limited(response, self.max_reply_bytes)
+                return self._from_body(self._json(raw, request), request, start)
+            if "html" in content_type:
+                raise _html_page(self._Service, request.model, response)
             state = _StreamState(start)
             decoder = SSEDecoder()
-            async for data in iter_sse_data(response.aiter_lines(), decoder):
+            async for data in iter_sse_data(limited_lines(response, self.max_reply_bytes), decoder):
                 chunk = self._json(data.encode(), request)
                 error = chunk.get("error")
                 if isinstance(error, Mapping):
@@ -262,10 +299,10 @@ class OpenRouterProvider:
 
     # -- parsing ------------------------------------------------------------------------------------------
 
-    def _http_error(self, response: httpx.Response, request: ChatRequest) -> ProviderError:
+    def _http_error(self, response: httpx.Response, request: ChatRequest, raw: bytes) -> ProviderError:
         return error_from_body(
             response.status_code,
-            response.content,
+            raw,
             response.headers,
             service=self.service,
             model=request.model,
@@ -312,7 +349,26 @@ class OpenRouterProvider:
         )
 
     def _clean(self, exc: BaseException) -> str:
-        return redact(str(exc), self._api_key)
+        return redact(str(exc), *self._secrets)
+
+
+def split_userinfo(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """``url`` without its ``user:password@``, and those as httpx auth (None when there are none)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    auth = httpx.BasicAuth(unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), auth
+
+
+def _html_page(service: str, model: str, response: httpx.Response) -> BadResponse:
+    """A captive portal or a proxy's login page: say what came, not that a stream ended early."""
+    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+    return BadResponse(
+        f"{service} answered {model} with an HTML page, not an event stream "
+        f"(HTTP {response.status_code}, {content_type}); check the base URL and any proxy in between."
+    )
 
 
 class _StreamState:

@@ -19,6 +19,7 @@ from typing import Any
 from pytest_llmbench.config import ReportTarget
 from pytest_llmbench.errors import LlmBenchError, UsageError
 from pytest_llmbench.outcome.summary import RunSummary
+from pytest_llmbench.report._atomic import write_atomic
 from pytest_llmbench.report.model import ReportData, load_report
 from pytest_llmbench.storage.repository import Repository
 
@@ -142,13 +143,10 @@ def render(kind: str, data: ReportData) -> str:
 
 
 def write_report(kind: str, path: Path, data: ReportData) -> Path:
-    """Render and write atomically enough (a temporary file renamed over the target)."""
+    """Render and write atomically (see ``_atomic``); a failure is one sentence (``UsageError``)."""
     text = render(kind, data)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8", newline="")
-        tmp.replace(path)
+        write_atomic(path, text)
     except OSError as exc:
         raise UsageError(f"Cannot write the {kind} report to {path}: {exc.strerror or exc}.") from None
     return path
@@ -161,11 +159,13 @@ def write_reports(
     *,
     live: RunSummary | None = None,
     base_dir: Path | None = None,
+    failures: list[str] | None = None,
 ) -> list[str]:
     """Write every ``--llm-report`` target of a finished run; returns one line per file for the summary.
 
     The data is read back from the database, so these files equal what ``llmbench report`` writes later.
-    A file that cannot be written is reported in its line, never as a traceback at the end of a session.
+    A file that cannot be written is reported in its line, never as a traceback at the end of a session, and
+    its sentence is added to ``failures`` (the plugin turns it into exit status 4).
     """
     if not targets:
         return []
@@ -177,6 +177,8 @@ def write_reports(
             write_report(target.kind, path, data)
         except LlmBenchError as exc:
             lines.append(f"{target.kind} report NOT written: {exc}")
+            if failures is not None:
+                failures.append(str(exc))
             continue
         lines.append(f"{target.kind} report: {path}")
     return lines

@@ -3,12 +3,13 @@ xdist workers too) and per suite (per-model results and gates, added to the writ
 
 from __future__ import annotations
 
-import os
+import io
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_llmbench.outcome.summary import RunSummary
+from pytest_llmbench.report._atomic import write_atomic
 from pytest_llmbench.types import ResultRecord
 
 
@@ -81,6 +82,9 @@ def add_suite_properties(path: Path, props: Sequence[tuple[str, str]]) -> None:
             suite.insert(0, holder)
         for name, value in props:
             ET.SubElement(holder, "property", name=name, value=value)
-    partial = path.with_name(path.name + ".tmp")
-    tree.write(partial, encoding="utf-8", xml_declaration=True)
-    os.replace(partial, path)
+    buffer = io.BytesIO()
+    tree.write(buffer, encoding="utf-8", xml_declaration=True)
+    try:
+        write_atomic(path, buffer.getvalue())
+    except OSError:
+        return  # pytest's own file stays as pytest wrote it (a full disk is said by the session's end)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
+from pytest_llmbench.report._display import printable
 from pytest_llmbench.report.model import SIMULATED_NOTE
 from pytest_llmbench.report.paired import pairwise
 from pytest_llmbench.storage.repository import RunInfo
@@ -24,7 +25,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 def md_escape(text: str, limit: int | None = None) -> str:
     """Safe in a Markdown table cell: no HTML, no formatting, no pipes, one line."""
-    text = " ".join(str(text).split())
+    text = printable(" ".join(str(text).split()))
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

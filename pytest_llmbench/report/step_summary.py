@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.outcome.summary import RunSummary
+from pytest_llmbench.report._display import printable
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 
@@ -23,7 +24,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 def escape(text: object) -> str:
     """Text that renders literally in a Markdown table cell: no markup, no HTML, no line breaks."""
-    flat = " ".join(str(text).split())
+    flat = printable(" ".join(str(text).split()))
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", flat)
 

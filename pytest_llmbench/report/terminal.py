@@ -27,6 +27,7 @@ from rich.text import Text
 
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
+from pytest_llmbench.report._display import printable
 from pytest_llmbench.stats import ModelSummary, PairedComparison, RepeatStats
 
 Row = TypeVar("Row")
@@ -54,7 +55,7 @@ class Section(Generic[Row]):
 
 
 def _table(section: Section[Row], columns: Sequence[Column[Row]]) -> Table:
-    table = Table(title=Text(section.title), title_justify="left")
+    table = Table(title=_text(section.title), title_justify="left")
     for column in columns:
         table.add_column(column.header, justify=column.justify, no_wrap=True)
     for row in section.rows:
@@ -62,8 +63,9 @@ def _table(section: Section[Row], columns: Sequence[Column[Row]]) -> Table:
     return table
 
 
-def _text(value: str | Text) -> Text:
-    return value if isinstance(value, Text) else Text(value)
+def _text(value: str | Text, style: str = "") -> Text:
+    """Outside text (model ids, run names, notes) as rich ``Text``: control characters shown as escapes."""
+    return value if isinstance(value, Text) else Text(printable(value), style=style)
 
 
 def _fits(console: Console, table: Table, width: int) -> bool:
@@ -102,7 +104,7 @@ def print_section(console: Console, section: Section[Row], width: int) -> str:
         if section.details:
             _stacked(console, section, rest, width)
         return "compact"
-    console.print(Text(section.title))
+    console.print(_text(section.title))
     _stacked(console, section, section.columns, width)
     return "stacked"
 
@@ -111,7 +113,7 @@ def print_section(console: Console, section: Section[Row], width: int) -> str:
 
 
 def model_name(m: ModelSummary) -> Text:
-    name = Text(m.model)
+    name = _text(m.model)
     if m.simulated:
         name.append(" (simulated)", style="yellow")
     return name
@@ -152,8 +154,8 @@ def model_section(summary: RunSummary) -> Section[ModelSummary]:
 
 
 PAIRED_COLUMNS: list[Column[PairedComparison]] = [
-    Column("A", lambda p: Text(p.model_a), "left", core=True),
-    Column("B", lambda p: Text(p.model_b), "left", core=True),
+    Column("A", lambda p: _text(p.model_a), "left", core=True),
+    Column("B", lambda p: _text(p.model_b), "left", core=True),
     Column("pairs", lambda p: str(p.pairs)),
     Column("both right", lambda p: str(p.both)),
     Column("only A", lambda p: str(p.a_only)),
@@ -167,7 +169,7 @@ PAIRED_COLUMNS: list[Column[PairedComparison]] = [
 
 def paired_section(summary: RunSummary) -> Section[PairedComparison]:
     return Section("Paired comparison (same questions; McNemar exact test)", PAIRED_COLUMNS, summary.paired,
-                   lambda p: Text(f"{p.model_a} vs {p.model_b}"))
+                   lambda p: _text(f"{p.model_a} vs {p.model_b}"))
 
 
 def _pass_at(k: int) -> Callable[[RepeatStats], str]:
@@ -177,19 +179,19 @@ def _pass_at(k: int) -> Callable[[RepeatStats], str]:
 def repeat_section(summary: RunSummary) -> Section[RepeatStats]:
     ks = sorted({k for r in summary.repeats for k in r.pass_at_k})
     columns: list[Column[RepeatStats]] = [
-        Column("model", lambda r: Text(r.model), "left", core=True),
+        Column("model", lambda r: _text(r.model), "left", core=True),
         Column("questions", lambda r: str(r.questions)),
         *(Column(f"pass@{k}", _pass_at(k), core=True) for k in ks),
         Column("majority", lambda r: fmt.pct(r.majority_accuracy)),
         Column("consistency", lambda r: fmt.pct(r.consistency)),
     ]
-    return Section("Repeated asks", columns, summary.repeats, lambda r: Text(r.model))
+    return Section("Repeated asks", columns, summary.repeats, lambda r: _text(r.model))
 
 
 PerTest = tuple[str, ModelSummary]
 TEST_COLUMNS: list[Column[PerTest]] = [
-    Column("test", lambda row: Text(row[0]), "left", core=True),
-    Column("model", lambda row: Text(row[1].model), "left", core=True),
+    Column("test", lambda row: _text(row[0]), "left", core=True),
+    Column("model", lambda row: _text(row[1].model), "left", core=True),
     Column("items", lambda row: str(row[1].items)),
     Column("correct", lambda row: f"{row[1].correct}/{row[1].answered}", core=True),
     Column("accuracy (95% CI)", lambda row: _accuracy(row[1]), core=True),
@@ -209,7 +211,7 @@ def short_test_names(tests: Sequence[str]) -> dict[str, str]:
 def test_section(summary: RunSummary) -> Section[PerTest]:
     short = short_test_names(list(summary.by_test))
     rows = [(short[test], m) for test, models in summary.by_test.items() for m in models]
-    return Section("Per benchmark test", TEST_COLUMNS, rows, lambda row: Text(f"{row[0]} · {row[1].model}"),
+    return Section("Per benchmark test", TEST_COLUMNS, rows, lambda row: _text(f"{row[0]} · {row[1].model}"),
                    details=False)
 
 
@@ -228,43 +230,43 @@ def notes(summary: RunSummary) -> list[Text]:
     """The lines under the tables, ending with the gates and the verdict."""
     lines: list[Text] = []
     if summary.dataset_origin:
-        lines.append(Text(f"questions: {summary.dataset_origin}"))
+        lines.append(_text(f"questions: {summary.dataset_origin}"))
     if summary.simulated:
         lines.append(
-            Text(
+            _text(
                 f"simulated: {', '.join(summary.simulated)} are built-in simulated models; their answers, latencies "
                 f"and costs are simulated, not measurements of any real model.",
                 style="yellow",
             )
         )
     if any(m.cost_estimated for m in summary.models):
-        lines.append(Text("* cost estimated from catalog prices (the provider did not bill it)"))
+        lines.append(_text("* cost estimated from catalog prices (the provider did not bill it)"))
     if summary.budget is not None:
-        lines.append(Text(f"budget: {fmt.usd(summary.spent)} spent of {fmt.usd(summary.budget)}"))
+        lines.append(_text(f"budget: {fmt.usd(summary.spent)} spent of {fmt.usd(summary.budget)}"))
     if any(m.cached for m in summary.models):
         cached = sum(m.cached for m in summary.models)
-        lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
+        lines.append(_text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
     if summary.stop_reason:
-        lines.append(Text(f"stopped: {summary.stop_reason}", style="bold red"))
+        lines.append(_text(f"stopped: {summary.stop_reason}", style="bold red"))
     for model, (graded, planned) in summary.partial.items():
         m = next(x for x in summary.models if x.model == model)
         result = f"on those, {_accuracy(m).plain} (not a result for the whole benchmark)" if graded else "no result"
-        lines.append(Text(f"partial: {model} was stopped after {graded} of {planned} items; {result}",
+        lines.append(_text(f"partial: {model} was stopped after {graded} of {planned} items; {result}",
                           style="yellow"))
     for model, ece in summary.calibration.items():
-        lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
+        lines.append(_text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     if summary.judging is not None:
-        lines += [Text(line) for line in summary.judging.lines()]
+        lines += [_text(line) for line in summary.judging.lines()]
     for note in summary.notes:
-        lines.append(Text(note))
+        lines.append(_text(note))
     for gate in summary.gates:
         style = "dim" if not gate.applicable else "green" if gate.passed else "red"
-        lines.append(Text(gate.line(), style=style))
+        lines.append(_text(gate.line(), style=style))
     if summary.gates:
         verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
-        lines.append(Text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
+        lines.append(_text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
     if summary.run_id is not None:
-        lines.append(Text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
+        lines.append(_text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
     return lines
 
 

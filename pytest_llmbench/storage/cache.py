@@ -20,11 +20,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from pytest_llmbench.storage.models import CacheRow
+from pytest_llmbench.storage.models import Base, CacheRow
+from pytest_llmbench.storage.storable import storable_row
 from pytest_llmbench.storage.writer import BatchWriter
 from pytest_llmbench.types import ChatRequest, Completion, completion_from_json, completion_to_json
 
 _CHUNK = 500
+
+_CACHE_TABLE = Base.metadata.tables[CacheRow.__tablename__]
 
 
 class DatabaseCache:
@@ -60,8 +63,8 @@ class DatabaseCache:
     def put(self, key: str, request: ChatRequest, completion: Completion) -> None:
         if not completion.ok:
             return  # errors are never cached
-        row = {"key": key, "model": request.model, "request": request.body(),
-               "completion": completion_to_json(completion)}
+        row = storable_row(_CACHE_TABLE, {"key": key, "model": request.model, "request": request.body(),
+                                          "completion": completion_to_json(completion)})
         with self._lock:
             if key in self._pending:
                 return  # the first answer is kept

@@ -11,8 +11,8 @@ import getpass
 import platform
 import socket
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,9 @@ from pytest_llmbench._version import __version__
 from pytest_llmbench.errors import StorageError
 from pytest_llmbench.storage.db import describe, open_engine
 from pytest_llmbench.storage.models import Base, ModelPerformanceRow, QuestionRow, ResultRow, RunRow
-from pytest_llmbench.types import Outcome, ResultRecord
+from pytest_llmbench.storage.run_lock import claim_run
+from pytest_llmbench.storage.storable import storable_row, storable_text
+from pytest_llmbench.types import ErrorKind, Outcome, ResultRecord
 
 _RESULT_FIELDS = (
     "model", "simulated", "nodeid", "repeat", "response_text", "correct", "score", "grader", "grade_method",
@@ -40,6 +42,10 @@ _PROVENANCE_FIELDS = {
     "provider": "provider", "generation_id": "generation_id", "judges": "judge_json",
 }
 _RESULTS_TABLE = Base.metadata.tables[ResultRow.__tablename__]
+_QUESTIONS_TABLE = Base.metadata.tables[QuestionRow.__tablename__]
+_RUNS_TABLE = Base.metadata.tables[RunRow.__tablename__]
+_PERFORMANCE_TABLE = Base.metadata.tables[ModelPerformanceRow.__tablename__]
+_KEY_LENGTH: int = getattr(_QUESTIONS_TABLE.c.key.type, "length", None) or 255
 _QUESTION_COLUMNS = ("key", "dataset", "clue", "answer", "category", "round", "value", "air_date", "show_number",
                      "difficulty")
 #: Keys per ``IN (...)`` clause, well under every backend's parameter limit.
@@ -89,9 +95,20 @@ class Repository:
         self.engine: Engine = open_engine(url, base_dir=base_dir, read_only=read_only)
         self._question_ids: dict[str, int] = {}
         self._result_columns: tuple[str, ...] | None = None
+        self._claims: list[Callable[[], None]] = []
 
     def close(self) -> None:
+        claims, self._claims = self._claims, []
+        for release in claims:
+            release()
         self.engine.dispose()
+
+    def claim_run(self, run_id: int) -> None:
+        """Hold run ``run_id`` for this session until ``close`` (see ``run_lock``): a second session
+        resuming it at the same time gets a ``StorageError`` sentence."""
+        release = claim_run(self.engine.url.database or "", self.engine.dialect.name, self.engine.connect, run_id)
+        if release is not None:
+            self._claims.append(release)
 
     def _fail(self, action: str, exc: SQLAlchemyError) -> StorageError:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
@@ -114,11 +131,11 @@ class Repository:
         parent_relation: str | None = None,
         shard: str | None = None,
     ) -> int:
-        row = RunRow(
+        row = RunRow(**storable_row(_RUNS_TABLE, dict(
             name=name, status="running", seed=seed, sample=sample, models=list(models), dataset=dataset,
             dataset_origin=dataset_origin, grader=grader, config=config, environment=environment_info(),
             parent_id=parent_id, parent_relation=parent_relation, shard=shard,
-        )
+        )))
         try:
             with Session(self.engine) as session, session.begin():
                 session.add(row)
@@ -133,7 +150,7 @@ class Repository:
                 row = session.get(RunRow, run_id)
                 if row is None:
                     raise StorageError(f"Run {run_id} does not exist in {describe(self.url)}.")
-                for key, value in values.items():
+                for key, value in storable_row(_RUNS_TABLE, values).items():
                     setattr(row, key, value)
         except SQLAlchemyError as exc:
             raise self._fail("update the run", exc) from None
@@ -170,10 +187,11 @@ class Repository:
     # --- questions and results ---------------------------------------------------------------------------
 
     def _question_id(self, session: Session, record: ResultRecord) -> int:
-        cached = self._question_ids.get(record.question_key)
+        key = _key(record)
+        cached = self._question_ids.get(key)
         if cached is not None:
             return cached
-        found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == record.question_key))
+        found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == key))
         if found is None:
             row = QuestionRow(**_question_values(record))
             try:
@@ -181,47 +199,73 @@ class Repository:
                     session.add(row)
                 found = row.id
             except IntegrityError:  # another process added it meanwhile
-                found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == record.question_key))
+                found = session.scalar(select(QuestionRow.id).where(QuestionRow.key == key))
                 assert found is not None
-        self._question_ids[record.question_key] = found
+        self._question_ids[key] = found
         return found
 
     def add_results(self, run_id: int, records: Iterable[ResultRecord]) -> None:
         """Store finished items; an item already stored for this run is left as it is (stored exactly once).
 
-        One transaction and a few statements per batch, whatever its size: callers batch (see ``_writer``).
+        One transaction and a few statements per batch, whatever its size: callers batch (see ``writer``).
+        Every value is made storable first (``storable``); should the backend still refuse the batch, it is
+        stored item by item, and an item the backend refuses is stored as an error naming why, so one bad
+        value never costs the other items. Only a database that refuses even that raises.
         """
         batch = list(records)
         if not batch:
             return
         try:
-            with Session(self.engine) as session, session.begin():
-                stored: set[tuple[str, int]] = set()
-                nodeids = list({r.nodeid for r in batch})
-                for start in range(0, len(nodeids), _CHUNK):
-                    found = session.execute(
-                        select(ResultRow.nodeid, ResultRow.repeat).where(
-                            ResultRow.run_id == run_id, ResultRow.nodeid.in_(nodeids[start : start + _CHUNK])
-                        )
-                    )
-                    stored.update((nodeid, repeat) for nodeid, repeat in found)
-                self._resolve_questions(session, batch)
-                rows = []
-                for record in batch:
-                    if (record.nodeid, record.repeat) in stored:
-                        continue
-                    stored.add((record.nodeid, record.repeat))
-                    values = {name: getattr(record, name) for name in _RESULT_FIELDS}
-                    values.update({column: getattr(record, name) for name, column in _PROVENANCE_FIELDS.items()})
-                    values.update(run_id=run_id, question_id=self._question_id(session, record),
-                                  outcome=record.outcome.value)
-                    rows.append(values)
-                if rows:
-                    # One Core executemany: neither an ORM flush per row nor ORM bulk bookkeeping.
-                    session.connection().execute(insert(_RESULTS_TABLE), rows)
+            self._add_batch(run_id, batch)
         except SQLAlchemyError as exc:
             self._question_ids.clear()
-            raise self._fail("store results", exc) from None
+            if len(batch) == 1:
+                self._add_as_error(run_id, batch[0], exc)
+                return
+            for record in batch:
+                try:
+                    self._add_batch(run_id, [record])
+                except SQLAlchemyError as one:
+                    self._question_ids.clear()
+                    self._add_as_error(run_id, record, one)
+
+    def _add_as_error(self, run_id: int, record: ResultRecord, exc: SQLAlchemyError) -> None:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:300]
+        failed = replace(
+            record, outcome=Outcome.ERROR, correct=None, score=None, verdict=None, matched=None, explanation=None,
+            response_text="", error=f"The result could not be stored ({reason}).", error_kind=ErrorKind.STORAGE,
+        )
+        try:
+            self._add_batch(run_id, [failed])
+        except SQLAlchemyError as again:
+            self._question_ids.clear()
+            raise self._fail("store results", again) from None
+
+    def _add_batch(self, run_id: int, batch: list[ResultRecord]) -> None:
+        with Session(self.engine) as session, session.begin():
+            stored: set[tuple[str, int]] = set()
+            nodeids = list({r.nodeid for r in batch})
+            for start in range(0, len(nodeids), _CHUNK):
+                found = session.execute(
+                    select(ResultRow.nodeid, ResultRow.repeat).where(
+                        ResultRow.run_id == run_id, ResultRow.nodeid.in_(nodeids[start : start + _CHUNK])
+                    )
+                )
+                stored.update((nodeid, repeat) for nodeid, repeat in found)
+            self._resolve_questions(session, batch)
+            rows = []
+            for record in batch:
+                if (record.nodeid, record.repeat) in stored:
+                    continue
+                stored.add((record.nodeid, record.repeat))
+                values = {name: getattr(record, name) for name in _RESULT_FIELDS}
+                values.update({column: getattr(record, name) for name, column in _PROVENANCE_FIELDS.items()})
+                values.update(run_id=run_id, question_id=self._question_id(session, record),
+                              outcome=record.outcome.value)
+                rows.append(storable_row(_RESULTS_TABLE, values))
+            if rows:
+                # One Core executemany: neither an ORM flush per row nor ORM bulk bookkeeping.
+                session.connection().execute(insert(_RESULTS_TABLE), rows)
 
     def _resolve_questions(self, session: Session, batch: Sequence[ResultRecord]) -> None:
         """Find (and on SQLite/PostgreSQL insert) the batch's questions in bulk; ``_question_id`` then hits.
@@ -230,7 +274,7 @@ class Repository:
         writes nothing here, where an insert of every question, conflicts ignored, cost as much as storing
         the results.
         """
-        wanted = {r.question_key: r for r in batch if r.question_key not in self._question_ids}
+        wanted = {_key(r): r for r in batch if _key(r) not in self._question_ids}
         if not wanted:
             return
         self._find_questions(session, list(wanted))
@@ -247,7 +291,7 @@ class Repository:
                     module.insert(QuestionRow).on_conflict_do_nothing(index_elements=["key"]),
                     rows[start : start + _CHUNK],
                 )
-            self._find_questions(session, [r.question_key for r in missing])
+            self._find_questions(session, [_key(r) for r in missing])
 
     def _find_questions(self, session: Session, keys: Sequence[str]) -> None:
         table = QuestionRow.__table__
@@ -320,18 +364,23 @@ class Repository:
                     session.delete(old)
                 session.flush()
                 for values in rows:
-                    session.add(ModelPerformanceRow(run_id=run_id, **values))
+                    session.add(ModelPerformanceRow(run_id=run_id, **storable_row(_PERFORMANCE_TABLE, values)))
         except SQLAlchemyError as exc:
             raise self._fail("store the per-model summary", exc) from None
 
 
+def _key(record: ResultRecord) -> str:
+    """The question's key as stored: a key over the column's length is cut with a digest of the whole."""
+    return storable_text(record.question_key, _KEY_LENGTH)
+
+
 def _question_values(record: ResultRecord) -> dict[str, Any]:
-    return {
+    return storable_row(_QUESTIONS_TABLE, {
         "key": record.question_key, "dataset": record.dataset, "category": record.category, "clue": record.clue,
         "answer": record.answer, "value": record.value, "round": record.round,
         "air_date": dt.date.fromisoformat(record.air_date) if record.air_date else None,
         "show_number": record.show_number, "difficulty": record.difficulty,
-    }
+    })
 
 
 def _run_info(row: RunRow) -> RunInfo:

@@ -9,7 +9,9 @@ A rule is any callable ``(RequestContext) -> Fault | None``. The helpers below c
 
 from __future__ import annotations
 
+import functools
 import json
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -55,6 +57,9 @@ class FaultKind(StrEnum):
     MALFORMED_JSON = "malformed_json"  # a complete response whose JSON is cut off
     TRUNCATED_BODY = "truncated_body"  # the connection closes before the announced body is complete
     SLOW_STREAM = "slow_stream"  # a normal answer with ``delay`` seconds between chunks
+    DIRTY_TEXT = "dirty_text"  # a normal answer with ``message`` (NUL, ESC, ...) appended to its text
+    OVERSIZED = "oversized"  # a normal answer whose text is padded to ``size`` characters
+    GZIP_BOMB = "gzip_bomb"  # a JSON answer, gzip-encoded, that inflates to ``size`` bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,7 @@ class Fault:
     content_type: str = "application/json"
     after_chunks: int = 1
     delay: float = 0.0
+    size: int = 0
 
     @classmethod
     def http(
@@ -130,6 +136,28 @@ class Fault:
     @classmethod
     def slow_stream(cls, delay: float) -> Fault:
         return cls(FaultKind.SLOW_STREAM, delay=delay)
+
+    @classmethod
+    def dirty_text(cls, suffix: str = "\n\x00\x1b[2J\x1b]0;pwned\x07") -> Fault:
+        """The real answer followed by ``suffix``: by default a line holding a NUL byte and terminal escapes."""
+        return cls(FaultKind.DIRTY_TEXT, message=suffix)
+
+    @classmethod
+    def oversized(cls, size: int) -> Fault:
+        """The real answer padded with spaces to ``size`` characters (streamed or not)."""
+        return cls(FaultKind.OVERSIZED, size=size)
+
+    @classmethod
+    def gzip_bomb(cls, size: int) -> Fault:
+        """A JSON answer sent with ``Content-Encoding: gzip`` that inflates to ``size`` bytes (mostly
+        whitespace, so a few hundred kB on the wire per GB)."""
+        return cls(FaultKind.GZIP_BOMB, size=size, body=_gzip_bomb(size))
+
+    @classmethod
+    def html_page(cls, status: int = 200) -> Fault:
+        """An HTML page (a captive portal, a proxy's login page) instead of JSON or an event stream."""
+        page = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Please sign in.</body></html>"
+        return cls.http(status, "HTML page", body=page, content_type="text/html; charset=utf-8")
 
 
 _DEFAULT_MESSAGES = {
@@ -238,6 +266,21 @@ def _content_text(content: object) -> str:
     if isinstance(content, list):
         return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
     return "" if content is None else json.dumps(content)
+
+
+@functools.lru_cache(maxsize=2)
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip member holding ``{"pad": "<size spaces>"}``, compressed piece by piece (never whole in memory)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+    parts = [compressor.compress(b'{"pad": "')]
+    block = b" " * (1 << 20)
+    left = max(0, size)
+    while left > 0:
+        parts.append(compressor.compress(block[: min(left, len(block))]))
+        left -= len(block)
+    parts.append(compressor.compress(b'"}'))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def _seconds(value: float | str) -> str:

@@ -8,6 +8,7 @@ background loop alike. Responses follow the shapes of real captures (``gen-...``
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 import threading
@@ -232,7 +233,8 @@ class FakeOpenRouter:
         if kind is FaultKind.RESET:
             connection.reset()
             return
-        streaming = context.stream and kind is not FaultKind.HTTP
+        # An HTTP fault or a gzip bomb is one plain response, even to a streamed request.
+        streaming = context.stream and kind not in (FaultKind.HTTP, FaultKind.GZIP_BOMB)
         if streaming:
             connection.start_chunked()
             connection.chunk(b": OPENROUTER PROCESSING\n\n")
@@ -250,6 +252,9 @@ class FakeOpenRouter:
             )
             connection.respond(fault.status, payload, fault.content_type, dict(fault.headers))
             return
+        if fault is not None and kind is FaultKind.GZIP_BOMB:
+            connection.respond(200, fault.body or b"", headers={"Content-Encoding": "gzip"})
+            return
         if fault is not None and kind is FaultKind.ERROR_IN_BODY:
             error = _error_body(fault.code, fault.message, fault.metadata)
             if streaming:
@@ -261,6 +266,10 @@ class FakeOpenRouter:
         reply = self.judge.reply(body) if judging and self.judge is not None else as_policy(self.policy)(body)
         if isinstance(reply, str):
             reply = Reply(text=reply)
+        if fault is not None and kind is FaultKind.DIRTY_TEXT:
+            reply = dataclasses.replace(reply, text=reply.text + fault.message)
+        if fault is not None and kind is FaultKind.OVERSIZED:
+            reply = dataclasses.replace(reply, text=reply.text.ljust(fault.size))
         if streaming:
             await self._send_stream(connection, context, reply, fault)
         else:

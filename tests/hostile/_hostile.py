@@ -76,6 +76,7 @@ class Scenario:
     """One row of the fault matrix: the fault rules, extra options, and what the items must end as.
 
     ``recovers``: every item gets its real answer (8 passed, 4 failed) despite the fault.
+    ``errors`` > 0: exactly that many items end as errors (of one of ``kinds``), the others are graded.
     Otherwise no item is graded: each ends as an infrastructure error (of one of ``kinds``) or a skip, never
     as a wrong answer.
     """
@@ -86,6 +87,7 @@ class Scenario:
     options: tuple[str, ...] = ()
     latency: float = 0.0
     kinds: frozenset[str] = frozenset()  # the error kinds a non-recovering scenario may store
+    errors: int = 0
 
 
 def per_item(count: int, fault: Fault) -> FaultRule:
@@ -101,6 +103,15 @@ def per_item(count: int, fault: Fault) -> FaultRule:
         return fault if attempts[context.prompt] <= count else None
 
     return rule
+
+
+#: Above the default reply limit (8 MB) and the HTTP worker's old 16 MB line limit.
+BIG_REPLY = 20 << 20
+#: Building and sending a big reply takes the fake server seconds on a busy machine: a timeout then would be
+#: retried and answered, and the row would measure the timeout instead of the size limit.
+SLOW_OK = "--llm-timeout=20"
+#: Inflated size of the gzip bomb: 256 MB from about 250 kB on the wire.
+BOMB = 256 << 20
 
 
 def _k(names: str) -> frozenset[str]:
@@ -162,8 +173,99 @@ SCENARIOS: tuple[Scenario, ...] = (
         kinds=_k("timeout"),
         options=("--llm-timeout=0.3", "--llm-retries=1"),
     ),
+    Scenario("NUL and ESC in replies", lambda: first(10_000, Fault.dirty_text()), recovers=True),
+    Scenario(
+        "NUL and ESC in replies (no stream)",
+        lambda: first(10_000, Fault.dirty_text()),
+        recovers=True,
+        options=("--llm-stream=off",),
+    ),
+    Scenario("HTML page on a stream", lambda: per_item(1, Fault.html_page()), recovers=True),
+    Scenario(
+        "20 MB reply (stream)",
+        lambda: first(2, Fault.oversized(BIG_REPLY)),
+        recovers=False,
+        errors=2,
+        kinds=_k("bad_response"),
+        options=(SLOW_OK,),
+    ),
+    Scenario(
+        "20 MB reply (no stream)",
+        lambda: first(2, Fault.oversized(BIG_REPLY)),
+        recovers=False,
+        errors=2,
+        kinds=_k("bad_response"),
+        options=("--llm-stream=off", SLOW_OK),
+    ),
+    Scenario(
+        "20 MB reply via HTTP worker",
+        lambda: first(2, Fault.oversized(BIG_REPLY)),
+        recovers=False,
+        errors=2,
+        kinds=_k("bad_response"),
+        options=("--llm-concurrency=64", SLOW_OK),
+    ),
+    Scenario(
+        "gzip bomb 256 MB",
+        lambda: first(2, Fault.gzip_bomb(BOMB)),
+        recovers=False,
+        errors=2,
+        kinds=_k("bad_response"),
+        options=(SLOW_OK,),
+    ),
     Scenario("401 bad key", lambda: first(10_000, Fault.http(401)), recovers=False, kinds=_k("auth stopped")),
     Scenario("402 out of credits", lambda: first(10_000, Fault.http(402)), recovers=False, kinds=_k("credits stopped")),
+)
+
+
+# --- hostile inputs: the run must refuse them with one sentence (exit 4) before asking anything ---------
+
+
+def _write(name: str, text: str) -> Callable[[Path], None]:
+    def prepare(path: Path) -> None:
+        (path / name).write_text(text, encoding="utf-8")
+
+    return prepare
+
+
+def yaml_alias_bomb(levels: int = 9) -> str:
+    """The "billion laughs" in YAML: ``levels`` anchors, each a list of nine aliases of the one before."""
+    lines = ['a0: &a0 "lol"']
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    body = "\n".join("    " + line for line in lines)
+    return f'- question: "Clue number 1 of the hostile set"\n  answer: Answer1\n  metadata:\n{body}\n'
+
+
+def yaml_deep(depth: int = 100_000) -> str:
+    head = '- question: "Clue number 1 of the hostile set"\n  answer: Answer1\n  metadata: '
+    return head + "[" * depth + "]" * depth + "\n"
+
+
+@dataclass(frozen=True)
+class InputScenario:
+    """A hostile input, for the fault matrix: ``prepare`` writes files into the project, then ``options``."""
+
+    name: str
+    options: tuple[str, ...]
+    prepare: Callable[[Path], None] | None = None
+    exit_code: int = 4
+    stored: int = 0
+
+
+INPUT_SCENARIOS: tuple[InputScenario, ...] = (
+    InputScenario("YAML alias bomb in metadata", ("--llm-dataset=bomb.yaml",), _write("bomb.yaml", yaml_alias_bomb(8))),
+    InputScenario("deeply nested YAML", ("--llm-dataset=deep.yaml",), _write("deep.yaml", yaml_deep())),
+    InputScenario("8 MB clue", ("--llm-dataset=long.jsonl",), _write(
+        "long.jsonl", json.dumps({"question": "x" * (8 << 20), "answer": "y"}) + "\n")),
+    InputScenario("--llm-concurrency=1000000", ("--llm-concurrency=1000000",)),
+    InputScenario("--llm-repeat=100000000", ("--llm-repeat=100000000",)),
+    InputScenario("--llm-seed=10**400", ("--llm-seed=1" + "0" * 400,)),
+    InputScenario("--llm-max-image-mb=1e308", ("--llm-max-image-mb=1e308",)),
+    InputScenario("--llm-base-url=http://[::1", ("--llm-base-url=http://[::1",)),
+    # Careful: run as root against a version before issue 16, this replaced /dev/full with a regular file
+    # (restore it with: rm /dev/full && mknod -m 666 /dev/full c 1 7).
+    InputScenario("--llm-report=html:/dev/full", ("--llm-report=html:/dev/full",), exit_code=4, stored=N_QUESTIONS),
 )
 
 

@@ -54,6 +54,21 @@ BAD_VALUES: dict[str, str] = {
     "pdf": "image",
     "pdf-max-pages": "0",
     "max-image-mb": "huge",
+    "max-reply-mb": "0",
+    "max-clue-chars": "0",
+    "attachment-root": "no-such-folder",
+}
+
+#: Values that parse as numbers or URLs but crashed or hung a run (issue 16, item 10).
+HUGE_VALUES: dict[str, str] = {
+    "concurrency": "1000000",
+    "repeat": "100000000",
+    "seed": "1" + "0" * 400,
+    "max-image-mb": "1e308",
+    "max-reply-mb": "1e308",
+    "timeout": "1e308",
+    "pdf-max-pages": "99999999999999999999",
+    "base-url": "http://[::1",
 }
 
 
@@ -93,6 +108,20 @@ def test_a_bad_value_is_a_one_sentence_usage_error(project: pytest.Pytester, opt
     named = (option.cli, f"'{option.name}'", bad) if bad else (option.cli, f"'{option.name}'")
     assert any(n in message for n in named), message
     assert not (project.path / ".llmbench").exists() or option.name in ("baseline", "resume")
+
+
+@pytest.mark.parametrize(("name", "value"), HUGE_VALUES.items(), ids=list(HUGE_VALUES))
+def test_a_value_that_crashed_or_hung_is_a_one_sentence_usage_error(
+    project: pytest.Pytester, name: str, value: str
+) -> None:
+    project.makeini("[pytest]\n")
+    result = project.runpytest_inprocess(
+        *FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/strong", f"--llm-{name}={value}"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
+    message = _one_sentence(result.stderr.str())
+    assert f"--llm-{name}" in message and len(message) < 300, message
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 
 OK = '{"question": "fine", "answer": "a"}\n'

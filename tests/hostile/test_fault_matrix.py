@@ -64,6 +64,13 @@ def test_every_item_ends_once_and_is_stored(pytester: pytest.Pytester, scenario:
         # the fault cost retries, not answers: every item got its real answer
         assert (outcomes["passed"], outcomes["failed"]) == (EXPECTED_CORRECT, N_QUESTIONS - EXPECTED_CORRECT)
         assert result.ret == pytest.ExitCode.TESTS_FAILED  # the 4 wrong answers, nothing else
+    elif scenario.errors:
+        # the faulty replies are errors for their items alone; every other item got its real answer
+        assert outcomes["error"] == scenario.errors
+        assert outcomes["passed"] + outcomes["failed"] == N_QUESTIONS - scenario.errors
+        with sqlite3.connect(pytester.path / ".llmbench" / "results.db") as conn:
+            stored = conn.execute("select error_kind, error from benchmark_results where error is not null").fetchall()
+        assert {kind for kind, _ in stored} <= scenario.kinds
     else:
         # never a wrong answer: infrastructure errors (with their reason) or skips
         assert outcomes["passed"] == outcomes["failed"] == 0

@@ -49,8 +49,10 @@ def test_the_type_comes_from_the_bytes_not_the_name(tmp_path: Path) -> None:
 
 def test_a_file_that_is_no_image_or_pdf_is_an_input_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "fake.png", b"hello, I am text pretending to be a PNG")
-    with pytest.raises(InputError, match=r"fake\.png is neither a PNG, JPEG, WebP or GIF image nor a PDF .*68 65 6c"):
+    with pytest.raises(InputError, match=r"fake\.png is neither a PNG, JPEG, WebP or GIF image nor a PDF") as info:
         AttachmentCache().load(path)
+    # the file may be anything on the machine: its bytes are never quoted, as text or as hex
+    assert "hello" not in str(info.value) and "68 65 6c" not in str(info.value)
     with pytest.raises(InputError, match="the file is empty"):
         AttachmentCache().load(_write(tmp_path, "empty.png", b""))
     with pytest.raises(InputError, match="cannot be read"):

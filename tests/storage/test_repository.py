@@ -143,3 +143,87 @@ def test_sqlite_uses_wal(tmp_path: Path) -> None:
     with r.engine.connect() as conn:
         assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
     r.close()
+
+
+# --- hostile values (issue 16, item 1): one unstorable value never costs the other items ------------------
+
+
+def test_values_postgresql_refuses_are_made_storable_and_the_batch_is_kept(repo: Repository) -> None:
+    run = repo.start_run(name="nul\x00run", models=["m"], dataset="d", grader="g", seed=1, sample=None,
+                         config={"run_name": "a\x00b", "nan": float("nan")})
+    hostile = [
+        record(1, response_text="What is it?\x00\x1b[2J"),  # a NUL in the reply
+        record(2, clue="A clue with a NUL\x00 byte", question_key="jeopardy:nul-clue"),
+        record(3, round="R" * 200, question_key="jeopardy:long-round"),  # String(64)
+        record(4, model="m/" + "x" * 400),  # String(255)
+        record(5, response_text="lone surrogate \ud800 here"),
+        record(6, value=10**12, question_key="jeopardy:huge-value"),  # beyond a 32-bit Integer
+        record(7, question_key="custom:" + "k" * 300),  # a key over String(255)
+        record(8, question_key="custom:" + "k" * 299 + "j"),  # differs from the one above only at the end
+    ]
+    healthy = [record(i) for i in range(10, 20)]
+    repo.add_results(run, hostile + healthy)
+    stored = {r.nodeid: r for r in repo.results(run)}
+    assert len(stored) == len(hostile) + len(healthy)
+    assert all(stored[r.nodeid].to_dict() == r.to_dict() for r in healthy)
+    assert stored[hostile[0].nodeid].response_text == "What is it?\ufffd\x1b[2J"
+    assert stored[hostile[1].nodeid].clue == "A clue with a NUL\ufffd byte"
+    assert len(stored[hostile[2].nodeid].round or "") == 64
+    assert len(stored[hostile[3].nodeid].model) == 255
+    assert stored[hostile[5].nodeid].value is None
+    long_keys = {stored[hostile[6].nodeid].question_key, stored[hostile[7].nodeid].question_key}
+    assert len(long_keys) == 2 and all(len(k) == 255 for k in long_keys)
+    assert all(r.outcome is Outcome.PASSED for r in stored.values())
+    info = repo.get_run(run)
+    assert info.name == "nul\ufffdrun" and info.config == {"run_name": "a\ufffdb", "nan": None}
+    # the same hostile batch again (a resume): nothing is stored twice, nothing fails
+    repo.add_results(run, hostile + healthy)
+    assert repo.count_results(run) == len(hostile) + len(healthy)
+
+
+def test_an_item_the_backend_still_refuses_becomes_an_error_for_that_item_alone(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import DataError
+
+    from pytest_llmbench.storage import repository as module
+
+    run = repo.start_run(name="r", models=["m"], dataset="d", grader="g", seed=1, sample=None, config={})
+    real = module.storable_row
+
+    def refuses_poison(table: object, values: dict[str, object]) -> dict[str, object]:
+        if values.get("response_text") == "poison":
+            raise DataError("INSERT", {}, Exception("value the backend refuses"))
+        return real(table, values)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "storable_row", refuses_poison)
+    repo.add_results(run, [record(i) for i in range(5)] + [record(9, response_text="poison")])
+    stored = {r.nodeid: r for r in repo.results(run)}
+    assert len(stored) == 6
+    bad = stored[record(9).nodeid]
+    assert bad.outcome is Outcome.ERROR and bad.error_kind == "storage" and bad.correct is None
+    assert "could not be stored" in (bad.error or "") and "value the backend refuses" in (bad.error or "")
+    assert all(stored[record(i).nodeid].outcome is Outcome.PASSED for i in range(5))
+
+
+def test_a_nul_reply_is_cached_storably(repo: Repository) -> None:
+    cache = DatabaseCache(repo.engine, flush_every=1)
+    request = ChatRequest("m", ({"role": "user", "content": "q\x00"},))
+    cache.put("k1", request, Completion(model="m", text="What is\x00 it?"))
+    cache.close()
+    got = DatabaseCache(repo.engine).get_many(["k1"])
+    assert got["k1"].text == "What is\ufffd it?"
+
+
+def test_a_run_is_resumed_by_one_session_at_a_time(repo: Repository) -> None:
+    run = repo.start_run(name="r", models=["m"], dataset="d", grader="g", seed=1, sample=None, config={})
+    other = Repository(repo.url)
+    try:
+        repo.claim_run(run)
+        with pytest.raises(StorageError, match=rf"^Run {run} is being resumed by another session right now"):
+            other.claim_run(run)
+        other.claim_run(run + 1)  # another run is free
+        repo.close()  # the session ended: its claim went with it
+        other.claim_run(run)
+    finally:
+        other.close()

@@ -1,0 +1,44 @@
+"""Outside text made printable: no raw control bytes reach a terminal, a Markdown file or the CLI.
+
+A run name, a reply or a category can hold ESC sequences (``\\x1b]0;title\\x07`` retitles the terminal,
+``\\x1b[2J`` clears it) or NUL bytes. ``printable`` shows each such character as a visible escape (``\\x1b``)
+instead: what is there stays visible, and nothing acts on the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO, Any
+
+#: C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that reorder text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: For whole output streams: C0 (but tab, newline, carriage return) and DEL, which JSON output never holds
+#: raw, so ``llmbench data export`` and ``report --format json`` stay valid JSON through the stream.
+_STREAM_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: object, *, newlines: bool = True) -> str:
+    """``text`` with every control character shown as an escape; ``newlines=False`` escapes \\n and \\t too."""
+    out = _CONTROL.sub(_visible, str(text))
+    if not newlines:
+        out = out.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return out
+
+
+class PrintableStream:
+    """A text stream that writes ``printable`` text to ``target`` (for the ``llmbench`` command's output)."""
+
+    def __init__(self, target: IO[str]) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        self._target.write(_STREAM_CONTROL.sub(_visible, text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
