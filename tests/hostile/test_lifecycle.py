@@ -1,0 +1,63 @@
+"""Round 2, the run's life: a wait no deadline allows, a worker that dies, a signal that ends the run.
+
+Every wait is bounded by the item's deadline (``timeout x (retries + 1) + backoff_max``); a lost xdist worker
+and a SIGTERM leave every finished result stored and the run resumable, like Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from _hostile import EXPECTED_CORRECT, N_QUESTIONS, TEST_FILE, base_args, db_counts, policy, questions_jsonl
+from _lifecycle import AN_HOUR, HELD_CLUES, hour_long_429
+
+from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
+from pytest_llmbench.errors import RateLimitError
+from pytest_llmbench.testing import FakeOpenRouter
+
+#: Far below the hour the server asks for: a run that waits it out fails here instead of hanging the suite.
+SUBPROCESS_TIMEOUT = 90.0
+
+
+def _project(pytester: pytest.Pytester, test_file: str = TEST_FILE) -> None:
+    pytester.makefile(".jsonl", questions=questions_jsonl())
+    pytester.makepyfile(test_quiz=test_file)
+    pytester.makeini("[pytest]\n")
+
+
+def _stored(pytester: pytest.Pytester) -> list[tuple[str, str, str | None, str | None]]:
+    with sqlite3.connect(pytester.path / ".llmbench" / "results.db") as db:
+        return db.execute("select nodeid, outcome, error_kind, error from benchmark_results order by id").fetchall()
+
+
+def test_a_retry_after_beyond_the_deadline_ends_the_item_at_once() -> None:
+    policy_ = RetryPolicy(retries=4, deadline=330.0, backoff_base=0.5, backoff_max=30.0)
+    verdict = policy_.after(1, RateLimitError("429 slow down", retry_after=AN_HOUR), time.monotonic() + 330.0)
+    assert isinstance(verdict, GiveUp)
+    assert "asked to wait 3600 s, beyond this item's deadline of 330 s" in verdict.message
+    assert "--llm-timeout/--llm-retries" in verdict.message
+    # a wait the deadline allows is still waited (up to the backoff cap)
+    assert isinstance(policy_.after(1, RateLimitError("429", retry_after=5.0), time.monotonic() + 330.0), float)
+
+
+def test_an_hour_long_retry_after_errors_its_items_and_holds_back_no_other(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    with FakeOpenRouter(policy=policy, faults=hour_long_429) as server:
+        result = pytester.runpytest_subprocess(*base_args(server.base_url), timeout=SUBPROCESS_TIMEOUT)
+        requests = len(server.chat_requests)
+    out = result.stdout.str()
+    assert "Traceback" not in out
+    rows = _stored(pytester)
+    assert len(rows) == N_QUESTIONS
+    errors = [r for r in rows if r[1] == "error"]
+    # the held clues end after their first 429, not after retries: the wait can never fit the deadline
+    assert len(errors) == len(HELD_CLUES) and requests == N_QUESTIONS
+    assert all(kind == "rate_limit" and "asked to wait 3600 s" in (msg or "") for _, _, kind, msg in errors)
+    assert "beyond this item's deadline" in out
+    # the model was not paused for the hour: every other item was answered and graded
+    graded = [r for r in rows if r[1] in ("passed", "failed")]
+    assert len(graded) == N_QUESTIONS - len(HELD_CLUES)
+    assert sum(r[1] == "passed" for r in graded) == EXPECTED_CORRECT - sum(1 for i in HELD_CLUES if i % 3)
+    assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
