@@ -6,12 +6,13 @@ and a SIGTERM leave every finished result stored and the run resumable, like Ctr
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import time
 
 import pytest
 from _hostile import EXPECTED_CORRECT, N_QUESTIONS, TEST_FILE, base_args, db_counts, policy, questions_jsonl
-from _lifecycle import AN_HOUR, HELD_CLUES, hour_long_429
+from _lifecycle import AN_HOUR, HELD_CLUES, hour_long_429, run_pytest
 
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.errors import RateLimitError
@@ -60,4 +61,49 @@ def test_an_hour_long_retry_after_errors_its_items_and_holds_back_no_other(pytes
     graded = [r for r in rows if r[1] in ("passed", "failed")]
     assert len(graded) == N_QUESTIONS - len(HELD_CLUES)
     assert sum(r[1] == "passed" for r in graded) == EXPECTED_CORRECT - sum(1 for i in HELD_CLUES if i % 3)
+    assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
+
+
+def _rows_so_far(pytester: pytest.Pytester) -> int:
+    try:
+        with sqlite3.connect(pytester.path / ".llmbench" / "results.db", timeout=0.1) as db:
+            return int(db.execute("select count(*) from benchmark_results").fetchone()[0])
+    except sqlite3.Error:  # not created yet, or being written
+        return 0
+
+
+def _answered(rows: list[tuple[str, str, str | None, str | None]]) -> int:
+    return sum(1 for _, outcome, _, _ in rows if outcome in ("passed", "failed"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_ends_the_run_like_ctrl_c_and_resume_finishes_it(pytester: pytest.Pytester, sig: int) -> None:
+    _project(pytester)
+    # 0.5 s a reply, one at a time: 6 s of asking, signalled once the first result is stored
+    with FakeOpenRouter(policy=policy, latency=0.5) as server:
+        args = [*base_args(server.base_url), "--llm-concurrency=1", "--llm-timeout=10"]
+        done = run_pytest(pytester.path, args, timeout=SUBPROCESS_TIMEOUT,
+                          signal_when=lambda: _rows_so_far(pytester) >= 1, sig=sig)
+        asked_first = len(server.chat_requests)
+        out = done.stdout
+        assert "Traceback" not in out
+        assert done.exit_code == pytest.ExitCode.INTERRUPTED, out
+        # like Ctrl-C: the summary is printed, and it says how to finish the run
+        assert "llmbench" in out and f"interrupted ({signal.Signals(sig).name})" in out
+        assert "--llm-resume=" in out
+        rows = _stored(pytester)
+        counts = db_counts(pytester.path / ".llmbench" / "results.db")
+        assert counts.run_status == "interrupted"
+        assert 0 < _answered(rows) < N_QUESTIONS  # what finished was stored; the rest was not asked
+        assert asked_first < N_QUESTIONS
+
+        server.reset()
+        resumed = run_pytest(pytester.path, [*args, "--llm-resume=last"], timeout=SUBPROCESS_TIMEOUT)
+        asked_again = len(server.chat_requests)
+    assert resumed.exit_code == pytest.ExitCode.TESTS_FAILED, resumed.stdout  # the 4 wrong answers only
+    final = _stored(pytester)
+    assert len(final) == len({r[0] for r in final}) == N_QUESTIONS
+    assert sum(r[1] == "passed" for r in final) == EXPECTED_CORRECT
+    # only what the first session had no answer for is asked again
+    assert asked_again == N_QUESTIONS - _answered(rows)
     assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
