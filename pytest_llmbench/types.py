@@ -86,6 +86,7 @@ class ErrorKind(StrEnum):
     STOPPED = "stopped"  # the session stopped before this request started
     UNSUPPORTED = "unsupported"  # the model lacks a needed capability: not sent
     INPUT = "input"  # the question itself could not be turned into a request (bad attachment, ...)
+    LOST = "lost"  # the xdist worker running the item died; a resume asks it again
 
     @property
     def skips(self) -> bool:

@@ -23,11 +23,14 @@ from _hostile import N_QUESTIONS, Fault, RequestContext
 AN_HOUR = 3600
 #: The clues that get the hour-long 429: the others must be answered and stored meanwhile.
 HELD_CLUES = frozenset({0, 1, 2})
+#: A test that kills its own xdist worker once, on clue 5 (a ``kill-once`` file arms it): as under the OOM
+#: killer or a segfault. Disarmed, the resume runs normally.
 KILL_TEST_FILE = (
     "import os\n\n"
     "def test_quiz(request, llm_result):\n"
-    "    if '-q5]' in request.node.nodeid or '-q5-' in request.node.nodeid:\n"
-    "        os._exit(1)  # the worker dies mid-item, as under the OOM killer or a segfault\n"
+    "    if request.node.nodeid.endswith(':q5]') and os.path.exists('kill-once'):\n"
+    "        os.remove('kill-once')\n"
+    "        os._exit(1)\n"
     "    llm_result.assert_correct()\n"
 )
 

@@ -11,8 +11,17 @@ import sqlite3
 import time
 
 import pytest
-from _hostile import EXPECTED_CORRECT, N_QUESTIONS, TEST_FILE, base_args, db_counts, policy, questions_jsonl
-from _lifecycle import AN_HOUR, HELD_CLUES, hour_long_429, run_pytest
+from _hostile import (
+    EXPECTED_CORRECT,
+    N_QUESTIONS,
+    TEST_FILE,
+    base_args,
+    db_counts,
+    policy,
+    pytest_outcomes,
+    questions_jsonl,
+)
+from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, hour_long_429, run_pytest
 
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.errors import RateLimitError
@@ -106,4 +115,35 @@ def test_a_signal_ends_the_run_like_ctrl_c_and_resume_finishes_it(pytester: pyte
     assert sum(r[1] == "passed" for r in final) == EXPECTED_CORRECT
     # only what the first session had no answer for is asked again
     assert asked_again == N_QUESTIONS - _answered(rows)
+    assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
+
+
+def test_a_killed_xdist_worker_stores_its_item_as_an_error_and_resume_finishes(pytester: pytest.Pytester) -> None:
+    _project(pytester, KILL_TEST_FILE)
+    (pytester.path / "kill-once").write_text("")
+    with FakeOpenRouter(policy=policy) as server:
+        args = [*base_args(server.base_url), "-n", "2"]
+        done = run_pytest(pytester.path, args, timeout=SUBPROCESS_TIMEOUT)
+        out = done.stdout
+        assert not (pytester.path / "kill-once").exists(), out  # the worker did die
+        assert "crashed while running" in out and "Traceback" not in out
+        outcomes = pytest_outcomes(out)
+        # pytest and the database agree: the lost item is an error, not a failed answer, and it is stored
+        assert outcomes["error"] == 1 and sum(outcomes.values()) == N_QUESTIONS, out
+        rows = _stored(pytester)
+        assert len(rows) == len({r[0] for r in rows}) == N_QUESTIONS
+        lost = [r for r in rows if r[1] == "error"]
+        assert len(lost) == 1 and lost[0][0].endswith(":q5]") and lost[0][2] == "lost"
+        assert "--llm-resume asks it again" in (lost[0][3] or "")
+        assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "interrupted"
+        assert "--llm-resume=" in out
+
+        server.reset()
+        resumed = run_pytest(pytester.path, [*args, "--llm-resume=last"], timeout=SUBPROCESS_TIMEOUT)
+        asked_again = len(server.chat_requests)
+    assert resumed.exit_code == pytest.ExitCode.TESTS_FAILED, resumed.stdout  # the 4 wrong answers only
+    assert asked_again == 1  # only the lost item
+    final = _stored(pytester)
+    assert len(final) == N_QUESTIONS and not [r for r in final if r[1] == "error"]
+    assert sum(r[1] == "passed" for r in final) == EXPECTED_CORRECT
     assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
