@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -73,5 +74,14 @@ def run_pytest(
     return Finished(stdout, os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, time.perf_counter() - started)
 
 
+def rows_stored(workdir: Path) -> int:
+    """Results stored so far by a run still going (0 before the database or its tables exist)."""
+    try:
+        with sqlite3.connect(workdir / ".llmbench" / "results.db", timeout=0.1) as db:
+            return int(db.execute("select count(*) from benchmark_results").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 __all__ = ["AN_HOUR", "HELD_CLUES", "KILL_TEST_FILE", "N_QUESTIONS", "Finished", "hour_long_429",
-           "run_pytest"]
+           "rows_stored", "run_pytest"]

@@ -21,7 +21,7 @@ from _hostile import (
     pytest_outcomes,
     questions_jsonl,
 )
-from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, hour_long_429, run_pytest
+from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, hour_long_429, rows_stored, run_pytest
 
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.errors import RateLimitError
@@ -73,14 +73,6 @@ def test_an_hour_long_retry_after_errors_its_items_and_holds_back_no_other(pytes
     assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
 
 
-def _rows_so_far(pytester: pytest.Pytester) -> int:
-    try:
-        with sqlite3.connect(pytester.path / ".llmbench" / "results.db", timeout=0.1) as db:
-            return int(db.execute("select count(*) from benchmark_results").fetchone()[0])
-    except sqlite3.Error:  # not created yet, or being written
-        return 0
-
-
 def _answered(rows: list[tuple[str, str, str | None, str | None]]) -> int:
     return sum(1 for _, outcome, _, _ in rows if outcome in ("passed", "failed"))
 
@@ -92,7 +84,7 @@ def test_a_signal_ends_the_run_like_ctrl_c_and_resume_finishes_it(pytester: pyte
     with FakeOpenRouter(policy=policy, latency=0.5) as server:
         args = [*base_args(server.base_url), "--llm-concurrency=1", "--llm-timeout=10"]
         done = run_pytest(pytester.path, args, timeout=SUBPROCESS_TIMEOUT,
-                          signal_when=lambda: _rows_so_far(pytester) >= 1, sig=sig)
+                          signal_when=lambda: rows_stored(pytester.path) >= 1, sig=sig)
         asked_first = len(server.chat_requests)
         out = done.stdout
         assert "Traceback" not in out
