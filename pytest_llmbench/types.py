@@ -85,8 +85,8 @@ class ErrorKind(StrEnum):
     BUDGET = "budget"  # --llm-max-cost would be exceeded: not sent
     STOPPED = "stopped"  # the session stopped before this request started
     UNSUPPORTED = "unsupported"  # the model lacks a needed capability: not sent
-    INPUT = "input"  # the question itself could not be turned into a request (bad attachment, ...)
     LOST = "lost"  # the xdist worker running the item died; a resume asks it again
+    INPUT = "input"  # the question itself could not be turned into a request (bad attachment, ...)
 
     @property
     def skips(self) -> bool:

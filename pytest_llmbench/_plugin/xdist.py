@@ -4,15 +4,15 @@
   before any worker starts, hands the run id to the workers through ``workerinput``, stores every result that
   arrives inside a test report, and alone builds the summary, the gates and the JUnit suite properties.
   Dataset origins, known only where questions were loaded, come back in ``workeroutput``.
-- **Worker**: runs its items and prefetches them. A worker learns its items in batches from the controller
-  (``--dist load`` sends consecutive chunks), so before each test it submits every item still queued for it;
-  the look-ahead is read from xdist's worker queue, with the next item (pytest's own ``nextitem``) as the
-  fallback should that internal ever change.
 - **A lost worker** (killed, out of memory, a crash in C code): xdist reports the item it was running as failed,
   with no answer in it, and gives the items still queued for it to other workers. The controller stores that
   item as an error (kind ``lost``, reported as an error too) and marks the run ``interrupted``, so
   ``--llm-resume`` asks again exactly what has no answer: the lost item, and any item xdist dropped after too
   many lost workers.
+- **Worker**: runs its items and prefetches them. A worker learns its items in batches from the controller
+  (``--dist load`` sends consecutive chunks), so before each test it submits every item still queued for it;
+  the look-ahead is read from xdist's worker queue, with the next item (pytest's own ``nextitem``) as the
+  fallback should that internal ever change.
 - **Limits are split evenly**: each of N workers gets concurrency/N, rpm/N (at least 1 each) and max-cost/N,
   so the sum over workers never exceeds what the user set. The split needs no coordination at run time; its
   cost is that a worker whose share of the budget is spent stops while another may still have some left.
