@@ -7,6 +7,6 @@ Run it: ``pytest benchmarks`` (simulated models, offline) or, with OPENROUTER_AP
 import pytest
 
 
-@pytest.mark.llmbench(dataset="jeopardy", grader="jeopardy", template="jeopardy")
+@pytest.mark.llmbench(grader="jeopardy", template="jeopardy")  # dataset: --llm-dataset, default jeopardy
 def test_jeopardy(llm_result):
     llm_result.assert_correct()

@@ -14,7 +14,7 @@ Placeholders: ``{clue}``, ``{category}``, ``{value}``, ``{round}``, ``{air_date}
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,30 @@ class Template:
             messages.append({"role": "assistant", "content": assistant})
         messages.append({"role": "user", "content": _format(self.user, fields, self.name)})
         return messages
+
+
+def placeholders(template: Template) -> list[str]:
+    """The field names ``{...}`` in the template's user text, in order, each once."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template.user) if name]
+    except ValueError as exc:
+        raise UsageError(f"Template {template.name!r} has a malformed placeholder: {exc}.") from None
+    return list(dict.fromkeys(name.split(".", 1)[0].split("[", 1)[0] for name in names))
+
+
+def check_fields(template: Template, questions: Sequence[Question]) -> None:
+    """A placeholder that no question can fill is a typo (``{clu}``): said now, not sent as an empty prompt."""
+    if not questions:
+        return
+    known: set[str] = set()
+    for question in questions:
+        known.update(_fields(question))
+    unknown = [name for name in placeholders(template) if name not in known]
+    if unknown:
+        raise UsageError(
+            f"Template {template.name!r} uses {{{unknown[0]}}}, which no question has: use one of "
+            + ", ".join(f"{{{k}}}" for k in sorted(known)) + "."
+        )
 
 
 class _Fields(dict[str, str]):

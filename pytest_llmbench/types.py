@@ -153,6 +153,9 @@ class Grade:
     extracted: str | None = None
     confidence: float | None = None
     cost_usd: float = 0.0
+    #: False when the rules were not sure of the decision (a fuzzy match, an added word of uncertain
+    #: meaning, a long reply nothing matched): ``adaptive`` asks its judge about exactly these.
+    confident: bool = True
 
     def __post_init__(self) -> None:
         if self.verdict is None:
@@ -245,4 +248,3 @@ def completion_from_json(data: dict[str, Any]) -> Completion:
         known["error_kind"] = ErrorKind(known["error_kind"])
     known["tool_calls"] = tuple(known.get("tool_calls") or ())
     return Completion(**known)
-

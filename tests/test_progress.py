@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from rich.console import Console
@@ -14,8 +15,9 @@ from pytest_llmbench.types import Outcome, ResultRecord
 pytest_plugins = ["pytester"]
 
 
-def _record(model: str = "m", cost: float = 0.01) -> ResultRecord:
-    return ResultRecord(model=model, question_key="k", outcome=Outcome.PASSED, correct=True, cost_usd=cost)
+def _record(model: str = "m", cost: float = 0.01, correct: bool = True) -> ResultRecord:
+    outcome = Outcome.PASSED if correct else Outcome.FAILED
+    return ResultRecord(model=model, question_key="k", outcome=outcome, correct=correct, cost_usd=cost)
 
 
 def test_mode_per_environment() -> None:
@@ -26,23 +28,35 @@ def test_mode_per_environment() -> None:
     assert choose_mode(isatty=True, controller=False, quiet=True, environ={}) == "off"
 
 
-def test_plain_lines_at_quarters_only() -> None:
+def test_plain_lines_at_tenths_only() -> None:
     lines: list[str] = []
     ticks = iter(range(1000))
-    plain = PlainProgress(lines.append, clock=lambda: float(next(ticks)))
+    plain = PlainProgress(lines.append, clock=lambda: float(next(ticks)), seconds=float("inf"))
     plain.start({"a": 50, "b": 50})
-    for _ in range(100):
-        plain.update(_record())
+    for i in range(100):
+        plain.update(_record("a" if i % 2 else "b", correct=i % 4 != 0))
     plain.close()
     assert lines[0] == "llmbench: 100 items over 2 model(s)"
-    assert [line.split(",")[0] for line in lines[1:4]] == [
-        "llmbench: 25/100 items (25%)",
-        "llmbench: 50/100 items (50%)",
-        "llmbench: 75/100 items (75%)",
-    ]
-    assert "$0.2500 spent" in lines[1] and "s left" in lines[1]
-    assert lines[4].startswith("llmbench: 100 items done in") and "$1.00 spent" in lines[4]
-    assert len(lines) == 5
+    tenths = [f"llmbench: {n}/100 items ({n}%)" for n in range(10, 100, 10)]
+    assert [line.split(",")[0] for line in lines[1:10]] == tenths
+    assert "$0.1000 spent" in lines[1] and "s left" in lines[1]
+    # per model: done of total, right, wrong, errors and the running accuracy
+    assert "; a 5/50: 5 right, 0 wrong, 0 errors (100.0%); b 5/50: 2 right, 3 wrong, 0 errors (40.0%)" in lines[1]
+    assert lines[10].startswith("llmbench: 100 items done in") and "$1.00 spent" in lines[10]
+    assert len(lines) == 11
+
+
+def test_plain_line_after_30_seconds_between_tenths_and_retries_counted() -> None:
+    lines: list[str] = []
+    now = [0.0]
+    plain = PlainProgress(lines.append, clock=lambda: now[0])
+    plain.start({"a": 1000})
+    for _ in range(3):
+        now[0] += 31.0  # a slow model: three items in 93 s, far from the first tenth
+        plain.update(ResultRecord(model="a", question_key="k", outcome=Outcome.ERROR, attempts=3))
+    assert len(lines) == 4, lines
+    assert lines[-1].startswith("llmbench: 3/1,000 items (0%)")
+    assert "a 3/1000: 0 right, 0 wrong, 3 errors, 6 retries" in lines[-1]
 
 
 def test_plain_lines_without_a_total_every_n_items() -> None:
@@ -71,22 +85,45 @@ def test_router_hands_whole_lines_to_the_display() -> None:
     assert after.getvalue() == "..x\n"
 
 
-def test_plain_progress_in_a_pytest_run_goes_to_stderr(pytester: pytest.Pytester) -> None:
+def _quiz(pytester: pytest.Pytester) -> None:
     pytester.makefile(
         ".jsonl", questions="\n".join(json.dumps({"question": f"Clue {i}", "answer": f"A{i}"}) for i in range(20))
     )
     pytester.makepyfile(test_quiz="def test_quiz(llm_result):\n    pass\n")
+
+
+def _progress_lines(result: pytest.RunResult) -> list[str]:
+    return [line for line in result.stdout.lines if "llmbench: " in line]
+
+
+def test_plain_progress_in_a_pytest_run_is_on_lines_of_its_own(pytester: pytest.Pytester) -> None:
+    # Behaviour changed deliberately (issue 15): the lines used to go to stderr, which a CI log (stdout and
+    # stderr merged) glued to pytest's dots; they now go through pytest's writer, each on a line of its own.
+    _quiz(pytester)
     result = pytester.runpytest_subprocess(
-        "--llm-dataset=questions.jsonl",
-        "--llm-sample=all",
-        "-q",
-        "--llm-models=sim/fast-cheap,sim/weak",
-        "-p",
-        "no:cacheprovider",
+        "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/fast-cheap,sim/weak",
+        "-p", "no:cacheprovider", "-p", "no:randomly",
     )
     assert result.ret == 0
-    err = [line for line in result.stderr.lines if line.startswith("llmbench:")]
-    assert err[0] == "llmbench: 40 items over 2 model(s)"
-    assert err[-1].startswith("llmbench: 40 items done in")
-    assert len(err) == 5  # start, three quarters, end: never a line per item
-    assert not any(line.startswith("llmbench:") for line in result.stdout.lines)
+    lines = _progress_lines(result)
+    assert all(line.startswith("llmbench: ") for line in lines), lines  # never after a run of dots
+    assert lines[0] == "llmbench: 40 items over 2 model(s)"
+    assert lines[-1].startswith("llmbench: 40 items done in")
+    assert len(lines) == 11  # start, nine tenths, end: never a line per item
+    assert re.search(r"; sim/fast-cheap 2/20: (\d) right, (\d) wrong, 0 errors \(\d+\.\d%\); sim/weak 2/20: ", lines[1])
+    assert not any(line.startswith("llmbench:") for line in result.stderr.lines)
+
+
+def test_progress_under_xdist_has_totals_and_an_eta(pytester: pytest.Pytester) -> None:
+    _quiz(pytester)
+    result = pytester.runpytest_subprocess(
+        "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/fast-cheap,sim/weak",
+        "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "2",
+    )
+    assert result.ret == 0
+    lines = _progress_lines(result)
+    assert all(line.startswith("llmbench: ") for line in lines), lines
+    assert "llmbench: 40 items over 2 model(s)" in lines
+    middle = [line for line in lines if "/40 items (" in line]
+    assert middle and all("s left" in line for line in middle)
+    assert lines[-1].startswith("llmbench: 40 items done in")

@@ -67,3 +67,10 @@ def test_shards_split_every_item_exactly_once() -> None:
     ids = [s.id for s in build_specs(QUESTIONS, ["m"], grader="g", template="t")]
     owners = [[i for i in (1, 2, 3) if in_shard(nodeid, i, 3)] for nodeid in ids]
     assert all(len(o) == 1 for o in owners) and {o[0] for o in owners} == {1, 2, 3}
+
+
+def test_a_markers_dataset_beats_the_command_line_and_an_unused_one_is_said() -> None:
+    s = resolve({"dataset": "mine.csv", "grader": "strict"}, environ={}, file_values={}, file_source="pyproject.toml")
+    marked = marker_settings(s, {"dataset": "tools.yaml", "grader": "tool_call"})
+    assert (marked.dataset, marked.grader) == ("tools.yaml", "strict")  # the dataset is the test's own
+    assert marker_settings(s, {}).dataset == "mine.csv"

@@ -9,12 +9,14 @@ uses them.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from collections.abc import Generator
 from typing import Any
 
 import pytest
 
-from pytest_llmbench._plugin import hookspecs, progress, signals
+from pytest_llmbench._plugin import hookspecs, progress, signals, wrong
 from pytest_llmbench._plugin import xdist as _xdist
 from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fixtures by being in this module
     _llmbench_case,
@@ -35,6 +37,10 @@ from pytest_llmbench.types import Outcome, ResultRecord
 
 _LLM_FIXTURES = frozenset({"llm_result", "llm_question", "llm_response"})
 _ASKING_FIXTURES = frozenset({"llm_result", "llm_response"})
+#: Whether the gates let the session pass (set at session finish, read for the colour of the final line).
+_GATED_OK = pytest.StashKey[bool]()
+#: On an xdist worker, its items per model until its first report carries them to the controller.
+_TOTALS_KEY = pytest.StashKey[dict[str, int]]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -130,7 +136,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     bench = metafunc.config.stash[SESSION_KEY]
     marker = metafunc.definition.get_closest_marker("llmbench")
-    specs = bench.specs_for(dict(marker.kwargs) if marker else {})
+    if marker is not None and marker.args:
+        # A positional value would otherwise be ignored and the default dataset run (or downloaded) instead.
+        bench.usage_errors.append(
+            f"@pytest.mark.llmbench takes keyword arguments only (dataset=, grader=, template=, ...): "
+            f"{metafunc.definition.nodeid} gives {marker.args[0]!r} without a name (write dataset={marker.args[0]!r}).")
+        return
+    specs = bench.specs_for(dict(marker.kwargs) if marker else {}, metafunc.definition.nodeid)
     if specs:
         metafunc.parametrize("_llmbench_case", specs, ids=[s.id for s in specs])
 
@@ -156,6 +168,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             continue
         asks = bool(_ASKING_FIXTURES & set(getattr(item, "fixturenames", ())))
         llm_items.append((item.nodeid, spec, asks))
+    if hasattr(session.config, "workerinput"):
+        # Sent with this worker's first report: the controller collects nothing, so it learns the totals so.
+        session.config.stash[_TOTALS_KEY] = dict(Counter(spec.model for _, spec, asks in llm_items if asks))
+    for text in [*bench.collector.warnings, *bench.collector.unused_settings()]:
+        warnings.warn(pytest.PytestWarning(f"llmbench: {text}"), stacklevel=1)
     if session.config.option.collectonly:
         if bench.usage_errors:
             raise pytest.UsageError(bench.usage_errors[0])
@@ -206,6 +223,10 @@ def item_state(item: pytest.Item) -> ItemState | None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
+    totals = item.config.stash.get(_TOTALS_KEY, None)
+    if totals is not None and report.when == "call":
+        setattr(report, progress.TOTALS, totals)
+        del item.config.stash[_TOTALS_KEY]
     state = item_state(item)
     if state is None or state.completion is None or state.recorded:
         return report
@@ -221,6 +242,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         state.recorded = True
         report.llmbench = record.to_dict()
         item.user_properties.extend(properties(record))
+        from pytest_llmbench._run.result import ItemResult, WrongAnswer
+
+        if (report.when == "call" and call.excinfo is not None and state.grade is not None
+                and call.excinfo.errisinstance(WrongAnswer) and not wrong.full_blocks_wanted(item.config)):
+            result = ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
+            setattr(report, wrong.ATTR, wrong.short_form(result, item.nodeid).to_dict())
     return report
 
 
@@ -243,6 +270,9 @@ class _SessionHooks:
         self.bench.progress = progress.attach(self.config)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        totals = getattr(report, progress.TOTALS, None)
+        if isinstance(totals, dict) and self.bench.progress is not None:
+            self.bench.progress.start(totals)
         data = getattr(report, "llmbench", None)
         if data is not None and self.bench.writer:
             try:
@@ -274,8 +304,25 @@ class _SessionHooks:
             benchmark_failures = sum(1 for r in self.bench.records if r.outcome in (Outcome.FAILED, Outcome.ERROR))
             passed = summary.gates_passed and session.testsfailed <= benchmark_failures
             session.exitstatus = pytest.ExitCode.OK if passed else pytest.ExitCode.TESTS_FAILED
+            self.config.stash[_GATED_OK] = passed
 
-    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> Generator[None]:
+        # Outermost wrapper: the wrong answers are held out of pytest's FAILURES and short summary (inside), and
+        # the summary and gate verdict come after everything pytest prints, just before its final line.
+        failed = terminalreporter.stats.get("failed", [])
+        held = wrong.held_out(failed)
+        if held:
+            terminalreporter.stats["failed"] = [r for r in failed if r not in held]
+        try:
+            yield
+        finally:
+            if held:
+                terminalreporter.stats["failed"] = failed
+        if held:
+            terminalreporter.section("wrong answers", sep="-")
+            for line in wrong.render(held):
+                terminalreporter.write_line(line)
         estimate = config.stash.get(ESTIMATE_KEY, None)
         if estimate is not None:
             terminalreporter.section("llmbench estimate")
@@ -283,12 +330,16 @@ class _SessionHooks:
         summary = config.stash.get(SUMMARY_KEY, None)
         if summary is None:
             return
+        from pytest_llmbench.report.fmt import output_width
         from pytest_llmbench.report.terminal import render
 
         terminalreporter.section("llmbench")
-        from pytest_llmbench.report.fmt import output_width
 
         writer = terminalreporter._tw
         # pytest's writer keeps the stream it writes to; off a terminal, sentences and tables come out unwrapped.
         width = output_width(getattr(writer, "_file", None), writer.fullwidth)
         terminalreporter.write(render(summary, width=width, color=writer.hasmarkup))
+        if summary.gates:
+            # The gates decide the exit status, so they decide the colour of pytest's final line too.
+            colour = "green" if summary.gates_passed and config.stash.get(_GATED_OK, False) else "red"
+            terminalreporter._determine_main_color = lambda unknown_type_seen: colour

@@ -1,30 +1,74 @@
-"""Live progress of a benchmark session: items done per model, money spent, time left.
+"""Live progress of a benchmark session: per model done, right, wrong, errors, retries and running accuracy,
+with the totals, money spent and time left.
 
 On an interactive terminal (not CI, not an xdist controller) a rich display sits under pytest's output: a bar
-per model with done/total, spend and ETA. pytest's own lines are routed above it (``LineRouter``) so the two
-never overwrite each other. Everywhere else a few plain lines are printed (at 25%, 50%, 75% and the end, or
-every ``PLAIN_EVERY`` items when the total is unknown) on stderr: a CI log gets a heartbeat, never a line per
-item, and pytest's stdout stays exactly as it is.
+per model. pytest's own lines are routed above it (``LineRouter``) so the two never overwrite each other.
+Everywhere else (CI logs, pipes, the xdist controller) a plain line is printed every tenth of the items or
+every 30 seconds, whichever comes first, through pytest's terminal writer and always on a line of its own:
+when stdout and stderr are merged (every CI log) a line on stderr would land in the middle of pytest's dots.
+Under xdist the controller learns the totals from the workers' first reports (``TOTALS``), so it has an ETA too.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import IO, TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from pytest_llmbench.report import fmt
-from pytest_llmbench.types import ResultRecord
+from pytest_llmbench.types import Outcome, ResultRecord
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-PLAIN_EVERY = 500
+PLAIN_EVERY = 500  # items between lines when the total is unknown
+PLAIN_STEPS = 10  # a line at each tenth of the known total
+PLAIN_SECONDS = 30.0  # ... or after this long without one
+#: Attribute of a worker's first test report: its items per model, so the xdist controller knows the totals.
+TOTALS = "llmbench_totals"
+
+
+def retries_of(record: ResultRecord) -> int:
+    """Retries an item needed. The one place progress reads them: richer engine counters drop in here."""
+    return max(0, record.attempts - 1)
+
+
+@dataclass
+class ModelTally:
+    """Running counts of one model."""
+
+    total: int = 0
+    done: int = 0
+    right: int = 0
+    wrong: int = 0
+    errors: int = 0
+    retries: int = 0
+
+    def add(self, record: ResultRecord) -> None:
+        self.done += 1
+        if record.correct is True:
+            self.right += 1
+        elif record.correct is False:
+            self.wrong += 1
+        elif record.outcome is Outcome.ERROR:
+            self.errors += 1
+        self.retries += retries_of(record)
+
+    @property
+    def accuracy(self) -> float | None:
+        graded = self.right + self.wrong
+        return self.right / graded if graded else None
+
+    def counts(self) -> str:
+        text = f"{self.right} right, {self.wrong} wrong, {self.errors} errors"
+        if self.retries:
+            text += f", {self.retries} retries"
+        return text + (f" ({fmt.pct(self.accuracy)})" if self.accuracy is not None else "")
 
 
 class ProgressDisplay(Protocol):
@@ -47,34 +91,48 @@ def choose_mode(*, isatty: bool, controller: bool, quiet: bool, environ: Mapping
 
 
 class PlainProgress:
-    """A handful of lines: at each quarter of the known total, else every ``every`` items."""
+    """A line at each tenth of the known total or every ``seconds``, else every ``every`` items."""
 
     def __init__(
-        self, write: Callable[[str], None], *, every: int = PLAIN_EVERY, clock: Callable[[], float] = time.monotonic
+        self, write: Callable[[str], None], *, every: int = PLAIN_EVERY, seconds: float = PLAIN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.write = write
         self.every = every
+        self.seconds = seconds
         self.clock = clock
         self.total = 0
         self.done = 0
         self.spent = 0.0
+        self.models: dict[str, ModelTally] = {}
         self.started = clock()
-        self._next_quarter = 1
+        self._last_line = self.started
+        self._next_step = 1
 
     def start(self, totals: Mapping[str, int]) -> None:
+        """The items per model; on the xdist controller this comes with the first report (once)."""
+        if self.total or not totals:
+            return
         self.total = sum(totals.values())
-        self.started = self.clock()
-        if self.total:
-            self.write(f"llmbench: {self.total:,} items over {len(totals)} model(s)")
+        for model, count in totals.items():
+            self.models.setdefault(model, ModelTally()).total = count
+        if not self.done:
+            self.started = self._last_line = self.clock()
+        self.write(f"llmbench: {self.total:,} items over {len(totals)} model(s)")
 
     def update(self, record: ResultRecord) -> None:
         self.done += 1
         self.spent += (record.cost_usd or 0.0) + record.grade_cost_usd
+        self.models.setdefault(record.model, ModelTally()).add(record)
+        now = self.clock()
         if self.total:
-            if self.done * 4 >= self._next_quarter * self.total and self._next_quarter < 4:
-                self._next_quarter = self.done * 4 // self.total + 1
-                self.write(self._line())
-        elif self.done % self.every == 0:
+            due = self.done * PLAIN_STEPS >= self._next_step * self.total and self.done < self.total
+            if due:
+                self._next_step = self.done * PLAIN_STEPS // self.total + 1
+        else:
+            due = self.done % self.every == 0
+        if due or (now - self._last_line >= self.seconds and self.done < (self.total or self.done + 1)):
+            self._last_line = now
             self.write(self._line())
 
     def _line(self) -> str:
@@ -85,12 +143,13 @@ class PlainProgress:
         elapsed = self.clock() - self.started
         if self.total and self.done and self.done < self.total:
             text += f", about {(self.total - self.done) * elapsed / self.done:.0f} s left"
-        return text
+        return text + "; " + "; ".join(f"{m} {t.done}/{t.total or '?'}: {t.counts()}" for m, t in self.models.items())
 
     def close(self) -> None:
         if self.done:
             elapsed = self.clock() - self.started
-            self.write(f"llmbench: {self.done:,} items done in {elapsed:.1f} s, {fmt.usd(self.spent)} spent")
+            self.write(f"llmbench: {self.done:,} items done in {elapsed:.1f} s, {fmt.usd(self.spent)} spent; "
+                       + "; ".join(f"{m}: {t.counts()}" for m, t in self.models.items()))
 
 
 class RichProgress:
@@ -106,6 +165,7 @@ class RichProgress:
         self._progress: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
         self.spent: dict[str, float] = {}
+        self.tallies: dict[str, ModelTally] = {}
         self.running = False
 
     @property
@@ -126,6 +186,7 @@ class RichProgress:
                 TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}", markup=False),
                 TextColumn("{task.fields[spent]}"),
                 TimeRemainingColumn(),
                 console=self.console,
@@ -135,7 +196,7 @@ class RichProgress:
 
     def start(self, totals: Mapping[str, int]) -> None:
         for model, total in totals.items():
-            self.tasks[model] = self.progress.add_task(model, total=total, spent="$0")
+            self.tasks[model] = self.progress.add_task(model, total=total, spent="$0", counts="")
         if self.tasks:
             self.progress.start()
             self.running = True
@@ -145,7 +206,9 @@ class RichProgress:
         if task is None:
             return
         self.spent[record.model] = self.spent.get(record.model, 0.0) + (record.cost_usd or 0.0)
-        self.progress.update(task, advance=1, spent=fmt.usd(self.spent[record.model]))
+        tally = self.tallies.setdefault(record.model, ModelTally())
+        tally.add(record)
+        self.progress.update(task, advance=1, spent=fmt.usd(self.spent[record.model]), counts=tally.counts())
 
     def print_above(self, line: str) -> None:
         from rich.text import Text
@@ -207,10 +270,17 @@ def attach(config: pytest.Config) -> ProgressDisplay | None:
         quiet=config.get_verbosity() < -1,
     )
     if mode == "plain":
-        # stderr: pytest's own stdout stays as it always is (parsable), a CI log still gets the heartbeat.
-        return PlainProgress(lambda line: print(line, file=sys.stderr, flush=True))
+        return PlainProgress(lambda line: _own_line(reporter, line))
     if mode == "rich":
         display = RichProgress(writer._file)
         writer._file = LineRouter(writer._file, display)
         return display
     return None
+
+
+def _own_line(reporter: Any, line: str) -> None:
+    """``line`` on a line of its own in pytest's output, never after a run of progress dots."""
+    # Not reporter.write_line: that forgets the current file, and pytest would name it again after a blank line.
+    if reporter._tw.width_of_current_line:
+        reporter._tw.line()
+    reporter._tw.line(line)

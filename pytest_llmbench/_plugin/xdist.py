@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 #: Keys in ``workerinput`` / ``workeroutput`` (builtins only cross the channel).
 RUN_ID = "llmbench_run_id"
 ORIGINS = "llmbench_dataset_origins"
+BENCHMARKS = "llmbench_benchmarks"
 
 #: Returns (node id, spec) of an item that asks a model, else None.
 LlmItem = Callable[[pytest.Item], tuple[str, ItemSpec] | None]
@@ -90,6 +91,10 @@ def check_early(bench: BenchSession) -> None:
     from pytest_llmbench.data.loader import resolve_path
 
     s = bench.settings
+    if "models" in s.sources:
+        from pytest_llmbench._run.collect import check_models
+
+        check_models(s.models, warn=lambda text: None)  # a worker warns; a wrong sim id is an error here
     if "grader" in s.sources:
         bench.grader(s.grader)
     if "template" in s.sources:
@@ -129,6 +134,9 @@ class ControllerHooks:
         origins = getattr(node, "workeroutput", {}).get(ORIGINS)
         if isinstance(origins, dict):
             self.bench.dataset_origins.update({str(k): str(v) for k, v in origins.items()})
+        benchmarks = getattr(node, "workeroutput", {}).get(BENCHMARKS)
+        if isinstance(benchmarks, dict):
+            self.bench.collector.benchmarks.update(benchmarks)
 
 
 class WorkerHooks:
@@ -169,6 +177,7 @@ class WorkerHooks:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
         output[ORIGINS] = dict(self.bench.dataset_origins)
+        output[BENCHMARKS] = dict(self.bench.collector.benchmarks)
 
 
 def lost_record(bench: BenchSession, nodeid: str, why: str) -> ResultRecord | None:

@@ -2,7 +2,10 @@
 
 A marker value goes through the same parser as its ``--llm-*`` option (``config.OPTIONS``), so ``sample="10%"``
 and ``--llm-sample=10%`` mean the same thing and are refused the same way. Precedence: the command line beats the
-marker, the marker beats the environment, the config file and the defaults.
+marker, the marker beats the environment, the config file and the defaults; with one exception, ``dataset``.
+A marker's ``dataset=`` is what that test is about (a JSON-schema test's questions, a tool-calling test's):
+``--llm-dataset=my.csv`` applied to it would turn it into nonsense. So ``--llm-dataset`` applies to the
+benchmark tests whose marker names no dataset, and a marker's dataset is always kept.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ MARKER_KEYS = frozenset(
     {"dataset", "grader", "template", "models", "sample", "seed", "stratify", "sample_method", "category",
      "rounds", "repeat"}
 )
+#: Marker arguments that beat the command line too: they say what the test is (see the module's docstring).
+MARKER_WINS = frozenset({"dataset"})
 _PARSERS = {o.dest: o.parse for o in OPTIONS if o.dest in MARKER_KEYS}
 # The command line checks model ids; a marker is the test's own code and may name any id its provider takes.
 _PARSERS["models"] = parse_csv
@@ -54,13 +59,28 @@ def marker_settings(settings: Settings, marker: Mapping[str, Any]) -> Settings:
         raise UsageError(f"Unknown llmbench marker argument {unknown[0]!r}; known: {', '.join(sorted(MARKER_KEYS))}.")
     values: dict[str, Any] = {}
     for key, raw in marker.items():
-        if key in settings.from_cli or (isinstance(raw, list | tuple) and not raw):
+        if (key in settings.from_cli and key not in MARKER_WINS) or (isinstance(raw, list | tuple) and not raw):
             continue  # the command line wins; an empty list leaves the setting as it is
         try:
             values[key] = _PARSERS[key](list(raw) if isinstance(raw, tuple) else raw)
         except ValueError as exc:
             raise UsageError(f"llmbench marker argument {key}={raw!r}: {exc}.") from None
     return replace(settings, **values)
+
+
+def check_models(models: Sequence[str], *, warn: Callable[[str], None]) -> None:
+    """A simulated id must be one of the simulated models (a typo would fail every item); any other id that the
+    catalog does not know is only a warning: the catalog snapshot may be older than the model."""
+    from pytest_llmbench.kinds.capabilities import catalog_info
+    from pytest_llmbench.providers.simulated import PROFILES
+
+    for model in models:
+        if model.startswith(SIMULATED_PREFIX):
+            if model not in PROFILES:
+                raise UsageError(f"Unknown simulated model {model!r}: the simulated models are "
+                                 f"{', '.join(PROFILES)}.")
+        elif catalog_info(model) is None:
+            warn(f"Model {model!r} is not in the model catalog: check the id (llmbench models search NAME).")
 
 
 @dataclass
@@ -73,6 +93,12 @@ class Collector:
     check_names: Callable[[str, str], None]  # an unknown grader or template is a usage error at collection
     usage_errors: list[str] = field(default_factory=list)
     dataset_origins: dict[str, str] = field(default_factory=dict)
+    #: a template's placeholders against the questions it is given (see ``prompts.check_fields``)
+    check_prompts: Callable[[str, Sequence[Question]], None] = lambda template, questions: None
+    warnings: list[str] = field(default_factory=list)  # said once at the end of collection, not failures
+    #: what each benchmark test really ran with (its marker applied): what the run's row and reports say
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cli_dataset_used: bool = False  # a benchmark test took the session's dataset (its marker names none)
     marker_models: dict[str, None] = field(default_factory=dict)  # models named only by a marker, in order
     _datasets: dict[tuple[Any, ...], list[Question]] = field(default_factory=dict)
 
@@ -80,24 +106,44 @@ class Collector:
     def models(self) -> tuple[str, ...]:
         return default_models(self.settings)
 
-    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
-        """The items of one benchmark function; a problem is remembered and raised as a usage error later."""
+    def specs_for(self, marker: Mapping[str, Any], test: str = "") -> list[ItemSpec]:
+        """The items of one benchmark function (``test``, its node id); a problem is remembered and raised as a
+        usage error later."""
         try:
-            return self._specs_for(marker)
+            return self._specs_for(marker, test)
         except LlmBenchError as exc:
             self.usage_errors.append(str(exc))
             return []
 
-    def _specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
+    def _specs_for(self, marker: Mapping[str, Any], test: str) -> list[ItemSpec]:
         from pytest_llmbench.kinds import kind_grader
 
         s = marker_settings(self.settings, marker)
+        if "dataset" not in marker:
+            self.cli_dataset_used = True
         models = default_models(s)
+        check_models(models, warn=lambda text: self.warnings.append(text) if text not in self.warnings else None)
         self.marker_models.update(dict.fromkeys(models))
         self.check_names(s.grader, s.template)
-        specs = build_specs(self.questions(s), models, grader=s.grader, template=s.template, repeat=s.repeat)
+        questions = self.questions(s)
+        self.check_prompts(s.template, questions)
+        specs = build_specs(questions, models, grader=s.grader, template=s.template, repeat=s.repeat)
         # A question with a schema or tools is graded by its kind's grader when a text grader was configured.
-        return [replace(spec, grader=kind_grader(spec.question, spec.grader)) for spec in specs]
+        specs = [replace(spec, grader=kind_grader(spec.question, spec.grader)) for spec in specs]
+        if test:
+            self.benchmarks[test] = {
+                "dataset": s.dataset, "grader": ", ".join(dict.fromkeys(spec.grader for spec in specs)) or s.grader,
+                "template": s.template, "sample": "all" if s.sample is None else str(s.sample),
+                "questions": len(questions), "models": list(models),
+            }
+        return specs
+
+    def unused_settings(self) -> list[str]:
+        """Warnings about the command line that no benchmark test took (call after collection)."""
+        if "dataset" in self.settings.from_cli and not self.cli_dataset_used and self._datasets:
+            return [f"--llm-dataset={self.settings.dataset} applies to no test here: every benchmark test's marker "
+                    f"names its own dataset (a marker's dataset= beats --llm-dataset)."]
+        return []
 
     def questions(self, s: Settings) -> list[Question]:
         from pytest_llmbench import data as data_mod

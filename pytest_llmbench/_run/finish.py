@@ -8,10 +8,10 @@ the answers of a resumed run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pytest_llmbench.config import Settings
 from pytest_llmbench.errors import UsageError
@@ -30,6 +30,8 @@ class RunStore:
     rootdir: Path
     models: tuple[str, ...]
     dataset_origins: dict[str, str]
+    #: test node id -> the settings it ran with (markers applied); filled at collection, or from xdist workers
+    benchmarks: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_id: int | None = None
     run_name: str | None = None
     baseline_run: int | None = None
@@ -68,13 +70,26 @@ class RunStore:
         self.ensure_run()
         return resumed
 
+    def facts(self) -> dict[str, Any]:
+        """The run row's dataset, grader and sample as the benchmark tests really ran (a marker's values, not
+        the session defaults); several tests that differ are listed, ``; ``-separated."""
+        s = self.settings
+        if not self.benchmarks:
+            return {"dataset": s.dataset, "grader": s.grader, "sample": None if s.sample is None else str(s.sample)}
+
+        def joined(key: str) -> str:
+            return "; ".join(dict.fromkeys(str(b[key]) for b in self.benchmarks.values()))
+
+        sample = joined("sample")
+        return {"dataset": joined("dataset"), "grader": joined("grader"), "sample": None if sample == "all" else sample}
+
     def ensure_run(self) -> int:
         if self.run_id is None:
             s = self.settings
             self.run_name = s.run_name or dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
             self.run_id = self.repository().start_run(
-                name=self.run_name, models=list(self.models), dataset=s.dataset, grader=s.grader, seed=s.seed,
-                sample=None if s.sample is None else str(s.sample), config=s.snapshot(),
+                name=self.run_name, models=list(self.models), **self.facts(), seed=s.seed,
+                config={**s.snapshot(), "benchmarks": self.benchmarks},
                 dataset_origin="; ".join(self.dataset_origins.values()) or None,
                 shard=f"{s.shard.index}/{s.shard.total}" if s.shard else None,
             )
@@ -92,17 +107,20 @@ class RunStore:
         if self._results is not None:
             self._results.close()
 
-    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None) -> RunSummary:
-        """The summary of the run, with the baseline comparison and the gates."""
+    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None,
+                  planned: Mapping[str, int] | None = None) -> RunSummary:
+        """The summary of the run, with the baseline comparison and the gates; ``planned`` is the items per
+        model the run set out to ask (a stopped run's models are flagged partial against it)."""
         from pytest_llmbench.outcome import baseline as baseline_mod
         from pytest_llmbench.outcome.gates import evaluate_gates
-        from pytest_llmbench.outcome.summary import RunSummary
+        from pytest_llmbench.outcome.summary import RunSummary, mark_partial
 
         summary = RunSummary.from_records(
-            records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
+            records, run_id=self.run_id, run_name=self.run_name, dataset=self.facts()["dataset"],
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
         )
+        mark_partial(summary, records, planned or {})
         extra = []
         if self.baseline_run is not None:
             summary.baseline = baseline_mod.compare(records, self.baseline_records, self.baseline_run)
@@ -122,8 +140,13 @@ class RunStore:
             summary.notes.append(f"interrupted: resume with {resume_mod.resume_command(command, run_id)}")
         if summary.dataset_origin:
             repo.update_run(run_id, dataset_origin=summary.dataset_origin)  # xdist: learnt from the workers
+        if self.benchmarks:  # the xdist controller opened the run before any worker had collected
+            config = {**self.settings.snapshot(), "benchmarks": self.benchmarks}
+            repo.update_run(run_id, **self.facts(), config=config)
         repo.save_performance(run_id, [performance_row(m) for m in summary.models])
-        repo.finish_run(run_id, status="interrupted" if interrupted else "completed", totals=totals(summary),
+        # A run that stopped early (402, 401, the budget) is not "completed": it can be resumed once fixed.
+        status = "interrupted" if interrupted else "stopped" if summary.stop_reason else "completed"
+        repo.finish_run(run_id, status=status, totals=totals(summary),
                         exit_status=exitstatus)
         if self.settings.report:
             summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)

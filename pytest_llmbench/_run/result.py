@@ -37,6 +37,11 @@ class ItemResult:
     grade: Grade
     repeat: int = 0
 
+    def __repr__(self) -> str:
+        # pytest prints a failing test's arguments: one short line, the failure message tells the rest.
+        verdict = "correct" if self.grade.correct else "wrong"
+        return f"<ItemResult {self.model} {self.question.id}: {verdict}>"
+
     @property
     def correct(self) -> bool:
         return self.grade.correct

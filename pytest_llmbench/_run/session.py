@@ -71,13 +71,14 @@ class BenchSession:
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
+    planned: Mapping[str, int] = field(default_factory=dict)  # items per model that ask, once collected
 
     # --- the stages ----------------------------------------------------------------------------------
 
     @cached_property
     def collector(self) -> Collector:
         return Collector(self.settings, self.rootdir, self.hooks.load_dataset, self._check_names,
-                         self.usage_errors, self.dataset_origins)
+                         self.usage_errors, self.dataset_origins, self._check_prompts)
 
     @cached_property
     def asker(self) -> Asker:
@@ -114,7 +115,7 @@ class BenchSession:
 
     @cached_property
     def store(self) -> RunStore:
-        return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins)
+        return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins, self.collector.benchmarks)
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -133,10 +134,15 @@ class BenchSession:
         self.grader(grader)  # an unknown grader or template is a usage error now, not a failure per item
         self.template(template)
 
+    def _check_prompts(self, template: str, questions: Sequence[Question]) -> None:
+        from pytest_llmbench.prompts import check_fields
+
+        check_fields(self.template(template), questions)
+
     # --- collection ----------------------------------------------------------------------------------
 
-    def specs_for(self, marker: Mapping[str, Any]) -> list[ItemSpec]:
-        return self.collector.specs_for(marker)
+    def specs_for(self, marker: Mapping[str, Any], test: str = "") -> list[ItemSpec]:
+        return self.collector.specs_for(marker, test)
 
     def load_dataset(self, name: str) -> list[Question]:
         return self.collector.load_dataset(name)
@@ -180,8 +186,9 @@ class BenchSession:
             from pytest_llmbench._run import resume as resume_mod
 
             self.resumed = resume_mod.stored_answers(self.store.repository(), self.resume_run_id)
+        self.planned = Counter(spec.model for _, spec, asks in items if asks)
         if self.progress is not None:
-            self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
+            self.progress.start(self.planned)
         self.asker.engine()
         if self.prefetch:
             self.prefetch_items((nodeid, spec) for nodeid, spec, asks in items if asks)
@@ -279,7 +286,7 @@ class BenchSession:
         if not self.records:
             self.store.close_empty_run(self.interrupted)
             return None
-        summary = self.store.summarize(self.records, stop_reason)
+        summary = self.store.summarize(self.records, stop_reason, self.planned)
         self.hooks.on_summary(summary)
         self.store.persist(summary, interrupted=self.interrupted, command=self.command, exitstatus=exitstatus)
         return summary

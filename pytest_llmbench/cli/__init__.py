@@ -15,7 +15,7 @@ from pytest_llmbench._version import __version__
 from pytest_llmbench.errors import LlmBenchError
 
 #: Modules under pytest_llmbench.cli that add subcommands. A missing one is skipped (optional features).
-SUBCOMMAND_MODULES = ("data", "runs", "models", "cache", "db", "report", "regrade")
+SUBCOMMAND_MODULES = ("data", "runs", "models", "cache", "db", "report", "regrade", "view")
 
 
 def build_parser() -> argparse.ArgumentParser:

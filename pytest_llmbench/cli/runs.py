@@ -6,6 +6,7 @@ Every number shown is computed from the stored records (the same ``ReportData`` 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pytest_llmbench.errors import UsageError
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report.files import render_csv, render_json
 from pytest_llmbench.report.model import load_report
-from pytest_llmbench.report.paired import PairedComparison, compare
+from pytest_llmbench.report.runcompare import compare_reports, model_pairs
 from pytest_llmbench.report.terminal import render
 from pytest_llmbench.storage.repository import RunInfo
 
@@ -47,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cmp.add_argument("b", metavar="B", help="a run id, or 'latest'")
     cmp.add_argument("--model-a", metavar="MODEL", help="the model of run A to compare")
     cmp.add_argument("--model-b", metavar="MODEL", help="the model of run B to compare")
+    cmp.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text (default) or json, with the flipped questions by id")
     cmp.set_defaults(func=run_compare)
 
     export = commands.add_parser(
@@ -130,19 +133,6 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pairs(args: argparse.Namespace, a_models: list[str], b_models: list[str]) -> list[tuple[str, str]]:
-    if args.model_a or args.model_b:
-        model_a, model_b = args.model_a or args.model_b, args.model_b or args.model_a
-        for model, models, which in ((model_a, a_models, args.a), (model_b, b_models, args.b)):
-            if model not in models:
-                raise UsageError(f"Run {which} has no results for {model}; it has {', '.join(models) or 'none'}.")
-        return [(model_a, model_b)]
-    common = [m for m in a_models if m in b_models]
-    if not common:
-        raise UsageError(f"Runs {args.a} and {args.b} share no model; choose one of each with --model-a and --model-b.")
-    return [(m, m) for m in common]
-
-
 def run_compare(args: argparse.Namespace) -> int:
     repo = open_repository(args)
     try:
@@ -150,18 +140,10 @@ def run_compare(args: argparse.Namespace) -> int:
     finally:
         repo.close()
     assert a.run is not None and b.run is not None
-    results: list[PairedComparison] = []
-    for model_a, model_b in _pairs(args, a.models, b.models):
-        results.append(
-            compare(
-                a.records,
-                model_a,
-                b.records,
-                model_b,
-                a_label=f"{model_a} @{a.run.id}",
-                b_label=f"{model_b} @{b.run.id}",
-            )
-        )
+    result = compare_reports(a, b, model_pairs(a, b, args.model_a, args.model_b))
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return 0
     print(f"A = run {a.run.id} ({a.run.name}), B = run {b.run.id} ({b.run.name}); paired on questions both answered.")
     rows = [
         [
@@ -176,7 +158,7 @@ def run_compare(args: argparse.Namespace) -> int:
             fmt.p_value(c.p_value),
             c.verdict().replace(" @", " in run "),
         ]
-        for c in results
+        for c in (d.paired for d in result.deltas)
     ]
     print(
         table(
@@ -186,8 +168,14 @@ def run_compare(args: argparse.Namespace) -> int:
         ),
         end="",
     )
-    if any(c.pairs == 0 for c in results):
+    if any(d.paired.pairs == 0 for d in result.deltas):
         print("Some pairs share no answered question (different samples or seeds?): nothing to compare there.")
+    for d in result.deltas:
+        label = d.model_a if d.model_a == d.model_b else f"{d.model_a} vs {d.model_b}"
+        print(f"\n{label}: cost {fmt.usd(d.cost_a)} -> {fmt.usd(d.cost_b)}; {len(d.flips)} flipped question(s)")
+        for f in d.flips:
+            repeat = f" #{f.repeat + 1}" if f.repeat else ""
+            print(f"  {f.question_key}{repeat}  {'right -> wrong' if f.a_correct else 'wrong -> right'}")
     return 0
 
 

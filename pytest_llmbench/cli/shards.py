@@ -45,7 +45,8 @@ def check_shards(runs: Sequence[RunInfo]) -> None:
                 )
     for run in runs:
         if run.status != "completed":
-            hint = f"; finish it with --llm-resume={run.id}" if run.status in ("running", "interrupted") else ""
+            resumable = run.status in ("running", "interrupted", "stopped")
+            hint = f"; finish it with --llm-resume={run.id}" if resumable else ""
             raise UsageError(f"Run {run.id} is {run.status}, not completed{hint}.")
     sharded = [r for r in runs if r.shard]
     if not sharded:

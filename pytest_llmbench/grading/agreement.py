@@ -8,6 +8,8 @@ The set is YAML: a list of groups, each an answer ``key`` (as J-Archive writes i
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,8 @@ class AgreementCase:
     response: str
     human: str
     tags: tuple[str, ...] = ()
+    category: str = ""
+    model: str = ""  # the model that wrote the reply, when the set records it
 
     @property
     def human_correct(self) -> bool:
@@ -39,7 +43,10 @@ class AgreementCase:
 
     def question(self) -> Question:
         return Question(
-            id=f"case-{abs(hash((self.key, self.clue))) % 10**8}", clue=self.clue, answer=self.key
+            id=f"case-{abs(hash((self.key, self.clue))) % 10**8}",
+            clue=self.clue,
+            answer=self.key,
+            category=self.category or None,
         )
 
 
@@ -96,10 +103,47 @@ def load_cases(path: str | Path) -> list[AgreementCase]:
                     f"group {number} ({group['key']!r}) has a malformed response {entry!r}", path=str(path)
                 )
             tags = tuple(str(t) for t in (entry[2] if len(entry) == 3 else ()))
-            cases.append(
-                AgreementCase(str(group["key"]), str(group.get("clue", "")), str(entry[1]), entry[0], tags)
-            )
+            cases.append(AgreementCase(str(group["key"]), str(group.get("clue", "")), str(entry[1]), entry[0], tags))
     return cases
+
+
+def load_replies(path: str | Path) -> list[AgreementCase]:
+    """Real replies labelled by a judge, one JSON object a line (``clue``, ``category``, ``answer``,
+    ``response``, ``label``, ``model``), as in ``../shared/data/grading/jeopardy_replies_dev.jsonl``."""
+    path = Path(path)
+    cases: list[AgreementCase] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"cannot read the labelled replies: {exc}", path=str(path)) from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            clue = str(row["clue"])
+            if len(clue) >= 2 and clue[0] == clue[-1] == "'":
+                clue = clue[1:-1]  # J-Archive dumps wrap every clue in single quotes
+            human = "correct" if row["label"] is True else "incorrect"
+            cases.append(
+                AgreementCase(
+                    key=str(row["answer"]),
+                    clue=clue,
+                    response=str(row["response"]),
+                    human=human,
+                    tags=("doubt",) if row.get("doubt") else (),
+                    category=str(row.get("category") or ""),
+                    model=str(row.get("model") or ""),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DatasetError(f"line {number} is not a labelled reply ({exc})", path=str(path)) from exc
+    return cases
+
+
+def half_of(case: AgreementCase) -> int:
+    """0 or 1: a stable split by clue, so that every reply to one clue falls in the same half."""
+    return zlib.crc32(f"{case.key}\x00{case.clue}".encode()) & 1
 
 
 def measure(grader: Grader, cases: Iterable[AgreementCase]) -> AgreementReport:

@@ -16,7 +16,7 @@ J-Archive conventions handled here:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pytest_llmbench.grading.lexicon import NON_PERSON_TOKENS, PERSON_CUES, PLACES
@@ -33,12 +33,27 @@ class KeyForm:
     #: A lone surname for a person ("Mozart" when the clue says "he"): a full name ending in it is accepted,
     #: unless another form of the key names the given name ("(Wilt) Chamberlain").
     bare_surname: bool = False
+    #: The form is another form of the key with words left off ("Chamberlain" of "(Wilt) Chamberlain"): the
+    #: key says which words may be added to it, so no others are.
+    shortened: bool = False
+    #: The content words of the clue and its category, as ``match.given_root`` writes them: words a reply may
+    #: add to the key, or leave off it, without saying more or less than the clue already does.
+    given: frozenset[str] = frozenset()
+    #: The category is BEFORE & AFTER: the key is two phrases run together on a shared word, and each alone
+    #: is only half the answer.
+    joined: bool = False
+    #: The key is written in quotes: a quotation or title, whose opening words already name it.
+    quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerKey:
     raw: str
     forms: tuple[KeyForm, ...]
+
+    #: "(2 of) Lincoln, Nixon & McKinley": any ``choose`` of ``items`` answer the clue.
+    choose: int = 0
+    items: tuple[str, ...] = ()
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -55,9 +70,7 @@ _EXPLANATION_START = re.compile(
     re.I,
 )
 _ALTERNATIVE_START = re.compile(r"^(?:or|accept|also accept|also|aka|a\.k\.a\.)\s*:?\s+", re.I)
-_PARTICLES = frozenset(
-    {"de", "van", "von", "da", "del", "du", "le", "la", "di", "bin", "ibn", "der", "den", "al"}
-)
+_PARTICLES = frozenset({"de", "van", "von", "da", "del", "du", "le", "la", "di", "bin", "ibn", "der", "den", "al"})
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
@@ -93,10 +106,13 @@ def _is_anagram(a: str, b: str) -> bool:
     return bool(letters_a) and letters_a == letters_b
 
 
-def _expand_parentheticals(text: str) -> list[str]:
+def _expand_parentheticals(text: str, optional: bool = False) -> list[str]:
     m = re.search(r"\(([^()]*)\)", text)
     if m is None:
         return [text]
+    # "(the) Jerusalem (Post)": once the key opens with an optional part, its other parentheticals are
+    # optional parts too, not other names.
+    optional = optional or (m.start() == 0 and text.count("(") > 1)
     inner = m.group(1).strip()
     before, after = text[: m.start()].strip(), text[m.end() :].strip()
     out: list[str] = []
@@ -114,11 +130,41 @@ def _expand_parentheticals(text: str) -> list[str]:
         out.append(before)
     elif " " not in inner and inner.islower() and _is_anagram(inner, before):  # "Trams (smart)"
         out.append(before)
-    elif inner[:1].isupper() or inner[:1].isdigit():  # "Great Britain (United Kingdom)"
+    elif optional:
+        out += [before, f"{before} {inner}"]
+    elif _ARTICLE_START.sub("", inner)[:1].isupper() or _ARTICLE_START.sub("", inner)[:1].isdigit():
+        # "Great Britain (United Kingdom)", "nineteen-teens (the 1910s)": another name
         out += [before, inner]
     else:  # "Aaron's rod (turned ...)" was caught above; a lowercase qualifier is optional
         out += [before, f"{before} {inner}"]
-    return [form for part in out for form in _expand_parentheticals(part)]
+    return [form for part in out for form in _expand_parentheticals(part, optional)]
+
+
+_ARTICLE_START = re.compile(r"^(?:the|a|an)\s+")
+_NICKNAME = re.compile(
+    r"^(?P<given>[A-Z][\w.'-]*)\s+\"(?P<nick>[^\"]+)\"\s+(?P<surname>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)$"
+)
+
+
+def _nickname_forms(piece: str) -> list[str]:
+    """ 'Ernesto "Che" Guevara', 'Stan "The Man" Musial': the name with or without the nickname, and the
+    nickname with the surname when it is a given name ("Che Guevara")."""
+    m = _NICKNAME.match(piece)
+    if m is None:
+        return [piece]
+    given, nick, surname = m.group("given"), m.group("nick"), m.group("surname")
+    out = [f"{given} {surname}", f"{given} {nick} {surname}"]
+    if " " not in nick and nick[:1].isupper():
+        out.append(f"{nick} {surname}")
+    return out
+
+
+def _shared_tail(parts: list[str]) -> list[str]:
+    """ "Tree/timber line" -> "Tree line", "timber line": a lone first word shares the last part's tail."""
+    head, last = parts[0].split(), parts[-1].split()
+    if len(head) == 1 and len(last) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
+        return [f"{p} {' '.join(last[1:])}" for p in parts[:-1]] + [parts[-1]]
+    return parts
 
 
 def _clue_mentions_person(clue: str) -> bool:
@@ -165,8 +211,15 @@ def _place_qualified(form: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
-def parse_key(answer: str, clue: str = "") -> AnswerKey:
+def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
     """All forms of ``answer`` a human judge would accept (cached; keys repeat across models)."""
+    # What the clue and the key's writing say about every form alike.
+    context = KeyForm(
+        "",
+        given=clue_words(f"{clue} {category}"),
+        quoted=clean_text(answer).lstrip()[:1] in ('"', "\u201c"),
+        joined="before and after" in normalize(category),
+    )
     text = _strip_quotes(clean_text(answer))
     pieces = _top_level_split(text, re.compile(r"\s*,?\s+or\s+"))
     if len(pieces) > 1:
@@ -175,9 +228,10 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
     for piece in pieces:
         slash = _top_level_split(piece, re.compile(r"\s*/\s*"))
         if len(slash) > 1 and all(len(s) >= 3 and not s.isdigit() for s in slash):
-            expanded += slash
+            expanded += _shared_tail(slash)
         else:
             expanded.append(piece)
+    expanded = [form for piece in expanded for form in _nickname_forms(piece)]
     forms: dict[str, KeyForm] = {}
     for piece in expanded:
         for candidate in _expand_parentheticals(piece):
@@ -185,10 +239,55 @@ def parse_key(answer: str, clue: str = "") -> AnswerKey:
                 if not form_text or form_text in forms:
                     continue
                 person, surname = _person(form_text, clue)
-                forms[form_text] = KeyForm(form_text, person=person, surname=surname)
+                forms[form_text] = replace(context, text=form_text, person=person, surname=surname)
     if not forms:
-        forms[text] = KeyForm(text)
-    return AnswerKey(raw=answer, forms=tuple(_mark_bare_surnames(list(forms.values()), clue)))
+        forms[text] = replace(context, text=text)
+    choose, items = _some_of(text)
+    marked = tuple(_mark_shortened(_mark_bare_surnames(list(forms.values()), clue)))
+    return AnswerKey(raw=answer, forms=marked, choose=choose, items=items)
+
+
+_SOME_OF = re.compile(r"^\(\s*(\d|two|three|four|five)\s+of\s*\)\s*(.+)$", re.I)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
+_LIST_SPLIT = re.compile(r"\s*(?:,\s*(?:&|and)?|&|\band\b)\s*")
+
+
+def _some_of(text: str) -> tuple[int, tuple[str, ...]]:
+    """ "(2 of) France, Germany, Italy, & the UK" -> 2 and the four countries; (0, ()) for any other key."""
+    m = _SOME_OF.match(text)
+    if m is None:
+        return 0, ()
+    count = m.group(1).lower()
+    choose = int(count) if count.isdigit() else _NUMBER_WORDS[count]
+    items = tuple(i for i in _LIST_SPLIT.split(m.group(2)) if i.strip())
+    return (choose, items) if 1 < choose < len(items) else (0, ())
+
+
+def given_root(word: str) -> str:
+    """One form for a word and its plural or possessive ("bull's" and "bulls" are "bull")."""
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")) else word
+
+
+def clue_words(text: str) -> frozenset[str]:
+    """The words a clue (and its category) already says, for ``KeyForm.given``."""
+    return frozenset(given_root(w) for w in normalize(clean_text(text)).split()) if text.strip() else frozenset()
+
+
+def _mark_shortened(forms: list[KeyForm]) -> list[KeyForm]:
+    words = [normalize(f.text).split() for f in forms]
+
+    def within(short: list[str], long_: list[str]) -> bool:
+        i = 0
+        for w in long_:
+            i += i < len(short) and w == short[i]
+        return i == len(short) and len(long_) > len(short)
+
+    return [
+        replace(form, shortened=True)
+        if words[i] and any(within(words[i], other) for j, other in enumerate(words) if j != i)
+        else form
+        for i, form in enumerate(forms)
+    ]
 
 
 def _mark_bare_surnames(forms: list[KeyForm], clue: str) -> list[KeyForm]:
@@ -205,5 +304,5 @@ def _mark_bare_surnames(forms: list[KeyForm], clue: str) -> list[KeyForm]:
             and roman_value(word) is None
             and normalize(word).split() not in last_words
         )
-        out.append(KeyForm(form.text, form.person, form.surname, bare_surname=bare) if bare else form)
+        out.append(replace(form, bare_surname=True) if bare else form)
     return out

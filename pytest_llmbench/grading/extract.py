@@ -66,9 +66,7 @@ _LEAD_IN = re.compile(
     r"in\s+(?=\d)|(?:correct\s+)?response\s*:\s*|answer\s*:\s*|jeopardy!?\s*(?:response)?\s*:\s*|sure[,!.]\s*|okay[,!.]\s*)",
     re.I,
 )
-_QUESTION_FORM = re.compile(
-    r"^(?:what|who|where|when|which|whom)(?:\s+|')(?:is|are|was|were|s|re)\b\s*", re.I
-)
+_QUESTION_FORM = re.compile(r"^(?:what|who|where|when|which|whom)(?:\s+|')(?:is|are|was|were|s|re)\b\s*", re.I)
 _HEDGE_SPLIT = re.compile(
     r"\s*,?\s*\b(?:and/or|or\s+(?:maybe|possibly|perhaps|probably|else|alternatively|even|rather)|or|"
     r"(?:but|though|although)\s+(?:it\s+)?(?:could|might|may)\s+(?:also\s+)?be|possibly|maybe|perhaps)\b\s*",
@@ -80,7 +78,7 @@ _CLAUSE_CUT = re.compile(
     re.I,
 )
 _ABBREV_BEFORE_DOT = re.compile(
-    r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|Co|Inc|Ste)|\b[A-Z])$"
+    r"(?:\b(?i:St|Mt|Ft|Dr|Mr|Mrs|Ms|Jr|Sr|Gen|Rev|Prof|No|vs|v|Co|Inc|Ste|Fr|Sgt|Capt|Lt|Col|Gov|Sen|Rep)|\b[A-Z])$"
 )
 
 
@@ -151,6 +149,11 @@ def _choose_span(text: str) -> str:
             return bold[0]
         return plain[0]
     first = plain[0]
+    if not _QUESTION_FORM.match(first):
+        # "Who wrote it?\n\nWhat is Friedrich Nietzsche?": the line in the form of a response is the answer.
+        responses = [ln for ln in plain[1:] if _QUESTION_FORM.match(ln) and len(ln.split()) <= 12]
+        if responses:
+            return responses[0]
     if first and len(first.split()) <= 8 and not first.endswith(":") and not _FILLER.match(first):
         return first
     if bold:

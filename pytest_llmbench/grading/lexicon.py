@@ -86,6 +86,7 @@ DISTINGUISHING_WORDS: frozenset[str] = _words(
     north south east west northern southern eastern western northeast northwest southeast southwest
     central upper lower new old great little greater lesser elder younger junior senior major minor
     first last grand
+    post pre neo anti non proto ex vice counter pseudo semi
     """
 )
 
@@ -94,6 +95,15 @@ GENERIC_DESCRIPTORS: frozenset[str] = _words(
     """
     river lake mount mountain mountains island islands city state ocean sea desert county province region
     century band canal bay peninsula valley
+    """
+)
+
+#: What kind of thing a name is, said after it ("Balmoral Castle", "Heathrow Airport"): a reply may leave it off.
+TYPE_WORDS: frozenset[str] = _words(
+    """
+    castle palace beach airport museum university college hospital park cathedral basilica church temple
+    abbey tower bridge building institution institute prison festival games range pass dynasty family people
+    tribe language company corporation airline airlines brand gum cheese soup disease syndrome theory
     """
 )
 
@@ -106,6 +116,7 @@ TITLES: frozenset[str] = _words(
     king queen president saint sir lord lady doctor dr pope prince princess general emperor empress tsar czar
     mister mr mrs ms miss reverend captain senator governor professor dame count countess duke duchess baron
     earl sultan shah pharaoh chairman
+    marshal admiral commodore sheriff bishop rabbi madame monsieur herr frau
     """
 )
 

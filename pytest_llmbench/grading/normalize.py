@@ -17,9 +17,7 @@ from pytest_llmbench.grading.lexicon import PLACES
 
 _TAG = re.compile(r"<[^>]{1,200}>")
 _BACKSLASH_U = re.compile(r"\\u([0-9a-fA-F]{4})")
-_QUOTE_MAP = str.maketrans(
-    {"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-"}
-)
+_QUOTE_MAP = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"', "\u00a0": " ", "–": "-", "—": "-"})
 
 
 def clean_text(text: str) -> str:
@@ -113,9 +111,7 @@ _DECADE_WORDS = {w[:-1] + "ies": f"19{10 * (i + 2)}s" for i, w in enumerate(_TEN
 
 _ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-_ROMAN_ACRONYMS = frozenset(
-    {"MD", "CD", "DC", "CV", "MC", "CC", "MM", "DM", "CL", "MI", "DL", "LL", "CM", "MIX"}
-)
+_ROMAN_ACRONYMS = frozenset({"MD", "CD", "DC", "CV", "MC", "CC", "MM", "DM", "CL", "MI", "DL", "LL", "CM", "MIX"})
 
 
 def roman_value(token: str) -> int | None:
@@ -276,11 +272,7 @@ def normalize(text: str) -> str:
         words.extend(part for piece in _rewrite_token(tok) for part in piece.split())
     words = _years_from_words(_numbers_from_words(words))
     # "henry the 8" -> "henry 8"
-    words = [
-        w
-        for i, w in enumerate(words)
-        if not (w == "the" and 0 < i < len(words) - 1 and words[i + 1].isdigit())
-    ]
+    words = [w for i, w in enumerate(words) if not (w == "the" and 0 < i < len(words) - 1 and words[i + 1].isdigit())]
     joined = " ".join(words)
     return _ARTICLE.sub("", joined)
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.report import fmt
 from pytest_llmbench.stats import SIGNIFICANCE, PairedComparison, compare_runs
 from pytest_llmbench.types import ResultRecord
 
@@ -47,8 +48,9 @@ def gates(comparisons: Sequence[BaselineComparison], max_regression: float) -> l
         verdict = "a real drop" if real else ("within noise" if c.drop > max_regression else "no regression")
         out.append(GateResult(
             label, not real,
-            f"{p.accuracy_b:.3f} -> {p.accuracy_a:.3f} on {p.pairs} paired items ({-c.drop:+.3f}; "
-            f"{p.b_only} lost, {p.a_only} gained; McNemar p={p.p_value:.3g}; tolerated drop {max_regression:.3f}): "
+            f"{fmt.pct(p.accuracy_b)} -> {fmt.pct(p.accuracy_a)} on {p.pairs} paired items ({fmt.signed_pct(-c.drop)}; "
+            f"{p.b_only} lost, {p.a_only} gained; McNemar p {fmt.p_value(p.p_value)}; tolerated drop "
+            f"{max_regression * 100:.1f} pp): "
             f"{verdict}",
         ))
     return out

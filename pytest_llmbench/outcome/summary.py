@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -39,6 +39,10 @@ class RunSummary:
     spent: float = 0.0
     stop_reason: str | None = None
     judging: JudgingSummary | None = None  # when a judge was asked: its agreement and cost
+    #: per benchmark test (node id without parameters) -> its models' summaries; only when there are several
+    by_test: dict[str, list[ModelSummary]] = field(default_factory=dict)
+    #: models the run stopped before finishing: model -> (items graded, items planned); their accuracy is partial
+    partial: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def gates_passed(self) -> bool:
@@ -54,6 +58,11 @@ class RunSummary:
         summary.spent = sum(m.cost_usd for m in summary.models)
         names = [m.model for m in summary.models]
         summary.paired = [paired_comparison(records, a, b) for a, b in combinations(names, 2)]
+        tests: dict[str, list[ResultRecord]] = {}
+        for record in records:
+            tests.setdefault(test_of(record.nodeid), []).append(record)
+        if len(tests) > 1:
+            summary.by_test = {test: summarize_models(rows) for test, rows in tests.items()}
         if any(r.repeat > 0 for r in records):
             summary.repeats = repeat_stats(records)
         for name in names:
@@ -62,6 +71,26 @@ class RunSummary:
                 summary.calibration[name] = ece
         summary.judging = JudgingSummary.from_records(records)
         return summary
+
+
+def test_of(nodeid: str) -> str:
+    """The benchmark test an item belongs to: its node id without the parameters."""
+    return nodeid.split("[", 1)[0]
+
+
+#: Why an item was not answered when the run stopped before it: the stop itself, the budget, credits, the key.
+STOP_KINDS = frozenset({"stopped", "budget", "credits", "auth"})
+
+
+def mark_partial(summary: RunSummary, records: Sequence[ResultRecord], planned: Mapping[str, int]) -> None:
+    """Flag the models a stop left unfinished (items not asked, or never reached), and name the stop."""
+    if summary.stop_reason is None and any(r.error_kind == "budget" for r in records):
+        summary.stop_reason = "the budget (--llm-max-cost) ran out"
+    for m in summary.models:
+        stopped = sum(1 for r in records if r.model == m.model and r.error_kind in STOP_KINDS)
+        missing = stopped + max(0, planned.get(m.model, 0) - m.items)
+        if missing and summary.stop_reason is not None:
+            summary.partial[m.model] = (m.answered, m.items + max(0, planned.get(m.model, 0) - m.items))
 
 
 def performance_row(m: ModelSummary) -> dict[str, Any]:
@@ -80,8 +109,11 @@ def totals(summary: RunSummary) -> dict[str, Any]:
         "errors": sum(m.errors for m in summary.models),
         "skipped": sum(m.skipped for m in summary.models),
         "cost_usd": summary.spent,
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in summary.gates],
+        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail, "applicable": g.applicable}
+                  for g in summary.gates],
         "gates_passed": summary.gates_passed if summary.gates else None,
+        "stop_reason": summary.stop_reason,
+        "partial": {model: {"graded": g, "planned": n} for model, (g, n) in summary.partial.items()},
         "simulated": summary.simulated,
     }
 

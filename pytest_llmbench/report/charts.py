@@ -25,6 +25,72 @@ def _t(x: float) -> str:
     return f"{x:.1f}"
 
 
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Ticks at round values (steps of 1, 2 or 5 times a power of ten) covering [lo, hi], about ``count``."""
+    if not hi > lo:
+        hi = lo + (abs(lo) or 1.0)
+    rough = (hi - lo) / max(1, count - 1)
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough * 0.999)
+    first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+    return [round(k * step, 12) for k in range(first, last + 1)]
+
+
+def _decimals(step: float) -> int:
+    return max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
+
+
+def tick_usd(value: float, step: float) -> str:
+    return "$0" if value == 0 else f"${value:,.{_decimals(step)}f}"
+
+
+def tick_ms(value: float, step: float) -> str:
+    if value == 0:
+        return "0"
+    if step >= 1000 or (value >= 1000 and step % 100 == 0):
+        return f"{value / 1000:.{_decimals(step / 1000)}f} s"
+    return f"{value:.{_decimals(step)}f} ms"
+
+
+#: Label offsets from a point (dx, dy, anchor), tried in order; later ones stack labels of points that coincide.
+_LABEL_SPOTS = [(10, -8, "start"), (-10, -8, "end"), (10, 16, "start"), (-10, 16, "end"), (0, -14, "middle"),
+                (0, 24, "middle")] + [(10, -8 - 15 * k, "start") for k in range(1, 6)] + [
+                (10, 16 + 15 * k, "start") for k in range(1, 6)]
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_labels(points: list[tuple[float, float, str]], bounds: Box) -> list[tuple[float, float, str]]:
+    """(x, y, anchor) of each point's label so that no label covers another label or any point, and all stay
+    inside ``bounds``: the first free spot, else the one with the least overlap. Widths are estimated."""
+    taken: list[Box] = [(x - 8, y - 8, x + 8, y + 8) for x, y, _ in points]
+    out = []
+    for x, y, text in points:
+        width = 7.0 * len(text) + 4
+        best: tuple[float, float, float, str, Box] | None = None
+        for dx, dy, anchor in _LABEL_SPOTS:
+            lx, ly = x + dx, y + dy
+            x0 = lx if anchor == "start" else lx - width if anchor == "end" else lx - width / 2
+            box = (x0, ly - 12, x0 + width, ly + 3)
+            outside = (max(0.0, bounds[0] - box[0]) + max(0.0, box[2] - bounds[2])
+                       + max(0.0, bounds[1] - box[1]) + max(0.0, box[3] - bounds[3])) * 100
+            cost = outside + sum(_overlap(box, t) for t in taken)
+            if best is None or cost < best[0]:
+                best = (cost, lx, ly, anchor, box)
+            if cost == 0:
+                break
+        assert best is not None
+        taken.append(best[4])
+        out.append((best[1], best[2], best[3]))
+    return out
+
+
 def _cost_per_1k(m: ModelSummary) -> float | None:
     return m.cost_usd / m.items * 1000 if m.items else None
 
@@ -44,7 +110,7 @@ def accuracy_vs_cost(data: ReportData, width: int = 560, height: int = 340) -> s
     if use_log:
         lo, hi = 10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi))
     else:
-        lo, hi = 0.0, (hi * 1.15 if costs else 1.0)
+        lo, hi = 0.0, nice_ticks(0.0, hi * 1.05 if costs else 1.0)[-1]
 
     def x_of(cost: float | None) -> float:
         if not cost or cost <= 0:
@@ -60,16 +126,13 @@ def accuracy_vs_cost(data: ReportData, width: int = 560, height: int = 340) -> s
         y = y_of(step / 100)
         parts.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{_t(y)}" y2="{_t(y)}"/>')
         parts.append(f'<text class="tick" x="{left - 8}" y="{_t(y + 4)}" text-anchor="end">{step}%</text>')
-    ticks = (
-        [lo * 10**k for k in range(round(math.log10(hi / lo)) + 1)]
-        if use_log
-        else [lo + (hi - lo) * k / 4 for k in range(5)]
-    )
+    ticks = [lo * 10**k for k in range(round(math.log10(hi / lo)) + 1)] if use_log else nice_ticks(lo, hi)
     for tick in ticks:
         x = x_of(tick) if tick > 0 else float(left)
+        shown = tick_usd(tick, tick if use_log else ticks[1] - ticks[0])
         parts.append(f'<line class="grid" x1="{_t(x)}" x2="{_t(x)}" y1="{top}" y2="{top + ph}"/>')
         parts.append(
-            f'<text class="tick" x="{_t(x)}" y="{top + ph + 16}" text-anchor="middle">{escape(fmt.usd(tick))}</text>'
+            f'<text class="tick" x="{_t(x)}" y="{top + ph + 16}" text-anchor="middle">{escape(shown)}</text>'
         )
     axis = "cost per 1,000 items (log scale)" if use_log else "cost per 1,000 items"
     parts.append(f'<text class="axis" x="{left + pw / 2:.0f}" y="{height - 6}" text-anchor="middle">{axis}</text>')
@@ -77,9 +140,9 @@ def accuracy_vs_cost(data: ReportData, width: int = 560, height: int = 340) -> s
         f'<text class="axis" transform="translate(14 {top + ph / 2:.0f}) rotate(-90)" '
         f'text-anchor="middle">accuracy</text>'
     )
-    for i, m in models:
-        x = x_of(_cost_per_1k(m))
-        y = y_of(m.accuracy or 0.0)
+    spots = [(x_of(_cost_per_1k(m)), y_of(m.accuracy or 0.0), m.model) for _, m in models]
+    labels = place_labels(spots, (float(left), 0.0, float(left + pw), float(top + ph)))
+    for (i, m), (x, y, _), (lx, ly, anchor) in zip(models, spots, labels, strict=True):
         col = colour(i)
         if m.ci_low is not None and m.ci_high is not None:
             parts.append(
@@ -88,14 +151,13 @@ def accuracy_vs_cost(data: ReportData, width: int = 560, height: int = 340) -> s
             )
         shape = "dashed" if m.simulated else "solid"
         label = m.model + (" (simulated)" if m.simulated else "")
-        anchor, dx = ("end", -10) if x > left + pw * 0.7 else ("start", 10)
         parts.append(
             f'<circle class="pt {shape}" cx="{_t(x)}" cy="{_t(y)}" r="7" fill="{col}">'
             f"<title>{escape(label)}: {fmt.pct(m.accuracy)}, {escape(fmt.usd(_cost_per_1k(m)))} "
             f"per 1,000 items</title></circle>"
         )
         parts.append(
-            f'<text class="label" x="{_t(x + dx)}" y="{_t(y - 8)}" text-anchor="{anchor}">{escape(m.model)}</text>'
+            f'<text class="label" x="{_t(lx)}" y="{_t(ly)}" text-anchor="{anchor}">{escape(m.model)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -116,22 +178,25 @@ def latency_distribution(data: ReportData, width: int = 560) -> str:
             if r.model == m.model and not r.cached and r.latency_ms is not None and r.correct is not None
         ]
         rows.append((i, m, points))
-    row_h, left, right, top = 46, 130, 20, 10
+    # The left margin fits the longest (shortened) model name, so no label is cut at the edge.
+    row_h, right, top = 46, 20, 10
+    left = min(220, 16 + round(6.8 * max((len(_short(m.model)) for _, m, _ in rows), default=8)))
     height = top + row_h * max(1, len(rows)) + 40
     pw = width - left - right
     every = [v for _, _, pts in rows for _, v in pts]
-    hi = (percentile(every, 99) or 1.0) * 1.05 if every else 1.0
+    ticks = nice_ticks(0.0, (percentile(every, 99) or 1.0) * 1.05 if every else 1.0)
+    hi = ticks[-1]
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="Latency distribution">']
 
     def x_of(v: float) -> float:
         return left + pw * min(v, hi) / hi
 
-    for k in range(5):
-        v = hi * k / 4
+    for v in ticks:
         x = x_of(v)
         parts.append(f'<line class="grid" x1="{_t(x)}" x2="{_t(x)}" y1="{top}" y2="{height - 30}"/>')
         parts.append(
-            f'<text class="tick" x="{_t(x)}" y="{height - 14}" text-anchor="middle">{escape(fmt.ms(v))}</text>'
+            f'<text class="tick" x="{_t(x)}" y="{height - 14}" text-anchor="middle">'
+            f"{escape(tick_ms(v, ticks[1] - ticks[0]))}</text>"
         )
     for row, (i, m, points) in enumerate(rows):
         cy = top + row_h * row + row_h / 2
@@ -178,7 +243,7 @@ def interval_bar(low: float | None, high: float | None, point: float | None, col
     )
 
 
-def _short(model: str, limit: int = 18) -> str:
+def _short(model: str, limit: int = 28) -> str:
     return model if len(model) <= limit else "…" + model[-(limit - 1) :]
 
 

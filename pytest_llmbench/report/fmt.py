@@ -1,4 +1,4 @@
-"""Number formatting shared by the file reports (terminal.py keeps its own, older copies)."""
+"""Number formatting shared by every report: terminal, CLI, Markdown, HTML (one style for money, pp, p-values)."""
 
 from __future__ import annotations
 

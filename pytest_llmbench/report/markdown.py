@@ -50,7 +50,8 @@ def render_markdown(
     if summary.dataset:
         facts.append(f"dataset {md_escape(summary.dataset)}")
     if run is not None:
-        facts += [f"grader {md_escape(run.grader)}", f"seed {run.seed}", f"status {md_escape(run.status)}"]
+        facts += [f"grader {md_escape(run.grader)}", f"sample {md_escape(run.sample or 'all')}", f"seed {run.seed}",
+                  f"status {md_escape(run.status)}"]
     facts.append(f"spent {md_escape(fmt.usd(summary.spent))}")
     lines += [" · ".join(facts), ""]
     if summary.simulated:
@@ -62,12 +63,24 @@ def render_markdown(
     for m in summary.models:
         ci = "" if m.ci_low is None or m.ci_high is None else f" ({fmt.pct(m.ci_low, 0)}–{fmt.pct(m.ci_high, 0)})"
         name = md_escape(m.model) + (" *(simulated)*" if m.simulated else "")
+        accuracy = f"{fmt.pct(m.accuracy)}{ci}"
+        if m.model in summary.partial:
+            accuracy = "**partial: {} of {} graded**".format(*summary.partial[m.model])
         lines.append(
-            f"| {name} | {fmt.pct(m.accuracy)}{ci} | {m.correct}/{m.answered} | {m.errors} | {m.skipped} | "
+            f"| {name} | {accuracy} | {m.correct}/{m.answered} | {m.errors} | {m.skipped} | "
             f"{fmt.ms(m.latency_p50_ms)} / {fmt.ms(m.latency_p95_ms)} | "
             f"{md_escape(fmt.usd(m.cost_usd, m.cost_estimated))} | "
             f"{md_escape(fmt.usd(m.cost_per_correct, m.cost_estimated))} |"
         )
+    if summary.by_test:
+        lines += ["", "**Per benchmark test**", "", "| test | model | accuracy (95% CI) | correct | errors | skipped |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for test, models in summary.by_test.items():
+            for m in models:
+                low, high = fmt.pct(m.ci_low, 0), fmt.pct(m.ci_high, 0)
+                ci = "" if m.ci_low is None or m.ci_high is None else f" ({low}–{high})"
+                lines.append(f"| {md_escape(test)} | {md_escape(m.model)} | {fmt.pct(m.accuracy)}{ci} | "
+                             f"{m.correct}/{m.answered} | {m.errors} | {m.skipped} |")
     if gates:
         lines += ["", "**Gates**", ""]
         lines += [f"- {'✅' if g.passed else '❌'} {md_escape(g.name)}: {md_escape(g.detail)}" for g in gates]

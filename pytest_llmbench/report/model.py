@@ -143,7 +143,9 @@ def gates_from_totals(totals: dict[str, object] | None) -> list[GateResult]:
     if isinstance(raw, list):
         for g in raw:
             if isinstance(g, dict) and "name" in g:
-                out.append(GateResult(str(g["name"]), bool(g.get("passed")), str(g.get("detail", ""))))
+                # Runs stored before N/A gates have no "applicable": every gate of theirs applied.
+                out.append(GateResult(str(g["name"]), bool(g.get("passed")), str(g.get("detail", "")),
+                                      applicable=bool(g.get("applicable", True))))
     return out
 
 

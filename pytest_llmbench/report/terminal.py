@@ -1,4 +1,11 @@
-"""The rich summary table printed at the end of a session.
+"""The summary printed at the end of a session, laid out for the width at hand.
+
+Every table is declared as columns (``Column``): a header, how a row's cell is made, and whether the column is
+``core``. Where the whole table fits, it is printed as it is; where it does not (an 80-column terminal), a
+compact table of the core columns is printed and each row's other values are stacked under it, one block per
+row with the row's full name, so nothing is cut to ``sim/…``; if even the core columns do not fit, every row is
+stacked. A new column (another engineer's counter, a statistic) is one more ``Column`` in a list: the layout
+chooser needs no change.
 
 Model names and every other text come from users or models: they are passed to rich as ``Text`` objects,
 never as markup, so ``[bold red]`` in a name prints literally.
@@ -7,109 +14,218 @@ never as markup, so ``[bold red]`` in a name prints literally.
 from __future__ import annotations
 
 import io
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Literal, TypeVar
 
 from rich.console import Console
+from rich.measure import Measurement
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from pytest_llmbench.outcome.summary import RunSummary
+from pytest_llmbench.report import fmt
+from pytest_llmbench.stats import ModelSummary, PairedComparison, RepeatStats
+
+Row = TypeVar("Row")
+Justify = Literal["left", "center", "right"]
 
 
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    header: str
+    cell: Callable[[Row], str | Text]
+    justify: Justify = "right"
+    core: bool = False  # kept as a column in the compact layout; the others are stacked under the table
 
 
-def _usd(value: float | None, estimated: bool = False) -> str:
-    if value is None:
-        return "-"
-    if value == 0:
-        text = "$0"
-    elif value < 0.001:
-        text = f"${value:.6f}"
-    else:
-        text = f"${value:.4f}" if value < 1 else f"${value:.2f}"
-    return text + ("*" if estimated else "")
+@dataclass(frozen=True)
+class Section(Generic[Row]):
+    """One table of the summary: its rows, its columns, and the name of a row in the stacked details."""
+
+    title: str
+    columns: Sequence[Column[Row]]
+    rows: Sequence[Row]
+    label: Callable[[Row], Text]
+    details: bool = True  # compact layout: stack the other columns under the rows (False: a breakdown whose
+    #                       details are in another section already)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
-def build_table(summary: RunSummary) -> Table:
-    table = Table(title=Text("LLM benchmark summary"), title_justify="left", show_lines=False)
-    for column, justify in (
-        ("model", "left"),
-        ("items", "right"),
-        ("correct", "right"),
-        ("accuracy (95% CI)", "right"),
-        ("errors", "right"),
-        ("skipped", "right"),
-        ("latency mean / p95", "right"),
-        ("tokens in / out", "right"),
-        ("cost", "right"),
-        ("$ / correct", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for m in summary.models:
-        name = Text(m.model)
-        if m.simulated:
-            name.append(" (simulated)", style="yellow")
-        ci = "" if m.ci_low is None or m.ci_high is None else f" [{m.ci_low * 100:.0f}-{m.ci_high * 100:.0f}]"
-        table.add_row(
-            name,
-            str(m.items),
-            str(m.correct),
-            Text(_pct(m.accuracy) + ci),
-            str(m.errors),
-            str(m.skipped),
-            f"{_ms(m.latency_mean_ms)} / {_ms(m.latency_p95_ms)}",
-            f"{m.prompt_tokens:,} / {m.completion_tokens:,}",
-            _usd(m.cost_usd, m.cost_estimated),
-            _usd(m.cost_per_correct, m.cost_estimated),
-        )
+def _table(section: Section[Row], columns: Sequence[Column[Row]]) -> Table:
+    table = Table(title=Text(section.title), title_justify="left")
+    for column in columns:
+        table.add_column(column.header, justify=column.justify, no_wrap=True)
+    for row in section.rows:
+        table.add_row(*(_text(column.cell(row)) for column in columns))
     return table
 
 
-def build_paired_table(summary: RunSummary) -> Table:
-    """Models compared on the same items: who got what the other missed, and whether it is more than chance."""
-    table = Table(title=Text("Paired comparison (same questions; McNemar exact test)"), title_justify="left")
-    for column in ("A", "B", "pairs", "both right", "only A", "only B", "both wrong", "A - B", "p", "verdict"):
-        table.add_column(column, justify="left" if column in ("A", "B", "verdict") else "right")
-    for p in summary.paired:
-        diff = "-" if p.difference is None else f"{p.difference * 100:+.1f} pts"
-        verdict = "significant" if p.significant else "not significant"
-        table.add_row(Text(p.model_a), Text(p.model_b), str(p.pairs), str(p.both), str(p.a_only), str(p.b_only),
-                      str(p.neither), diff, f"{p.p_value:.3g}", verdict)
-    return table
+def _text(value: str | Text) -> Text:
+    return value if isinstance(value, Text) else Text(value)
 
 
-def build_repeat_table(summary: RunSummary) -> Table:
+def _fits(console: Console, table: Table, width: int) -> bool:
+    # Measured without a limit: the width the table wants, not the width rich would squeeze it into.
+    wanted = Measurement.get(console, console.options.update_width(10_000), table)
+    return wanted.maximum <= width
+
+
+def _stacked(console: Console, section: Section[Row], columns: Sequence[Column[Row]], width: int) -> None:
+    for row in section.rows:
+        label = section.label(row)
+        console.print(label)
+        details = Text()
+        for column in columns:
+            value = _text(column.cell(row))
+            if value.plain in label.plain:
+                continue  # the row's name is its heading already
+            if details:
+                details.append(" · ")
+            details.append(f"{column.header} ", style="dim")
+            details.append_text(value)
+        console.print(Padding(details, (0, 0, 0, 4), expand=False), width=width)
+
+
+def print_section(console: Console, section: Section[Row], width: int) -> str:
+    """Print ``section`` in the layout that fits ``width``; returns which: ``wide``, ``compact`` or ``stacked``."""
+    wide = _table(section, section.columns)
+    if _fits(console, wide, width):
+        console.print(wide)
+        return "wide"
+    core = [c for c in section.columns if c.core]
+    rest = [c for c in section.columns if not c.core]
+    compact = _table(section, core)
+    if core and _fits(console, compact, width):
+        console.print(compact)
+        if section.details:
+            _stacked(console, section, rest, width)
+        return "compact"
+    console.print(Text(section.title))
+    _stacked(console, section, section.columns, width)
+    return "stacked"
+
+
+# --- the sections --------------------------------------------------------------------------------------
+
+
+def model_name(m: ModelSummary) -> Text:
+    name = Text(m.model)
+    if m.simulated:
+        name.append(" (simulated)", style="yellow")
+    return name
+
+
+def _accuracy(m: ModelSummary) -> Text:
+    ci = "" if m.ci_low is None or m.ci_high is None else f" [{m.ci_low * 100:.0f}-{m.ci_high * 100:.0f}]"
+    return Text(fmt.pct(m.accuracy) + ci)
+
+
+MODEL_COLUMNS: list[Column[ModelSummary]] = [
+    Column("model", model_name, "left", core=True),
+    Column("items", lambda m: str(m.items)),
+    Column("correct", lambda m: str(m.correct), core=True),
+    Column("accuracy (95% CI)", _accuracy, core=True),  # ACCURACY
+    Column("errors", lambda m: str(m.errors)),
+    Column("skipped", lambda m: str(m.skipped)),
+    Column("latency mean / p95", lambda m: f"{fmt.ms(m.latency_mean_ms)} / {fmt.ms(m.latency_p95_ms)}"),
+    Column("tokens in / out", lambda m: f"{m.prompt_tokens:,} / {m.completion_tokens:,}"),
+    Column("cost", lambda m: fmt.usd(m.cost_usd, m.cost_estimated), core=True),
+    Column("$ / correct", lambda m: fmt.usd(m.cost_per_correct, m.cost_estimated)),
+]
+
+
+ACCURACY = "accuracy (95% CI)"
+
+
+def model_section(summary: RunSummary) -> Section[ModelSummary]:
+    def accuracy(m: ModelSummary) -> Text:
+        # A model the run stopped before finishing: its accuracy covers the items it got to, and says so.
+        if m.model not in summary.partial:
+            return _accuracy(m)
+        graded, planned = summary.partial[m.model]
+        return Text(f"partial: {graded} of {planned} graded", style="bold yellow")
+
+    columns = [replace(c, cell=accuracy) if c.header == ACCURACY else c for c in MODEL_COLUMNS]
+    return Section("LLM benchmark summary", columns, summary.models, model_name)
+
+
+PAIRED_COLUMNS: list[Column[PairedComparison]] = [
+    Column("A", lambda p: Text(p.model_a), "left", core=True),
+    Column("B", lambda p: Text(p.model_b), "left", core=True),
+    Column("pairs", lambda p: str(p.pairs)),
+    Column("both right", lambda p: str(p.both)),
+    Column("only A", lambda p: str(p.a_only)),
+    Column("only B", lambda p: str(p.b_only)),
+    Column("both wrong", lambda p: str(p.neither)),
+    Column("A - B", lambda p: fmt.signed_pct(p.difference), core=True),
+    Column("p", lambda p: fmt.p_value(p.p_value), core=True),
+    Column("verdict", lambda p: "significant" if p.significant else "not significant", "left", core=True),
+]
+
+
+def paired_section(summary: RunSummary) -> Section[PairedComparison]:
+    return Section("Paired comparison (same questions; McNemar exact test)", PAIRED_COLUMNS, summary.paired,
+                   lambda p: Text(f"{p.model_a} vs {p.model_b}"))
+
+
+def _pass_at(k: int) -> Callable[[RepeatStats], str]:
+    return lambda r: fmt.pct(r.pass_at_k.get(k))
+
+
+def repeat_section(summary: RunSummary) -> Section[RepeatStats]:
     ks = sorted({k for r in summary.repeats for k in r.pass_at_k})
-    table = Table(title=Text("Repeated asks"), title_justify="left")
-    table.add_column("model")
-    table.add_column("questions", justify="right")
-    for k in ks:
-        table.add_column(f"pass@{k}", justify="right")
-    table.add_column("majority", justify="right")
-    table.add_column("consistency", justify="right")
-    for r in summary.repeats:
-        table.add_row(Text(r.model), str(r.questions), *[_pct(r.pass_at_k.get(k)) for k in ks],
-                      _pct(r.majority_accuracy), _pct(r.consistency))
-    return table
+    columns: list[Column[RepeatStats]] = [
+        Column("model", lambda r: Text(r.model), "left", core=True),
+        Column("questions", lambda r: str(r.questions)),
+        *(Column(f"pass@{k}", _pass_at(k), core=True) for k in ks),
+        Column("majority", lambda r: fmt.pct(r.majority_accuracy)),
+        Column("consistency", lambda r: fmt.pct(r.consistency)),
+    ]
+    return Section("Repeated asks", columns, summary.repeats, lambda r: Text(r.model))
 
 
-def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str:
-    out = io.StringIO()
-    console = Console(
-        file=out, width=width, force_terminal=color, no_color=not color, highlight=False, emoji=False, markup=False
-    )
-    console.print(build_table(summary))
+PerTest = tuple[str, ModelSummary]
+TEST_COLUMNS: list[Column[PerTest]] = [
+    Column("test", lambda row: Text(row[0]), "left", core=True),
+    Column("model", lambda row: Text(row[1].model), "left", core=True),
+    Column("items", lambda row: str(row[1].items)),
+    Column("correct", lambda row: f"{row[1].correct}/{row[1].answered}", core=True),
+    Column("accuracy (95% CI)", lambda row: _accuracy(row[1]), core=True),
+    Column("errors", lambda row: str(row[1].errors)),
+    Column("skipped", lambda row: str(row[1].skipped)),
+    Column("cost", lambda row: fmt.usd(row[1].cost_usd, row[1].cost_estimated)),
+]
+
+
+def short_test_names(tests: Sequence[str]) -> dict[str, str]:
+    """Each test's function name where that is unique in the run (they fit 80 columns), else its node id."""
+    names = {test: test.rsplit("::", 1)[-1] for test in tests}
+    counts = Counter(names.values())
+    return {test: name if counts[name] == 1 else test for test, name in names.items()}
+
+
+def test_section(summary: RunSummary) -> Section[PerTest]:
+    short = short_test_names(list(summary.by_test))
+    rows = [(short[test], m) for test, models in summary.by_test.items() for m in models]
+    return Section("Per benchmark test", TEST_COLUMNS, rows, lambda row: Text(f"{row[0]} · {row[1].model}"),
+                   details=False)
+
+
+def sections(summary: RunSummary) -> list[Section[Any]]:
+    out: list[Section[Any]] = [model_section(summary)]
+    if summary.by_test:
+        out.append(test_section(summary))
     if summary.paired:
-        console.print(build_paired_table(summary))
+        out.append(paired_section(summary))
     if summary.repeats:
-        console.print(build_repeat_table(summary))
+        out.append(repeat_section(summary))
+    return out
+
+
+def notes(summary: RunSummary) -> list[Text]:
+    """The lines under the tables, ending with the gates and the verdict."""
     lines: list[Text] = []
     if summary.dataset_origin:
         lines.append(Text(f"questions: {summary.dataset_origin}"))
@@ -124,12 +240,17 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
     if any(m.cost_estimated for m in summary.models):
         lines.append(Text("* cost estimated from catalog prices (the provider did not bill it)"))
     if summary.budget is not None:
-        lines.append(Text(f"budget: ${summary.spent:.4f} spent of ${summary.budget:.4f}"))
+        lines.append(Text(f"budget: {fmt.usd(summary.spent)} spent of {fmt.usd(summary.budget)}"))
     if any(m.cached for m in summary.models):
         cached = sum(m.cached for m in summary.models)
         lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
     if summary.stop_reason:
-        lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
+        lines.append(Text(f"stopped: {summary.stop_reason}", style="bold red"))
+    for model, (graded, planned) in summary.partial.items():
+        m = next(x for x in summary.models if x.model == model)
+        result = f"on those, {_accuracy(m).plain} (not a result for the whole benchmark)" if graded else "no result"
+        lines.append(Text(f"partial: {model} was stopped after {graded} of {planned} items; {result}",
+                          style="yellow"))
     for model, ece in summary.calibration.items():
         lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     if summary.judging is not None:
@@ -144,6 +265,17 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         lines.append(Text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
     if summary.run_id is not None:
         lines.append(Text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
-    for line in lines:
+    return lines
+
+
+def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, force_terminal=color, no_color=not color, highlight=False, emoji=False, markup=False
+    )
+    for section in sections(summary):
+        print_section(console, section, width)
+    for line in notes(summary):
         console.print(line)
-    return out.getvalue()
+    # rich pads each line to the full width: trailing blanks only make a copied log harder to read.
+    return "".join(line.rstrip(" ") + "\n" for line in out.getvalue().splitlines())

@@ -18,10 +18,12 @@ from pytest_llmbench.stats.cluster import (
 )
 from pytest_llmbench.stats.compare import (
     SIGNIFICANCE,
+    Flip,
     PairedComparison,
     RepeatStats,
     compare_runs,
     expected_calibration_error,
+    flipped,
     paired_comparison,
     repeat_stats,
 )
@@ -74,6 +76,7 @@ __all__ = [
     "ConfidenceSequence",
     "CoryatScore",
     "DifferencePlan",
+    "Flip",
     "GroupStat",
     "ModelComparison",
     "ModelSummary",
@@ -97,6 +100,7 @@ __all__ = [
     "default_clustering",
     "difficulty",
     "expected_calibration_error",
+    "flipped",
     "holm",
     "independent_discordant_rate",
     "is_daily_double",

@@ -91,6 +91,27 @@ def compare_runs(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Flip:
+    """An item (question and repeat) graded right in one side and wrong in the other: a discordant pair."""
+
+    question_key: str
+    repeat: int
+    a_correct: bool
+
+    @property
+    def direction(self) -> str:
+        return "only A right" if self.a_correct else "only B right"
+
+
+def flipped(
+    a_records: Sequence[ResultRecord], model_a: str, b_records: Sequence[ResultRecord], model_b: str
+) -> list[Flip]:
+    """The discordant pairs ``compare_runs`` counts (``a_only + b_only`` of them), in A's order."""
+    a, b = _answered_by_item(a_records, model_a), _answered_by_item(b_records, model_b)
+    return [Flip(key, repeat, right) for (key, repeat), right in a.items() if b.get((key, repeat), right) != right]
+
+
 def expected_calibration_error(records: Sequence[ResultRecord], bins: int = 10) -> float | None:
     """ECE over answered records that state a confidence (in [0, 1]; values above 1 are read as percent).
 

@@ -21,7 +21,7 @@ from pytest_llmbench.storage.repository import Repository, RunInfo
 
 #: A run in one of these states may be resumed: interrupted by Ctrl-C, or still "running" because the
 #: process died (SIGKILL, OOM, a cancelled CI job) before it could say anything.
-RESUMABLE = ("running", "interrupted", "failed")
+RESUMABLE = ("running", "interrupted", "stopped", "failed")
 
 
 def find_resumable(repo: Repository, ref: str) -> RunInfo:

@@ -68,7 +68,7 @@ class RunRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(32))  # running, completed, interrupted, failed
+    status: Mapped[str] = mapped_column(String(32))  # running, completed, stopped (402/401/budget), interrupted, failed
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     seed: Mapped[int] = mapped_column(Integer)
@@ -124,12 +124,13 @@ class ResultRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     error_kind: Mapped[str | None] = mapped_column(String(32))
     # Provenance (schema 3): what was sent and who answered; None in rows written before.
-    messages_json: Mapped[list[Any] | None] = mapped_column(JSON)
+    # none_as_null: a missing value is SQL NULL ("not recorded"), not the JSON text 'null'.
+    messages_json: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     finish_reason: Mapped[str | None] = mapped_column(String(64))
     served_model: Mapped[str | None] = mapped_column(String(255))
     provider: Mapped[str | None] = mapped_column(String(255))
     generation_id: Mapped[str | None] = mapped_column(String(255))
-    judge_json: Mapped[list[Any] | None] = mapped_column(JSON)
+    judge_json: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
     run: Mapped[RunRow] = relationship(back_populates="results")

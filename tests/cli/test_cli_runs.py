@@ -61,6 +61,26 @@ def test_compare_shows_paired_differences_and_significance(history: Path, capsys
     assert "no significant difference" in weak
 
 
+FLIPPED = [f"quiz:q{q}" for q in range(30) if q % 10 in (6, 7, 8)]  # right in run 2 only
+
+
+def test_compare_lists_the_flipped_questions(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "runs", "compare", "1", "2")
+    assert code == 0
+    section = out[out.index("openai/gpt-4o-mini: cost") :].split("\n\n")[0].splitlines()
+    assert "9 flipped question(s)" in section[0]
+    assert [line.split() for line in section[1:]] == [[key, "wrong", "->", "right"] for key in FLIPPED]
+    assert "sim/weak: cost $0.0030 -> $0.0030; 0 flipped question(s)" in out
+
+    code, out, _ = run(capsys, "runs", "compare", "1", "2", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and (data["a"]["id"], data["b"]["id"]) == (1, 2)
+    gpt = next(m for m in data["models"] if m["model_a"] == "openai/gpt-4o-mini")
+    assert [f["question"] for f in gpt["flipped"]] == FLIPPED
+    assert all(f["b_correct"] and not f["a_correct"] for f in gpt["flipped"])
+    assert (gpt["a_only"], gpt["b_only"], gpt["pairs"]) == (0, 9, 30) and gpt["p_value"] == pytest.approx(2 / 2**9)
+
+
 def test_compare_one_model_against_another(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "runs", "compare", "2", "2", "--model-a", "openai/gpt-4o-mini", "--model-b", "sim/weak")
     assert code == 0 and "openai/gpt-4o-mini @2" in out and "sim/weak @2" in out

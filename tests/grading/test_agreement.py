@@ -66,9 +66,7 @@ def test_no_grader_accepts_a_near_miss(cases: list[AgreementCase], name: str) ->
 
 def test_strict_never_accepts_a_wrong_answer(cases: list[AgreementCase]) -> None:
     report = measure(get_grader("strict"), cases)
-    assert report.false_positives == 0, [
-        (d.case.key, d.case.response) for d in report.disagreements if d.grade.correct
-    ]
+    assert report.false_positives == 0, [(d.case.key, d.case.response) for d in report.disagreements if d.grade.correct]
 
 
 def test_refusals_are_graded_not_attempted(cases: list[AgreementCase]) -> None:

@@ -76,8 +76,6 @@ def test_j_archive_escapes_are_undone() -> None:
     assert clean_text("<i>The Great Gatsby</i> &amp; more") == "The Great Gatsby & more"
 
 
-@pytest.mark.parametrize(
-    ("token", "value"), [("VIII", 8), ("XIV", 14), ("xc", 90), ("IIII", None), ("MIX", 1009)]
-)
+@pytest.mark.parametrize(("token", "value"), [("VIII", 8), ("XIV", 14), ("xc", 90), ("IIII", None), ("MIX", 1009)])
 def test_roman_value(token: str, value: int | None) -> None:
     assert roman_value(token) == value

@@ -11,12 +11,7 @@ from pytest_llmbench.grading import get_grader, parse_key
 from pytest_llmbench.types import Question
 
 DATA = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "data"
-    / "jeopardy"
-    / "JEOPARDY_QUESTIONS1_subset351.json"
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "jeopardy" / "JEOPARDY_QUESTIONS1_subset351.json"
 )
 
 

@@ -49,7 +49,10 @@ def test_every_item_ends_once_and_is_stored(pytester: pytest.Pytester, scenario:
     assert sum(outcomes.values()) == N_QUESTIONS, out
     # the database: exactly one row per item, the same outcomes as pytest, and the run closed
     db = db_counts(pytester.path / ".llmbench" / "results.db")
-    assert db.runs == 1 and db.run_status == "completed"
+    # A fault that stops the run (401, 402) leaves it "stopped", not "completed" (issue 15: this used to say
+    # completed for every scenario).
+    stops = bool(scenario.kinds & {"auth", "credits"})
+    assert db.runs == 1 and db.run_status == ("stopped" if stops else "completed")
     assert db.rows == db.distinct_items == N_QUESTIONS
     assert {k: v for k, v in db.outcomes.items() if v} == {k: v for k, v in outcomes.items() if v}
     # the summary table counts what the database holds

@@ -51,17 +51,22 @@ class Page:
     screenshot: Path
 
 
-def open_page(html: Path, workdir: Path, size: tuple[int, int] = (1280, 2000)) -> Page:
+def open_page(html: Path, workdir: Path, size: tuple[int, int] = (1280, 2000), *, name: str = "shot") -> Page:
     """Load ``html`` from disk, let its scripts run, and return the DOM, console lines and a screenshot."""
-    shot = workdir / "shot.png"
+    return open_url(html.resolve().as_uri(), workdir, size, name=name)
+
+
+def open_url(url: str, workdir: Path, size: tuple[int, int] = (1280, 2000), *, name: str = "shot") -> Page:
+    """Load ``url`` (a file or the local viewer) in a fresh profile; the screenshot is ``workdir/<name>.png``."""
+    shot = workdir / f"{name}.png"
     command = [
         chromium(),
         *FLAGS,
-        f"--user-data-dir={workdir / 'profile'}",
+        f"--user-data-dir={workdir / ('profile-' + name)}",
         "--dump-dom",
         f"--screenshot={shot}",
         f"--window-size={size[0]},{size[1]}",
-        html.resolve().as_uri(),
+        url,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     console = [line for line in done.stderr.splitlines() if re.search(r":CONSOLE(\(\d+\))?:", line)]

@@ -73,3 +73,16 @@ def test_gates_and_verdict(report: ReportData) -> None:
     summary = re.search(r'<script type="application/json" id="llmbench-summary">(.*?)</script>', html)
     assert summary is not None
     assert [g["passed"] for g in json.loads(summary.group(1))["gates"]] == [True, False]
+
+
+def test_a_gate_for_a_model_outside_the_run_is_shown_n_a(report: ReportData) -> None:
+    report.gates = [GateResult("other/model accuracy", True, "not applicable: no items", applicable=False)]
+    html = render_html(report)
+    assert "GATES N/A" in html and "GATES PASSED" not in html
+    assert '<span class="tag na">N/A</span><b>other/model accuracy</b>' in html
+    report.gates.append(GateResult("infrastructure errors", True, "0 <= 0 allowed"))
+    html = render_html(report)
+    assert "GATES PASSED" in html and '<span class="tag pass">PASS</span><b>infrastructure errors</b>' in html
+    summary = re.search(r'<script type="application/json" id="llmbench-summary">(.*?)</script>', html)
+    assert summary is not None
+    assert [g["verdict"] for g in json.loads(summary.group(1))["gates"]] == ["N/A", "PASS"]

@@ -23,14 +23,19 @@ def _record(**extra: object) -> ResultRecord:
     return replace(base, **extra)  # type: ignore[arg-type]
 
 
-def _make_v2(path: Path) -> None:
-    """A database as pytest-llmbench with schema 2 left it: one run, one result, no provenance columns."""
+def _one_result(path: Path) -> str:
+    """A new database at ``path`` with one run of one result (no provenance); its URL."""
     url = f"sqlite:///{path}"
     repo = Repository(url)
     run = repo.start_run(name="old", models=["m"], dataset="d", grader="g", seed=1, sample=None, config={})
     repo.add_results(run, [_record()])
     repo.close()
-    engine = create_engine(url)
+    return url
+
+
+def _make_v2(path: Path) -> None:
+    """A database as pytest-llmbench with schema 2 left it: one run, one result, no provenance columns."""
+    engine = create_engine(_one_result(path))
     with engine.begin() as conn:
         for name, _ in PROVENANCE_COLUMNS:
             conn.execute(text(f"ALTER TABLE benchmark_results DROP COLUMN {name}"))
@@ -101,3 +106,11 @@ def test_read_only_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     create_engine(f"sqlite:///{empty}").connect().close()
     with pytest.raises(StorageError, match="holds no pytest-llmbench results"):
         Repository(f"sqlite:///{empty}", read_only=True)
+
+
+def test_missing_provenance_is_sql_null(tmp_path: Path) -> None:
+    engine = create_engine(_one_result(tmp_path / "r.db"))
+    with engine.connect() as conn:
+        row = conn.execute(text("select messages_json, judge_json, finish_reason from benchmark_results")).one()
+    engine.dispose()
+    assert tuple(row) == (None, None, None)
