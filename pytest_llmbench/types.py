@@ -85,6 +85,7 @@ class ErrorKind(StrEnum):
     BUDGET = "budget"  # --llm-max-cost would be exceeded: not sent
     STOPPED = "stopped"  # the session stopped before this request started
     UNSUPPORTED = "unsupported"  # the model lacks a needed capability: not sent
+    LOST = "lost"  # the xdist worker running the item died; a resume asks it again
     INPUT = "input"  # the question itself could not be turned into a request (bad attachment, ...)
     STORAGE = "storage"  # the database refused to store the result: kept as this error for that item alone
 

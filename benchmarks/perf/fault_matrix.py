@@ -39,6 +39,7 @@ from _hostile import (  # noqa: E402 - needs the path above
     summary_row,
     write_project,
 )
+from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, Finished, hour_long_429, rows_stored, run_pytest  # noqa: E402
 
 from pytest_llmbench.testing import FakeOpenRouter  # noqa: E402
 
@@ -166,5 +167,87 @@ def main(argv: list[str]) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
+
+# --- round 2, the run's life (issue 16 items 2, 7, 8): kept apart from the rows above -------------------
+# Retry-After beyond the deadline, a killed xdist worker, SIGTERM mid-run, each with the resume after it.
+# Columns: exit code, wall time, peak RSS of pytest and its waited-for children, results stored / items,
+# the run's status, server requests.
+
+
+LIFECYCLE_WORDS = "lifecycle retry-after worker sigterm"
+
+
+@dataclass
+class LifeRow:
+    fault: str
+    exit_code: int
+    wall: float
+    peak_mb: float
+    stored: int
+    status: str | None
+    requests: int
+
+
+def _life_row(name: str, workdir: Path, done: Finished, requests: int) -> LifeRow:
+    db = workdir / ".llmbench" / "results.db"
+    counts = db_counts(db) if db.is_file() else None
+    return LifeRow(name, done.exit_code, done.wall, done.peak_mb, counts.rows if counts else 0,
+                   counts.run_status if counts else None, requests)
+
+
+def lifecycle_rows(tmp: Path) -> list[LifeRow]:
+    rows: list[LifeRow] = []
+    work = tmp / "retry-after"
+    write_project(work)
+    with FakeOpenRouter(policy=policy, faults=hour_long_429) as server:
+        done = run_pytest(work, base_args(server.base_url), timeout=TIMEOUT)
+        rows.append(_life_row(f"Retry-After {AN_HOUR} on {len(HELD_CLUES)} items", work, done,
+                              len(server.chat_requests)))
+    work = tmp / "killed-worker"
+    write_project(work)
+    (work / "test_quiz.py").write_text(KILL_TEST_FILE, encoding="utf-8")
+    (work / "kill-once").write_text("")
+    with FakeOpenRouter(policy=policy) as server:
+        args = [*base_args(server.base_url), "-n", "2"]
+        rows.append(_life_row("xdist worker killed (-n 2)", work, run_pytest(work, args, timeout=TIMEOUT),
+                              len(server.chat_requests)))
+        server.reset()
+        done = run_pytest(work, [*args, "--llm-resume=last"], timeout=TIMEOUT)
+        rows.append(_life_row("  then --llm-resume=last", work, done, len(server.chat_requests)))
+    work = tmp / "sigterm"
+    write_project(work)
+    with FakeOpenRouter(policy=policy, latency=0.5) as server:
+        args = [*base_args(server.base_url), "--llm-concurrency=1", "--llm-timeout=10"]
+        done = run_pytest(work, args, timeout=TIMEOUT, signal_when=lambda: rows_stored(work) >= 1)
+        rows.append(_life_row("SIGTERM mid-run", work, done, len(server.chat_requests)))
+        server.reset()
+        done = run_pytest(work, [*args, "--llm-resume=last"], timeout=TIMEOUT)
+        rows.append(_life_row("  then --llm-resume=last", work, done, len(server.chat_requests)))
+    return rows
+
+
+def lifecycle_main(argv: list[str]) -> None:
+    if argv and not any(w.lower() in LIFECYCLE_WORDS for w in argv):
+        return
+    with tempfile.TemporaryDirectory(prefix="llmbench-life-") as tmp:
+        rows = lifecycle_rows(Path(tmp))
+    header = ("lifecycle fault", "exit", "wall s", "peak MB", "stored", "run status", "requests")
+    widths = [max(len(header[0]), *(len(r.fault) for r in rows)), 4, 6, 7, 9, 11, 8]
+    print()
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        cells = (r.fault, str(r.exit_code), f"{r.wall:.1f}", f"{r.peak_mb:.0f}", f"{r.stored}/{N_QUESTIONS}",
+                 str(r.status), str(r.requests))
+        print(" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
+
+
+def main_with_lifecycle(argv: list[str]) -> int:
+    picked = not argv or any(w.lower() in s.name.lower() for s in SCENARIOS for w in argv)
+    code = main(argv) if picked else 0  # main's table needs a row
+    lifecycle_main(argv)
+    return code
+
+
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main_with_lifecycle(sys.argv[1:]))

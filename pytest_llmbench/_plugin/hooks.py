@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_llmbench._plugin import hookspecs, progress, wrong
+from pytest_llmbench._plugin import hookspecs, progress, signals, wrong
 from pytest_llmbench._plugin import xdist as _xdist
 from pytest_llmbench._plugin.ending import end_failure
 from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fixtures by being in this module
@@ -260,6 +260,12 @@ class _SessionHooks:
         self.config = config
         self.bench = bench
         self.session: pytest.Session | None = None
+        self.signals = signals.EndingSignals()
+        if _xdist.role(config) is not _xdist.Role.WORKER:  # the controller ends its workers itself
+            self.signals.install()
+
+    def pytest_unconfigure(self) -> None:
+        self.signals.restore()
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
@@ -281,7 +287,7 @@ class _SessionHooks:
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.bench.interrupted = True
-        self.bench.stop("interrupted (Ctrl-C)")
+        self.bench.stop(signals.reason(excinfo.value))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

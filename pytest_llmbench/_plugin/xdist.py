@@ -4,6 +4,11 @@
   before any worker starts, hands the run id to the workers through ``workerinput``, stores every result that
   arrives inside a test report, and alone builds the summary, the gates and the JUnit suite properties.
   Dataset origins, known only where questions were loaded, come back in ``workeroutput``.
+- **A lost worker** (killed, out of memory, a crash in C code): xdist reports the item it was running as failed,
+  with no answer in it, and gives the items still queued for it to other workers. The controller stores that
+  item as an error (kind ``lost``, reported as an error too) and marks the run ``interrupted``, so
+  ``--llm-resume`` asks again exactly what has no answer: the lost item, and any item xdist dropped after too
+  many lost workers.
 - **Worker**: runs its items and prefetches them. A worker learns its items in batches from the controller
   (``--dist load`` sends consecutive chunks), so before each test it submits every item still queued for it;
   the look-ahead is read from xdist's worker queue, with the next item (pytest's own ``nextitem``) as the
@@ -26,6 +31,7 @@ import pytest
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import Settings
 from pytest_llmbench.errors import LlmBenchError
+from pytest_llmbench.types import Completion, ErrorKind, Outcome, ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.session import BenchSession
@@ -115,7 +121,16 @@ class ControllerHooks:
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[RUN_ID] = self.bench.run_id
 
+    def pytest_handlecrashitem(self, crashitem: str, report: Any, sched: Any) -> None:
+        # xdist logs ``report`` right after this hook: given a record, our logreport hook stores it.
+        record = lost_record(self.bench, crashitem, str(report.longrepr))
+        report.when = "setup"  # a failed setup is what pytest counts as an error, as the database does
+        if record is not None:
+            report.llmbench = record.to_dict()
+
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
+        if error is not None:
+            self.bench.interrupted = True  # items may be lost or dropped: the run must stay resumable
         origins = getattr(node, "workeroutput", {}).get(ORIGINS)
         if isinstance(origins, dict):
             self.bench.dataset_origins.update({str(k): str(v) for k, v in origins.items()})
@@ -163,6 +178,29 @@ class WorkerHooks:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
         output[ORIGINS] = dict(self.bench.dataset_origins)
         output[BENCHMARKS] = dict(self.bench.collector.benchmarks)
+
+
+def lost_record(bench: BenchSession, nodeid: str, why: str) -> ResultRecord | None:
+    """The error record of an item whose worker died, found among the session's items by its parameter id.
+
+    The controller collects nothing, so it rebuilds the items of an unmarked test (loading the dataset) only
+    now; an item of a ``@pytest.mark.llmbench`` test with other settings is not found and is left absent,
+    which the interrupted run's resume also asks again.
+    """
+    from pytest_llmbench._run.record import to_record
+
+    param = nodeid.rpartition("[")[2].removesuffix("]") if nodeid.endswith("]") else ""
+    try:
+        specs = [s for s in bench.specs_for({}) if s.id in param] if param else []
+    except LlmBenchError:
+        return None
+    if not specs:
+        return None
+    spec = max(specs, key=lambda s: len(s.id))  # "a-q1" is in "a-q10": the longest id is the item's own
+    completion = Completion(model=spec.model, error=f"{why}: its answer was lost; --llm-resume asks it again",
+                            error_kind=ErrorKind.LOST, attempts=0)
+    return to_record(spec.question, spec.model, spec.grader, spec.repeat, completion, None, nodeid=nodeid,
+                     outcome=Outcome.ERROR)
 
 
 def _asking(items: Iterable[pytest.Item], llm_item: LlmItem) -> list[tuple[str, ItemSpec]]:

@@ -322,6 +322,8 @@ class Engine:
             if isinstance(answer, Completion):
                 return answer
             failure, attempt = answer
+            if (too_long := self.retry.beyond_deadline(failure, deadline)) is not None:
+                return _failed(model, failure.kind, too_long.message, attempt)  # before it pauses the model
             # The slots are free again while we wait: a failing item does not hold back the others.
             if isinstance(failure, RateLimitError):
                 limit.on_rate_limited(epoch, failure.retry_after)

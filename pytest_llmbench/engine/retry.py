@@ -47,12 +47,31 @@ class RetryPolicy:
         """After ``attempt`` attempts, the last failing with ``failure``: seconds to wait, or why to stop."""
         if not failure.retryable:
             return GiveUp(str(failure))
+        if (too_long := self.beyond_deadline(failure, deadline_at)) is not None:
+            return too_long
         delay = self.backoff(attempt, failure)
         if attempt > self.retries:
             return GiveUp(f"{failure} (gave up after {attempt} attempts)")
         if time.monotonic() + delay >= deadline_at:
             return GiveUp(f"{failure} (gave up after {attempt} attempts at the {self.deadline:g} s deadline)")
         return delay
+
+    def beyond_deadline(self, failure: ProviderError, deadline_at: float) -> GiveUp | None:
+        """A ``Retry-After`` the item's deadline cannot wait out: the item ends now, as an error.
+
+        Asked before the model is paused for the 429, so a server asking for an hour pauses nobody: waiting
+        would hold the run (and every result after it) past any deadline it could still meet.
+        """
+        wait = failure.retry_after if isinstance(failure, RateLimitError) else None
+        if wait is None or not failure.retryable:
+            return None
+        left = deadline_at - time.monotonic()
+        if wait < left:
+            return None
+        return GiveUp(
+            f"{failure}: the server asked to wait {wait:g} s, beyond this item's deadline of {self.deadline:g} s "
+            f"({max(left, 0.0):.0f} s left); raise --llm-timeout/--llm-retries or retry later"
+        )
 
     def backoff(self, attempt: int, failure: ProviderError) -> float:
         if isinstance(failure, RateLimitError) and failure.retry_after is not None:
