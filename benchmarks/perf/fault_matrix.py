@@ -65,14 +65,6 @@ class Row:
     ok: bool
 
 
-@dataclass(frozen=True)
-class Finished:
-    stdout: str
-    exit_code: int
-    peak_mb: float
-    wall: float
-
-
 def _pytest(workdir: Path, args: list[str]) -> Finished:
     started = time.perf_counter()
     with open(workdir / "stdout.txt", "w+b") as out:
