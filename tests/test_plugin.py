@@ -158,7 +158,7 @@ def test_impossible_gate_exits_one_and_names_the_model(project: pytest.Pytester)
         (("--llm-min-accuracy=high",), "--llm-min-accuracy"),
         (("--llm-dataset=missing.csv",), "missing.csv"),
         (("--llm-template=nope",), "Unknown template 'nope'"),
-        (("--llm-sample=0",), "--llm-sample: '0' is no sample"),
+        (("--llm-sample=0",), "--llm-sample: 0 questions is no sample"),
     ],
 )
 def test_bad_usage_is_exit_4_with_one_sentence(project: pytest.Pytester, args: tuple[str, ...], message: str) -> None:

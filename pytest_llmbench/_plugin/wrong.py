@@ -73,9 +73,12 @@ def render(reports: Sequence[Any]) -> Iterator[str]:
     for report in reports:
         line = WrongLine(**getattr(report, ATTR))
         by_test.setdefault(line.test, []).append(line)
+    from pytest_llmbench.report._display import printable
+
     for test, lines in by_test.items():
-        yield f"{test}: {len(lines)} wrong answer(s)"
+        yield printable(f"{test}: {len(lines)} wrong answer(s)")
         for line in lines:
             for text in line.lines():
-                yield "  " + text
+                # Replies and the grader's reason quote outside text: no escape sequence reaches the terminal.
+                yield "  " + printable(text, newlines=False)
     yield "(each is a failed test; -vv or --tb=long shows the full failure blocks)"

@@ -144,7 +144,7 @@ def parse_sample(raw: Any) -> int | float | None:
         return None
     if re.fullmatch(r"\d+", text):
         if int(text) == 0:
-            raise ValueError(f"{short(raw)!r} is no sample: give a count above 0, a fraction or 'all'")
+            raise ValueError("0 questions is no sample: give a count above 0, a fraction, or 'all'")
         return int(text)
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)

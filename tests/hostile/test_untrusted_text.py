@@ -63,7 +63,10 @@ class EvilRun:
 
 @pytest.fixture(scope="module")
 def evil_run(tmp_path_factory: pytest.TempPathFactory) -> EvilRun:
-    """One session for every check here: a real pytest subprocess, coloured output, HTML and Markdown reports."""
+    """One session for every check here: a real pytest subprocess, coloured output, HTML and Markdown reports.
+
+    ``--tb=long`` asks for the full failure blocks (wrong answers are otherwise one line each): the blocks quote
+    the most hostile text, category and clue included."""
     path = tmp_path_factory.mktemp("evil")
     (path / "questions.jsonl").write_text("\n".join(json.dumps(q) for q in QUESTIONS), encoding="utf-8")
     (path / "test_quiz.py").write_text(BENCH, encoding="utf-8")
@@ -74,7 +77,7 @@ def evil_run(tmp_path_factory: pytest.TempPathFactory) -> EvilRun:
     with FakeOpenRouter(policy=_policy) as server:
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", *FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all",
-             f"--llm-base-url={server.base_url}", "--color=yes", "-rA", *reports],
+             f"--llm-base-url={server.base_url}", "--color=yes", "-rA", "--tb=long", *reports],
             cwd=path, env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
     return EvilRun(proc.stdout, proc.stderr, path)
@@ -97,6 +100,18 @@ def test_markup_in_answers_categories_and_model_ids_prints_literally(evil_run: E
 def test_a_raw_escape_sequence_in_an_answer_never_reaches_the_terminal(evil_run: EvilRun) -> None:
     assert "RED" in evil_run.stdout  # the answer is shown...
     assert ESCAPE not in evil_run.stdout + evil_run.stderr  # ...but not as a live escape sequence
+
+
+def test_the_short_wrong_answer_lines_show_escapes_as_text() -> None:
+    from types import SimpleNamespace
+
+    from pytest_llmbench._plugin import wrong
+
+    line = wrong.WrongLine(test="t.py::test_quiz", model="evil/m", question="q:1", expected="'Rome'",
+                           got=f"'{ESCAPE}'", why=f"reply {ESCAPE} is not 'Rome'")
+    lines = list(wrong.render([SimpleNamespace(**{wrong.ATTR: line.to_dict()})]))
+    assert lines[0] == "t.py::test_quiz: 1 wrong answer(s)"
+    assert "RED" in "".join(lines) and not any("\x1b" in text for text in lines), lines
 
 
 def test_sql_in_a_category_is_stored_as_text(evil_run: EvilRun) -> None:
