@@ -208,6 +208,13 @@ class ResultRecord:
     attempts: int = 1
     error: str | None = None
     error_kind: str | None = None
+    # Provenance: None when not recorded (older runs, or a path that does not know it yet).
+    messages: list[Message] | None = None  # the messages actually sent, system message included
+    finish_reason: str | None = None
+    served_model: str | None = None  # the model that answered, as the provider names it
+    provider: str | None = None  # the upstream provider (OpenRouter routes to one)
+    generation_id: str | None = None
+    judges: list[dict[str, Any]] | None = None  # judge verdicts: model, verdict, reason, cost
 
     def to_dict(self) -> dict[str, Any]:
         out = {name: getattr(self, name) for name in self.__dataclass_fields__}

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pytest_llmbench.errors import StorageError
-from pytest_llmbench.storage.models import SCHEMA_VERSION, Base, SchemaInfo
+from pytest_llmbench.storage.models import PROVENANCE_COLUMNS, SCHEMA_VERSION, Base, SchemaInfo
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -24,8 +24,16 @@ def _v1_to_v2(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE benchmark_runs ADD COLUMN shard VARCHAR(32)"))
 
 
+def _v2_to_v3(connection: Connection) -> None:
+    # Nullable columns again. One already there (a half-finished hand upgrade) is kept, not an error.
+    present = {c["name"] for c in inspect(connection).get_columns("benchmark_results")}
+    for name, sql_type in PROVENANCE_COLUMNS:
+        if name not in present:
+            connection.execute(text(f"ALTER TABLE benchmark_results ADD COLUMN {name} {sql_type}"))
+
+
 #: Upgrade steps: version N -> N+1, each a function of a connection, run in one transaction.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -37,6 +45,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # No journal_mode here: switching it is a write. query_only makes any write an error, not a change.
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _postgres_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+#: The oldest schema a read-only reader (the viewer) understands without upgrading: version 2 lacks only the
+#: nullable provenance columns, which read as None.
+OLDEST_READABLE = 2
 
 
 def describe(url: str) -> str:
@@ -60,14 +88,22 @@ def sqlite_path(url: str, base_dir: Path | None = None) -> Path | None:
     return base_dir / path if base_dir is not None and not path.is_absolute() else path
 
 
-def open_engine(url: str, *, base_dir: Path | None = None) -> Engine:
-    """Create the engine, the SQLite folder if needed, the tables, and check the schema version."""
+def open_engine(url: str, *, base_dir: Path | None = None, read_only: bool = False) -> Engine:
+    """Create the engine, the SQLite folder if needed, the tables, and check the schema version.
+
+    ``read_only``: open an existing database for reading only (SQLite ``mode=ro``, PostgreSQL read-only
+    transactions); nothing is created or upgraded, and a write fails instead of changing the file.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StorageError(f"--llm-db {url!r} is not a database URL such as sqlite:///results.db.") from None
     path = sqlite_path(url, base_dir)
-    if path is not None:
+    if path is not None and read_only:
+        if not path.exists():
+            raise StorageError(f"There is no results database at {path}.")
+        parsed = parsed.set(database=f"file:{path.resolve()}", query={"mode": "ro", "uri": "true"})
+    elif path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -80,9 +116,14 @@ def open_engine(url: str, *, base_dir: Path | None = None) -> Engine:
             f"No driver for {describe(url)} ({exc}); for PostgreSQL install 'pytest-llmbench[postgres]'."
         ) from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
+    elif read_only and engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_read_only)
     try:
-        _prepare(engine)
+        if read_only:
+            _check_readable(engine)
+        else:
+            _prepare(engine)
     except StorageError:
         engine.dispose()
         raise
@@ -116,6 +157,25 @@ def _prepare(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         if session.scalar(select(SchemaInfo.version).limit(1)) is None:
             session.add(SchemaInfo(version=SCHEMA_VERSION))
+
+
+def _check_readable(engine: Engine) -> None:
+    where = describe(str(engine.url))
+    tables = set(inspect(engine).get_table_names())
+    if "llmbench_schema" not in tables:
+        raise StorageError(f"The database {where} holds no pytest-llmbench results.")
+    with Session(engine) as session:
+        version = session.scalar(select(SchemaInfo.version).order_by(SchemaInfo.id.desc()).limit(1)) or 0
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"The results database {where} was written by a newer pytest-llmbench (schema {version}; this "
+            f"version knows {SCHEMA_VERSION}); upgrade pytest-llmbench to read it."
+        )
+    if version < OLDEST_READABLE:
+        raise StorageError(
+            f"The results database {where} has schema {version}, too old to read without upgrading it; "
+            f"'llmbench runs list' upgrades it in place."
+        )
 
 
 def upgrade(engine: Engine, version: int) -> None:

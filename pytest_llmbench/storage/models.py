@@ -14,7 +14,20 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: 1: the first schema. 2: ``benchmark_runs.shard`` ("I/N" of ``--llm-shard``), so merges can check coverage.
-SCHEMA_VERSION = 2
+#: 3: provenance of each result (messages sent, finish reason, served model, provider, generation id, judges),
+#: all nullable, so rows written before it read as "not recorded".
+SCHEMA_VERSION = 3
+
+#: The columns version 3 added to ``benchmark_results`` (name, SQL type), for the upgrade and for reading a
+#: version 2 database read-only, where they do not exist.
+PROVENANCE_COLUMNS = (
+    ("messages_json", "JSON"),
+    ("finish_reason", "VARCHAR(64)"),
+    ("served_model", "VARCHAR(255)"),
+    ("provider", "VARCHAR(255)"),
+    ("generation_id", "VARCHAR(255)"),
+    ("judge_json", "JSON"),
+)
 
 
 def _now() -> dt.datetime:
@@ -110,6 +123,13 @@ class ResultRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     error: Mapped[str | None] = mapped_column(Text)
     error_kind: Mapped[str | None] = mapped_column(String(32))
+    # Provenance (schema 3): what was sent and who answered; None in rows written before.
+    messages_json: Mapped[list[Any] | None] = mapped_column(JSON)
+    finish_reason: Mapped[str | None] = mapped_column(String(64))
+    served_model: Mapped[str | None] = mapped_column(String(255))
+    provider: Mapped[str | None] = mapped_column(String(255))
+    generation_id: Mapped[str | None] = mapped_column(String(255))
+    judge_json: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
     run: Mapped[RunRow] = relationship(back_populates="results")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -33,7 +33,15 @@ _RESULT_FIELDS = (
     "completion_tokens", "cost_usd", "cost_estimated", "grade_cost_usd", "cached", "attempts", "error",
     "error_kind",
 )
+#: Record field -> column of the provenance fields (schema 3); the columns may be missing in a database
+#: opened read-only before its upgrade.
+_PROVENANCE_FIELDS = {
+    "messages": "messages_json", "finish_reason": "finish_reason", "served_model": "served_model",
+    "provider": "provider", "generation_id": "generation_id", "judges": "judge_json",
+}
 _RESULTS_TABLE = Base.metadata.tables[ResultRow.__tablename__]
+_QUESTION_COLUMNS = ("key", "dataset", "clue", "answer", "category", "round", "value", "air_date", "show_number",
+                     "difficulty")
 #: Keys per ``IN (...)`` clause, well under every backend's parameter limit.
 _CHUNK = 500
 
@@ -74,10 +82,13 @@ def environment_info() -> dict[str, Any]:
 
 
 class Repository:
-    def __init__(self, url: str, *, base_dir: Path | None = None) -> None:
+    def __init__(self, url: str, *, base_dir: Path | None = None, read_only: bool = False) -> None:
+        """``read_only`` (the viewer): nothing is created, upgraded or written; an older schema is read as is."""
         self.url = url
-        self.engine: Engine = open_engine(url, base_dir=base_dir)
+        self.read_only = read_only
+        self.engine: Engine = open_engine(url, base_dir=base_dir, read_only=read_only)
         self._question_ids: dict[str, int] = {}
+        self._result_columns: tuple[str, ...] | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -201,6 +212,7 @@ class Repository:
                         continue
                     stored.add((record.nodeid, record.repeat))
                     values = {name: getattr(record, name) for name in _RESULT_FIELDS}
+                    values.update({column: getattr(record, name) for name, column in _PROVENANCE_FIELDS.items()})
                     values.update(run_id=run_id, question_id=self._question_id(session, record),
                                   outcome=record.outcome.value)
                     rows.append(values)
@@ -246,13 +258,41 @@ class Repository:
             )
             self._question_ids.update((key, question_id) for key, question_id in found)
 
-    def results(self, run_id: int) -> list[ResultRecord]:
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(ResultRow, QuestionRow).join(QuestionRow).where(ResultRow.run_id == run_id)
-                .order_by(ResultRow.id)
-            ).all()
-            return [_record(result, question) for result, question in rows]
+    def _provenance_columns(self) -> tuple[str, ...]:
+        """The provenance columns this database has: all of them unless an old one was opened read-only."""
+        if self._result_columns is None:
+            if self.read_only:
+                present = {c["name"] for c in inspect(self.engine).get_columns(ResultRow.__tablename__)}
+                self._result_columns = tuple(c for c in _PROVENANCE_FIELDS.values() if c in present)
+            else:
+                self._result_columns = tuple(_PROVENANCE_FIELDS.values())
+        return self._result_columns
+
+    def results(self, run_id: int, *, where: Any = None) -> list[ResultRecord]:
+        """The run's records in the order stored; ``where`` narrows them (a clause on ``benchmark_results``)."""
+        t, q = _RESULTS_TABLE, QuestionRow.__table__
+        provenance = self._provenance_columns()
+        columns = [t.c[name] for name in (*_RESULT_FIELDS, "outcome", *provenance)]
+        question = [q.c[name] for name in _QUESTION_COLUMNS]
+        query = select(*columns, *question).join(q, q.c.id == t.c.question_id).where(t.c.run_id == run_id)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(t.c.id)).all()
+        by_column = {column: name for name, column in _PROVENANCE_FIELDS.items()}
+        out = []
+        for row in rows:
+            values = row._mapping
+            fields = {name: values[t.c[name]] for name in _RESULT_FIELDS}
+            fields.update({by_column[c]: values[t.c[c]] for c in provenance})
+            out.append(ResultRecord(
+                question_key=values[q.c.key], outcome=Outcome(values[t.c.outcome]), dataset=values[q.c.dataset],
+                clue=values[q.c.clue], answer=values[q.c.answer], category=values[q.c.category],
+                round=values[q.c.round], value=values[q.c.value],
+                air_date=values[q.c.air_date].isoformat() if values[q.c.air_date] else None,
+                show_number=values[q.c.show_number], difficulty=values[q.c.difficulty], **fields,
+            ))
+        return out
 
     def count_results(self, run_id: int) -> int:
         with Session(self.engine) as session:
@@ -286,14 +326,4 @@ def _run_info(row: RunRow) -> RunInfo:
         seed=row.seed, sample=row.sample, totals=row.totals, config=row.config or {},
         environment=row.environment or {}, parent_id=row.parent_id, parent_relation=row.parent_relation,
         shard=row.shard,
-    )
-
-
-def _record(row: ResultRow, question: QuestionRow) -> ResultRecord:
-    values = {name: getattr(row, name) for name in _RESULT_FIELDS}
-    return ResultRecord(
-        question_key=question.key, outcome=Outcome(row.outcome), dataset=question.dataset, clue=question.clue,
-        answer=question.answer, category=question.category, round=question.round, value=question.value,
-        air_date=question.air_date.isoformat() if question.air_date else None, show_number=question.show_number,
-        difficulty=question.difficulty, **values,
     )

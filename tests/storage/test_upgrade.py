@@ -46,7 +46,7 @@ def test_a_version_1_sqlite_file_is_upgraded_in_place(tmp_path: Path) -> None:
         repo.close()
     with sqlite3.connect(path) as conn:
         versions = [v for (v,) in conn.execute("select version from llmbench_schema order by id")]
-    assert versions == [1, SCHEMA_VERSION] and SCHEMA_VERSION == 2
+    assert versions == [1, SCHEMA_VERSION] and SCHEMA_VERSION == 3
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
