@@ -8,7 +8,7 @@ import pytest
 from _quiz import quiz_project
 
 from pytest_llmbench.providers.catalog import estimate_cost, load_snapshot
-from pytest_llmbench.testing import FakeOpenRouter, Fault, first
+from pytest_llmbench.testing import FakeOpenRouter, Fault, first, first_ask_fails
 
 pytest_plugins = ["pytester"]
 
@@ -116,3 +116,14 @@ def test_high_concurrency_runs_http_in_a_worker_process_with_the_same_results(pr
     rows = stored(project, "select attempts, ttft_ms, prompt_tokens, cost_usd from benchmark_results")
     assert sorted(a for a, *_ in rows)[-2:] == [2, 2]
     assert all(ttft is not None and tokens and cost is not None for _, ttft, tokens, cost in rows)
+
+
+def test_the_summary_counts_retries_429s_and_waiting_per_model(project: pytest.Pytester) -> None:
+    faults = first_ask_fails(Fault.rate_limited(retry_after=1), Fault.http(503), Fault.error_in_body(502))
+    with FakeOpenRouter(policy="What is Mars?", faults=faults) as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini", "--llm-concurrency=8")
+    result.assert_outcomes(passed=N)
+    [line] = [line for line in result.outlines if line.startswith("traffic: openai/gpt-4o-mini:")]
+    assert f"{2 * N} requests, {N} retries, {-(-N // 3)} rate-limited (429), 0 resets" in line
+    waited = float(line.split(" s waiting")[0].rsplit(", ", 1)[1])
+    assert waited >= -(-N // 3) * 1.0  # every 429's retry waited its Retry-After

@@ -36,10 +36,11 @@ def write_project(folder: Path, questions: int) -> Path:
 
 
 @contextmanager
-def fake_server(latency: float, answer: str = ANSWER) -> Iterator[str]:
+def fake_server(latency: float, answer: str = ANSWER, faults: str = "none") -> Iterator[str]:
     """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer],
+        [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer,
+         "--faults", faults],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

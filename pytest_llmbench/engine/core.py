@@ -32,8 +32,11 @@ from typing import Protocol
 from pytest_llmbench.engine.costs import UPPER_BOUND, Budget, CostEstimator, count_prompt_tokens
 from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
+from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.errors import (
     AuthenticationError,
+    BadResponse,
+    ConnectionFailed,
     OutOfCreditsError,
     ProviderError,
     RateLimitError,
@@ -90,6 +93,11 @@ class EngineSettings:
 class Job:
     key: str  # unique per item (the pytest node id)
     request: ChatRequest
+
+
+#: Failures that say the provider has too much of our traffic: they lower the model's in-flight limit. A reset
+#: or a stream broken mid-way is how servers without 429s (llama.cpp's, some proxies) refuse more work.
+CONGESTION = (RateLimitError, ConnectionFailed, BadResponse)
 
 
 def _spare_httpcore_the_sniffio_search() -> None:
@@ -234,6 +242,13 @@ class Engine:
             limit = self.model_limits[model] = AdaptiveLimit(self.settings.model_cap)
         return limit
 
+    def traffic(self) -> dict[str, ModelTraffic]:
+        """Per model: attempts, retries, 429s, resets, seconds waited, and the adaptive limit now and lowest.
+
+        Read from another thread (the progress display, the summary): a snapshot of plain numbers.
+        """
+        return {model: ModelTraffic.of(limit) for model, limit in list(self.model_limits.items())}
+
     def _reservation(self, request: ChatRequest) -> float | None:
         """The most this request can cost (USD), or None when no price is known."""
         prompt_tokens = count_prompt_tokens(request.messages, UPPER_BOUND)
@@ -306,8 +321,11 @@ class Engine:
                 return answer
             failure, attempt = answer
             # The slots are free again while we wait: a failing item does not hold back the others.
-            if isinstance(failure, RateLimitError):
-                limit.on_rate_limited(epoch, failure.retry_after)
+            if isinstance(failure, CONGESTION):
+                retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+                limit.on_congestion(epoch, retry_after, rate_limited=isinstance(failure, RateLimitError))
+            else:
+                limit.on_failure()
             session_ending = isinstance(failure, OutOfCreditsError | AuthenticationError)
             if isinstance(failure, OutOfCreditsError):
                 self.stop(f"the OpenRouter account is out of credits (402): {failure}")
@@ -316,6 +334,7 @@ class Engine:
             verdict = GiveUp(str(failure)) if session_ending else self.retry.after(attempt, failure, deadline)
             if isinstance(verdict, GiveUp):
                 return _failed(model, failure.kind, verdict.message, attempt)
+            limit.traffic.waited_s += verdict
             await asyncio.sleep(verdict)
 
     async def _attempt(
@@ -336,13 +355,17 @@ class Engine:
                 return _failed(model, kind, reserved, attempt)
             now = time.monotonic()
             attempt += 1
+            limit.traffic.attempts += 1
+            limit.traffic.retries += attempt > 1
             t0 = time.perf_counter()
             try:
                 completion = await provider.complete(request, timeout=min(s.timeout, deadline - now))
             except ProviderError as exc:
+                limit.observe(time.perf_counter() - t0)
                 self._settle(model, reserved, 0.0)
                 return exc, attempt
             latency_ms = (time.perf_counter() - t0) * 1000
+            limit.observe(latency_ms / 1000)
             completion = self._estimate_cost(replace(completion, latency_ms=latency_ms, attempts=attempt))
             self._settle(model, reserved, completion.cost_usd or 0.0)
             limit.on_success()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.outcome.baseline import BaselineComparison
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.stats import (
@@ -37,6 +38,7 @@ class RunSummary:
     budget: float | None = None
     spent: float = 0.0
     stop_reason: str | None = None
+    traffic: dict[str, ModelTraffic] = field(default_factory=dict)  # the engine's per-model counters, when it ran
 
     @property
     def gates_passed(self) -> bool:

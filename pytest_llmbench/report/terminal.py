@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pytest_llmbench.engine.traffic import traffic_lines
 from pytest_llmbench.outcome.summary import RunSummary
 
 
@@ -130,6 +131,7 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
     if summary.stop_reason:
         lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
+    lines += [Text(line) for line in traffic_lines(summary.traffic)]
     for model, ece in summary.calibration.items():
         lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     for note in summary.notes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pytest_llmbench.testing._script import Fault, FaultRule, first_ask_fails, over_in_flight
 from pytest_llmbench.testing._server import FakeOpenRouter
 
 
@@ -18,9 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--answer", default=None, help="fixed answer text (default: echo the prompt)")
     parser.add_argument("--record", action="store_true", help="keep every request in memory")
+    parser.add_argument(
+        "--faults", default="none", metavar="SCRIPT",
+        help="none; first-ask (each question's first request fails: a third 429 with Retry-After: 1, a third "
+        "503, a third an error in a 200 body); reset-over=K (streams beyond K in flight are reset)",
+    )
     args = parser.parse_args(argv)
     server = FakeOpenRouter(
-        latency=args.latency, policy=args.answer, record=args.record, host=args.host, port=args.port
+        latency=args.latency, policy=args.answer, record=args.record, host=args.host, port=args.port,
+        faults=_faults(parser, args.faults),
     )
     with server:
         print(server.base_url, flush=True)
@@ -32,6 +39,17 @@ def main(argv: list[str] | None = None) -> int:
             f"served {server.chat_count} chat requests, max in flight {server.max_in_flight}", file=sys.stderr
         )
     return 0
+
+
+def _faults(parser: argparse.ArgumentParser, script: str) -> FaultRule | None:
+    if script == "none":
+        return None
+    if script == "first-ask":
+        return first_ask_fails(Fault.rate_limited(retry_after=1), Fault.http(503), Fault.error_in_body(502))
+    name, _, value = script.partition("=")
+    if name == "reset-over" and value.isdigit():
+        return over_in_flight(int(value))
+    parser.error(f"--faults {script!r}: choose none, first-ask or reset-over=K")
 
 
 if __name__ == "__main__":

@@ -217,7 +217,8 @@ class FakeOpenRouter:
         model = str(body.get("model") or "")
         self.chat_count += 1
         self._per_model[model] += 1
-        context = RequestContext(self.chat_count, self._per_model[model], model, body, request.headers)
+        context = RequestContext(self.chat_count, self._per_model[model], model, body, request.headers,
+                                 self.in_flight)
         self._remember(context.number, request, body)
         fault = choose_fault(self.faults, context)
         kind = fault.kind if fault is not None else None
@@ -225,7 +226,7 @@ class FakeOpenRouter:
             assert connection.closed is not None
             await connection.closed
             return
-        if kind is FaultKind.RESET:
+        if kind is FaultKind.RESET and not (fault is not None and fault.midstream and context.stream):
             connection.reset()
             return
         streaming = context.stream and kind is not FaultKind.HTTP
@@ -235,6 +236,9 @@ class FakeOpenRouter:
         latency = self.latency(context) if callable(self.latency) else self.latency
         if latency > 0:
             await asyncio.sleep(latency)
+        if kind is FaultKind.RESET:  # mid-stream: the client had the headers and a first event, then a reset
+            connection.reset()
+            return
         if fault is not None and kind is FaultKind.HTTP:
             payload = (
                 fault.body
