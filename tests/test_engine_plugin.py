@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -127,3 +128,16 @@ def test_the_summary_counts_retries_429s_and_waiting_per_model(project: pytest.P
     assert f"{2 * N} requests, {N} retries, {-(-N // 3)} rate-limited (429), 0 resets" in line
     waited = float(line.split(" s waiting")[0].rsplit(", ", 1)[1])
     assert waited >= -(-N // 3) * 1.0  # every 429's retry waited its Retry-After
+
+
+def test_a_server_reporting_no_usage_shows_unknowns_not_zeros(project: pytest.Pytester) -> None:
+    # A self-hosted server: no usage object, no cost, and a model no catalog prices.
+    with FakeOpenRouter(policy="What is Mars?", report_usage=False, models=[]) as server:
+        result = run(project, server, "--llm-models=local/llama", "--llm-report=json:run.json", "--llm-max-cost=5")
+    result.assert_outcomes(passed=N)
+    [row] = [line for line in result.outlines if line.startswith("│ local/llama")]
+    assert "- / -" in row and "$0" not in row  # tokens and cost unknown, not zero
+    result.stdout.fnmatch_lines([f"*cost: at least $0.0000, {N} items unpriced*",
+                                 "*budget: --llm-max-cost cannot price local/llama*did not limit it*"])
+    [model] = json.loads((project.path / "run.json").read_text())["summary"]["models"]
+    assert (model["cost_usd"], model["prompt_tokens"], model["unpriced"]) == (None, None, N)

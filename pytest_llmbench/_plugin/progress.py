@@ -69,7 +69,7 @@ class PlainProgress:
 
     def update(self, record: ResultRecord) -> None:
         self.done += 1
-        self.spent += (record.cost_usd or 0.0) + record.grade_cost_usd
+        self.spent += (0.0 if record.cached else record.cost_usd or 0.0) + record.grade_cost_usd
         if self.total:
             if self.done * 4 >= self._next_quarter * self.total and self._next_quarter < 4:
                 self._next_quarter = self.done * 4 // self.total + 1
@@ -144,7 +144,8 @@ class RichProgress:
         task = self.tasks.get(record.model)
         if task is None:
             return
-        self.spent[record.model] = self.spent.get(record.model, 0.0) + (record.cost_usd or 0.0)
+        billed = 0.0 if record.cached else record.cost_usd or 0.0  # a cache hit keeps its original cost
+        self.spent[record.model] = self.spent.get(record.model, 0.0) + billed
         self.progress.update(task, advance=1, spent=fmt.usd(self.spent[record.model]))
 
     def print_above(self, line: str) -> None:

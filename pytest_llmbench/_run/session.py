@@ -461,6 +461,7 @@ class BenchSession:
             self.progress.close()
         stop_reason = self._engine.stop_reason if self._engine else None
         traffic = self._engine.traffic() if self._engine else {}
+        engine_notes = self._engine.unpriced.notes() if self._engine else []
         if self._engine is not None:
             self._engine.close()
         if self._cache is not None:
@@ -482,6 +483,7 @@ class BenchSession:
             self.records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None, traffic=traffic,
+            notes=engine_notes,
         )
         extra = []
         if self.baseline_run is not None:

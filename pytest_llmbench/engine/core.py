@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from pytest_llmbench.engine.costs import UPPER_BOUND, Budget, CostEstimator, count_prompt_tokens
+from pytest_llmbench.engine.costs import UPPER_BOUND, Budget, CostEstimator, UnpricedModels, count_prompt_tokens
 from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.engine.traffic import ModelTraffic
@@ -127,6 +127,7 @@ class Engine:
         self.cache = cache if settings.cache_mode != "off" else None
         self.costs: CostEstimator = costs or (lambda model, prompt, completion: None)
         self.budget = Budget(settings.max_cost)
+        self.unpriced = UnpricedModels()
         self.stop_reason: str | None = None
         self.retry = RetryPolicy(retries=settings.retries, deadline=settings.total_deadline,
                                  backoff_base=settings.backoff_base, backoff_max=settings.backoff_max, rng=rng)
@@ -228,7 +229,8 @@ class Engine:
         if self.cache is None or self.settings.cache_mode == "refresh":
             return {}
         found = self.cache.get_many(keys)
-        return {k: replace(c, cached=True, cost_usd=0.0, cost_estimated=False) for k, c in found.items()}
+        # A hit keeps the original call's latency, tokens and cost: ``cached`` says this run was billed nothing.
+        return {k: replace(c, cached=True) for k, c in found.items()}
 
     def _provider(self, model: str) -> Provider:
         for provider in self.providers:
@@ -253,7 +255,8 @@ class Engine:
         """The most this request can cost (USD), or None when no price is known."""
         prompt_tokens = count_prompt_tokens(request.messages, UPPER_BOUND)
         max_tokens = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
-        return self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
+        estimate = self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
+        return estimate if estimate is not None else self.unpriced.reservation(request.model)
 
     def _estimate_cost(self, completion: Completion) -> Completion:
         if completion.cost_usd is not None or completion.prompt_tokens is None:
@@ -273,11 +276,12 @@ class Engine:
         """Reserve the request's cost: the amount, or the reason it can never fit the budget."""
         if self.budget.limit is None:
             return 0.0
-        estimate = self._reservation(request)
-        # Without a price the budget cannot be guaranteed: reserve the whole remainder, so this request
-        # runs alone and is settled with its billed cost before anything else starts.
-        amount = estimate if estimate is not None else (self.budget.remaining or 0.0)
         while True:
+            # Nothing known about the model's cost yet (see UnpricedModels): reserve the whole remainder, so
+            # this request runs alone and is settled with its billed cost before anything else starts. Asked
+            # again after each wait: the first bill may have taught the model's cost meanwhile.
+            estimate = self._reservation(request)
+            amount = estimate if estimate is not None else (self.budget.remaining or 0.0)
             if self.stop_reason:
                 return f"Not sent: {self.stop_reason}."
             if not self.budget.could_ever_fit(amount) or (estimate is None and amount <= 0):
@@ -291,8 +295,6 @@ class Engine:
             # this one may fit.
             self._budget_changed.clear()
             await self._budget_changed.wait()
-            if estimate is None:
-                amount = self.budget.remaining or 0.0
 
     def _settle(self, model: str, reserved: float, actual: float) -> None:
         self.budget.settle(model, reserved, actual)
@@ -366,6 +368,8 @@ class Engine:
                 return exc, attempt
             latency_ms = (time.perf_counter() - t0) * 1000
             limit.observe(latency_ms / 1000)
+            if self.budget.limit is not None and self.unpriced.tracks(model):
+                self.unpriced.observe(model, completion.cost_usd)
             completion = self._estimate_cost(replace(completion, latency_ms=latency_ms, attempts=attempt))
             self._settle(model, reserved, completion.cost_usd or 0.0)
             limit.on_success()

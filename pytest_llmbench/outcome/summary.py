@@ -9,6 +9,7 @@ from typing import Any
 
 from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.outcome.baseline import BaselineComparison
+from pytest_llmbench.outcome.costs import cost_lines
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.stats import (
     ModelSummary,
@@ -45,13 +46,25 @@ class RunSummary:
         return all(g.passed for g in self.gates)
 
     @property
+    def unpriced(self) -> int:
+        return sum(m.unpriced for m in self.models)
+
+    @property
+    def cost_saved(self) -> float:
+        return sum(m.cost_saved_usd for m in self.models)
+
+    def cost_lines(self) -> list[str]:
+        """Budget, unpriced answers and the cache, as the summary says them."""
+        return cost_lines(self)
+
+    @property
     def simulated(self) -> list[str]:
         return [m.model for m in self.models if m.simulated]
 
     @classmethod
     def from_records(cls, records: Sequence[ResultRecord], **kwargs: object) -> RunSummary:
         summary = cls(models=summarize_models(records), **kwargs)  # type: ignore[arg-type]
-        summary.spent = sum(m.cost_usd for m in summary.models)
+        summary.spent = sum(m.cost_usd or 0.0 for m in summary.models)
         names = [m.model for m in summary.models]
         summary.paired = [paired_comparison(records, a, b) for a, b in combinations(names, 2)]
         if any(r.repeat > 0 for r in records):
@@ -79,6 +92,9 @@ def totals(summary: RunSummary) -> dict[str, Any]:
         "errors": sum(m.errors for m in summary.models),
         "skipped": sum(m.skipped for m in summary.models),
         "cost_usd": summary.spent,
+        "unpriced": summary.unpriced,
+        "cached": sum(m.cached for m in summary.models),
+        "cost_saved_usd": summary.cost_saved,
         "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in summary.gates],
         "gates_passed": summary.gates_passed if summary.gates else None,
         "simulated": summary.simulated,

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from pytest_llmbench.engine.traffic import traffic_lines
 from pytest_llmbench.outcome.summary import RunSummary
+from pytest_llmbench.report import fmt
 
 
 def _ms(value: float | None) -> str:
@@ -66,8 +67,8 @@ def build_table(summary: RunSummary) -> Table:
             str(m.errors),
             str(m.skipped),
             f"{_ms(m.latency_mean_ms)} / {_ms(m.latency_p95_ms)}",
-            f"{m.prompt_tokens:,} / {m.completion_tokens:,}",
-            _usd(m.cost_usd, m.cost_estimated),
+            fmt.tokens(m.prompt_tokens, m.completion_tokens),
+            fmt.cost(m.cost_usd, m.unpriced, m.cost_estimated),
             _usd(m.cost_per_correct, m.cost_estimated),
         )
     return table
@@ -124,11 +125,7 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         )
     if any(m.cost_estimated for m in summary.models):
         lines.append(Text("* cost estimated from catalog prices (the provider did not bill it)"))
-    if summary.budget is not None:
-        lines.append(Text(f"budget: ${summary.spent:.4f} spent of ${summary.budget:.4f}"))
-    if any(m.cached for m in summary.models):
-        cached = sum(m.cached for m in summary.models)
-        lines.append(Text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
+    lines += [Text(line) for line in summary.cost_lines()]
     if summary.stop_reason:
         lines.append(Text(f"stopped: {summary.stop_reason}", style="red"))
     lines += [Text(line) for line in traffic_lines(summary.traffic)]

@@ -71,6 +71,7 @@ class FakeOpenRouter:
         completion_price: float = 2e-6,
         prices: Mapping[str, tuple[float, float]] | None = None,
         report_cost: bool = True,
+        report_usage: bool = True,
         chunk_delay: float = 0.0,
         models: Sequence[Mapping[str, Any]] | None = None,
         record: bool = True,
@@ -84,6 +85,7 @@ class FakeOpenRouter:
         self.completion_price = completion_price
         self.prices = dict(prices or {})
         self.report_cost = report_cost
+        self.report_usage = report_usage  # False: no usage object at all (llama.cpp-style servers, some proxies)
         self.chunk_delay = chunk_delay
         self.models = models
         self.record = record
@@ -306,8 +308,9 @@ class FakeOpenRouter:
                     "logprobs": None,
                 }
             ],
-            "usage": self._usage(context, reply),
         }
+        if self.report_usage:
+            payload["usage"] = self._usage(context, reply)
         data = json.dumps(payload).encode()
         kind = fault.kind if fault is not None else None
         if kind is FaultKind.MALFORMED_JSON:
@@ -367,7 +370,8 @@ class FakeOpenRouter:
             calls = [dict(call, index=i) for i, call in enumerate(reply.tool_calls)]
             events.append(event({"tool_calls": calls}))
         events.append(event({}, _finish_reason(reply)))
-        events.append(event({}, usage=self._usage(context, reply)))
+        if self.report_usage:
+            events.append(event({}, usage=self._usage(context, reply)))
         events.append(b"data: [DONE]\n\n")
         await self._emit(connection, events, fault)
         connection.end_chunked()
