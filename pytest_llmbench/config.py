@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llmbench.errors import UsageError
+from pytest_llmbench.providers.routing import parse_routing
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_DB_URL = "sqlite:///.llmbench/results.db"
@@ -62,6 +63,7 @@ class Settings:
     concurrency: int = 16
     model_concurrency: int = 0  # 0: each model may use the whole ``concurrency``
     rpm: int = 0
+    provider: dict[str, Any] | None = field(default=None, hash=False)  # OpenRouter provider routing
     timeout: float = 60.0
     retries: int = 4
     max_cost: float | None = None
@@ -312,6 +314,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("model-concurrency", "model_concurrency", _int(0),
            "requests in flight per model and process, 0 = up to --llm-concurrency (default: 0)", "N"),
     Option("rpm", "rpm", _int(0), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
+    Option("provider", "provider", parse_routing,
+           "OpenRouter provider routing sent with every request and stored with the run: a JSON object, or "
+           "FIELD=VALUE;... with lists comma-separated, e.g. 'order=azure,openai;allow_fallbacks=false' "
+           "(fields: order, only, ignore, quantizations, allow_fallbacks, require_parameters, zdr, "
+           "data_collection, sort)", "SPEC"),
     Option("timeout", "timeout", _positive_float, "per-attempt timeout in seconds (default: 60)", "S"),
     Option("retries", "retries", _int(0), "retries after a failed attempt, with backoff (default: 4)", "N"),
     Option("max-cost", "max_cost", _positive_float, "budget in USD: no new request once it would be exceeded",

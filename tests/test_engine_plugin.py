@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from _quiz import quiz_project
 
 from pytest_llmbench.providers.catalog import estimate_cost, load_snapshot
-from pytest_llmbench.testing import FakeOpenRouter, Fault, first, first_ask_fails
+from pytest_llmbench.testing import FakeOpenRouter, Fault, Reply, first, first_ask_fails
 
 pytest_plugins = ["pytester"]
 
@@ -141,3 +143,42 @@ def test_a_server_reporting_no_usage_shows_unknowns_not_zeros(project: pytest.Py
                                  "*budget: --llm-max-cost cannot price local/llama*did not limit it*"])
     [model] = json.loads((project.path / "run.json").read_text())["summary"]["models"]
     assert (model["cost_usd"], model["prompt_tokens"], model["unpriced"]) == (None, None, N)
+
+
+def test_each_result_keeps_its_provenance_and_the_summary_flags_cut_replies_and_mixed_providers(
+    pytester: pytest.Pytester,
+) -> None:
+    project = quiz_project(pytester, QUESTIONS[3:5])
+    def policy(body: Mapping[str, Any]) -> Reply:
+        return Reply("What is Mars?", finish_reason="length" if "Clue 3:" in str(body["messages"]) else None)
+
+    upstreams = lambda context: "Azure" if context.number % 2 else "OpenAI"  # noqa: E731
+    faults = first(1, Fault.http(503))
+    with FakeOpenRouter(policy=policy, upstream=upstreams, faults=faults) as server:
+        result = run(project, server, "--llm-models=openai/gpt-4o-mini",
+                     "--llm-provider=order=azure,openai;allow_fallbacks=false")
+        bodies = [r.body for r in server.chat_requests]
+    result.assert_outcomes(passed=2)
+    assert all(b["provider"] == {"order": ["azure", "openai"], "allow_fallbacks": False} for b in bodies)
+    rows = stored(project, "select q.clue, r.messages_json, r.finish_reason, r.served_model, r.provider, "
+                           "r.generation_id, r.attempts from benchmark_results r "
+                           "join questions q on q.id = r.question_id order by q.clue")
+    by_clue = {row[0]: row[1:] for row in rows}
+    messages, finish, served, _provider, generation, _attempts = by_clue["Clue 3: the Red Planet"]
+    sent = json.loads(messages)
+    assert sent[-1]["role"] == "user" and "Clue 3: the Red Planet" in sent[-1]["content"]
+    assert sent == bodies[-1]["messages"] or sent == bodies[-2]["messages"]  # exactly what was sent
+    assert finish == "length" and served == "openai/gpt-4o-mini" and generation.startswith("gen-")
+    assert {by_clue[c][3] for c in by_clue} == {"Azure", "OpenAI"} and sorted(r[-1] for r in rows) == [1, 2]
+    [(config,)] = stored(project, "select config from benchmark_runs")
+    assert json.loads(config)["provider"] == {"order": ["azure", "openai"], "allow_fallbacks": False}
+    result.stdout.fnmatch_lines([
+        "*truncated: openai/gpt-4o-mini: 1 replies stopped at the token limit*",
+        "*providers: openai/gpt-4o-mini was served by 2 upstream providers*",
+    ])
+
+
+def test_a_bad_provider_spec_is_a_usage_error(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--llm-dataset=questions.jsonl", "--llm-provider=order=azure;fallbacks=no")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--llm-provider*unknown field 'fallbacks'*"])

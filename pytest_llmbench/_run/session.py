@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_llmbench._run.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, ProviderError, UsageError
+from pytest_llmbench.providers.routing import with_routing
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
@@ -234,7 +235,8 @@ class BenchSession:
     def request_for(self, spec: ItemSpec) -> ChatRequest:
         """The request for an item; raises ``ItemNotAsked`` when its question cannot be sent to its model."""
         template = self.template(spec.template)
-        request = make_request(spec, self.messages(spec), template.params, stream=self.settings.stream)
+        params = with_routing(dict(template.params), self.settings.provider)
+        request = make_request(spec, self.messages(spec), params, stream=self.settings.stream)
         request = self.kinds().prepare(spec.question, request)
         if spec.model.startswith(SIMULATED_PREFIX):  # only simulated models look their answer up by prompt
             self._questions_by_prompt.setdefault(self._prompt_key(request.messages), spec.question)
@@ -437,8 +439,10 @@ class BenchSession:
 
         assert state.completion is not None
         spec = state.spec
+        job = self._jobs.get(nodeid)
+        sent = None if job is None or isinstance(job, Completion) else job.request.messages
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
-                         nodeid=nodeid, outcome=outcome)
+                         nodeid=nodeid, outcome=outcome, messages=sent)
 
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""

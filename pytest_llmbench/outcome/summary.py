@@ -11,6 +11,7 @@ from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.outcome.baseline import BaselineComparison
 from pytest_llmbench.outcome.costs import cost_lines
 from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.provenance import provenance_notes
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,
@@ -64,6 +65,7 @@ class RunSummary:
     @classmethod
     def from_records(cls, records: Sequence[ResultRecord], **kwargs: object) -> RunSummary:
         summary = cls(models=summarize_models(records), **kwargs)  # type: ignore[arg-type]
+        summary.notes = [*summary.notes, *provenance_notes(records)]
         summary.spent = sum(m.cost_usd or 0.0 for m in summary.models)
         names = [m.model for m in summary.models]
         summary.paired = [paired_comparison(records, a, b) for a, b in combinations(names, 2)]

@@ -72,6 +72,7 @@ class FakeOpenRouter:
         prices: Mapping[str, tuple[float, float]] | None = None,
         report_cost: bool = True,
         report_usage: bool = True,
+        upstream: str | Callable[[RequestContext], str] = "Fake",
         chunk_delay: float = 0.0,
         models: Sequence[Mapping[str, Any]] | None = None,
         record: bool = True,
@@ -86,6 +87,7 @@ class FakeOpenRouter:
         self.prices = dict(prices or {})
         self.report_cost = report_cost
         self.report_usage = report_usage  # False: no usage object at all (llama.cpp-style servers, some proxies)
+        self.upstream = upstream  # the "provider" field: who OpenRouter routed the request to
         self.chunk_delay = chunk_delay
         self.models = models
         self.record = record
@@ -267,6 +269,9 @@ class FakeOpenRouter:
 
     # -- answers --------------------------------------------------------------------------------------------
 
+    def _upstream(self, context: RequestContext) -> str:
+        return self.upstream(context) if callable(self.upstream) else self.upstream
+
     def _usage(self, context: RequestContext, reply: Reply) -> dict[str, Any]:
         prompt_tokens = max(1, len(context.prompt) // 4)
         reasoning_tokens = len(reply.reasoning or "") // 4
@@ -295,7 +300,7 @@ class FakeOpenRouter:
         finish = _finish_reason(reply)
         payload = {
             "id": _generation_id(context),
-            "provider": "Fake",
+            "provider": self._upstream(context),
             "model": context.model,
             "object": "chat.completion",
             "created": int(time.time()),
@@ -331,7 +336,7 @@ class FakeOpenRouter:
         generation_id = _generation_id(context)
         base = {
             "id": generation_id,
-            "provider": "Fake",
+            "provider": self._upstream(context),
             "model": context.model,
             "object": "chat.completion.chunk",
             "created": int(time.time()),
