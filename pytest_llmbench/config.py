@@ -64,6 +64,7 @@ class Settings:
     model_concurrency: int = 0  # 0: each model may use the whole ``concurrency``
     rpm: int = 0
     provider: dict[str, Any] | None = field(default=None, hash=False)  # OpenRouter provider routing
+    strict_models: bool = False
     timeout: float = 60.0
     retries: int = 4
     max_cost: float | None = None
@@ -319,6 +320,8 @@ OPTIONS: tuple[Option, ...] = (
            "FIELD=VALUE;... with lists comma-separated, e.g. 'order=azure,openai;allow_fallbacks=false' "
            "(fields: order, only, ignore, quantizations, allow_fallbacks, require_parameters, zdr, "
            "data_collection, sort)", "SPEC"),
+    Option("strict-models", "strict_models", _flag,
+           "a model id no catalog tier knows is a usage error, not a warning", flag=True),
     Option("timeout", "timeout", _positive_float, "per-attempt timeout in seconds (default: 60)", "S"),
     Option("retries", "retries", _int(0), "retries after a failed attempt, with backoff (default: 4)", "N"),
     Option("max-cost", "max_cost", _positive_float, "budget in USD: no new request once it would be exceeded",

@@ -131,6 +131,10 @@ class BadResponse(ProviderError):
     kind = ErrorKind.BAD_RESPONSE
 
 
+class LlmBenchWarning(UserWarning):
+    """Something the run goes on with but the user should know: e.g. a model id no catalog knows."""
+
+
 def redact(text: str, *secrets: str | None) -> str:
     """Replace every occurrence of each non-empty secret in ``text``; used on anything that leaves memory."""
     for secret in secrets:

@@ -182,3 +182,51 @@ def test_a_bad_provider_spec_is_a_usage_error(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--llm-dataset=questions.jsonl", "--llm-provider=order=azure;fallbacks=no")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--llm-provider*unknown field 'fallbacks'*"])
+
+
+NEW_MODEL = {  # newer than the bundled snapshot; its live entry says it has no structured outputs
+    "id": "acme/brand-new", "name": "Brand new", "context_length": 8192,
+    "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]},
+    "pricing": {"prompt": "0.000001", "completion": "0.000002"},
+    "supported_parameters": ["max_tokens", "temperature"],
+}
+
+
+def test_a_model_missing_from_the_snapshot_is_checked_against_the_live_catalog(pytester: pytest.Pytester) -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    project = quiz_project(pytester, [{"id": "olympics", "question": "Where were the first modern Olympics?",
+                                       "schema": schema, "expected": {"city": "Athens"}}, *QUESTIONS[:2]])
+    assert "acme/brand-new" not in load_snapshot()
+    with FakeOpenRouter(policy="What is Mars?", models=[NEW_MODEL]) as server:
+        result = run(project, server, "--llm-models=acme/brand-new", "-rs")
+        asked = [r.body for r in server.chat_requests]
+        catalog_requests = [r for r in server.requests if r.path.endswith("/models")]
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["*catalog: 1 models from the network*"])
+    result.stdout.fnmatch_lines(["*SKIPPED*does not support structured outputs*"])
+    assert len(catalog_requests) == 1 and len(asked) == 2
+    assert all("response_format" not in body for body in asked)
+    [(cost, estimated)] = stored(project, "select sum(cost_usd), max(cost_estimated) from benchmark_results")
+    assert cost is not None and cost > 0 and not estimated  # billed, and its live price known
+
+
+def test_a_mistyped_model_id_warns_once_with_the_closest_ids_or_is_a_usage_error_when_strict(
+    project: pytest.Pytester,
+) -> None:
+    with FakeOpenRouter(policy="What is Mars?") as server:
+        warned = run(project, server, "--llm-models=openai/gpt-4o-mni", "-k", "Clue 1:")
+        strict = run(project, server, "--llm-models=openai/gpt-4o-mni", "--llm-strict-models")
+        chats = len(server.chat_requests)
+    output = warned.stdout.str()
+    assert output.count("LlmBenchWarning: The model id 'openai/gpt-4o-mni' is in no model catalog") == 1, output
+    warned.stdout.fnmatch_lines(["*the closest known ids: openai/gpt-4o-mini*"])
+    assert strict.ret == pytest.ExitCode.USAGE_ERROR
+    strict.stderr.fnmatch_lines(["*--llm-strict-models*"])
+    assert chats <= N  # the warned run asked; the strict one asked nothing
+
+
+def test_simulated_runs_ask_no_catalog(project: pytest.Pytester) -> None:
+    with FakeOpenRouter() as server:
+        result = run(project, server, "--llm-models=sim/strong")
+        sent = list(server.requests)
+    assert result.ret in (0, 1) and sent == []

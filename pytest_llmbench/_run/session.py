@@ -15,6 +15,7 @@ checking.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_llmbench._run.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
-from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, ProviderError, UsageError
+from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, LlmBenchWarning, ProviderError, UsageError
 from pytest_llmbench.providers.routing import with_routing
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from pytest_llmbench.providers.base import Provider
     from pytest_llmbench.storage.cache import DatabaseCache
     from pytest_llmbench.storage.repository import Repository
+    from pytest_llmbench.storage.run_catalog import RunCatalog
     from pytest_llmbench.storage.writer import BatchWriter
 
 
@@ -85,6 +87,7 @@ class BenchSession:
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     _engine: Engine | None = None
+    _catalog: RunCatalog | None = None
     _repo: Repository | None = None
     _cache: DatabaseCache | None = None
     _results: BatchWriter[ResultRecord] | None = None
@@ -229,7 +232,7 @@ class BenchSession:
             s = self.settings
             limits = MediaLimits(max_image_bytes=int(s.max_image_mb * MB), pdf_max_pages=s.pdf_max_pages,
                                  pdf_mode=s.pdf)
-            self._kinds = RequestKinds(limits)
+            self._kinds = RequestKinds(limits, info=lambda model: self.catalog().info(model))
         return self._kinds
 
     def request_for(self, spec: ItemSpec) -> ChatRequest:
@@ -264,6 +267,11 @@ class BenchSession:
             raise UsageError(self.usage_errors[0])
         if not items:
             return
+        if self.writer:
+            self.repository()  # a database that cannot be opened fails the run before anything is asked
+        asked = list(dict.fromkeys(spec.model for _, spec, asks in items if asks))
+        for problem in self.catalog().check(asked, strict=self.settings.strict_models):
+            warnings.warn(LlmBenchWarning(problem), stacklevel=1)
         if self.writer:
             self.load_baseline()
             self.open_run()
@@ -340,10 +348,8 @@ class BenchSession:
             providers.append(self._openrouter(models))
         if s.cache != "off":
             self._cache = DatabaseCache(self.repository().engine)
-        # Catalog prices reserve the budget and cost unbilled answers (marked estimated); the live catalog
-        # is fetched only when a budget is set and the bundled snapshot lacks a model.
-        costs = CatalogPrices.load(models, base_url=s.base_url, api_key=s.api_key,
-                                   live=s.max_cost is not None)
+        # Catalog prices reserve the budget and cost unbilled answers (marked estimated).
+        costs = CatalogPrices(self.catalog().models)
         return Engine(
             providers,
             EngineSettings(concurrency=s.concurrency, per_model_concurrency=s.model_concurrency or None, rpm=s.rpm,
@@ -351,6 +357,15 @@ class BenchSession:
             cache=self._cache,
             costs=costs,
         )
+
+    def catalog(self) -> RunCatalog:
+        """The session's one model catalog (see ``storage/run_catalog.py``), resolved on first use."""
+        if self._catalog is None:
+            from pytest_llmbench.storage.run_catalog import catalog_for_run
+
+            s, models = self.settings, tuple(dict.fromkeys((*self.models, *self._marker_models)))
+            self._catalog = catalog_for_run(models, db=self.repository, base_url=s.base_url, api_key=s.api_key)
+        return self._catalog
 
     def _openrouter(self, models: Sequence[str]) -> Provider:
         from pytest_llmbench.providers.openrouter import OpenRouterProvider
@@ -466,6 +481,8 @@ class BenchSession:
         stop_reason = self._engine.stop_reason if self._engine else None
         traffic = self._engine.traffic() if self._engine else {}
         engine_notes = self._engine.unpriced.notes() if self._engine else []
+        if self._catalog is not None and self._catalog.answer is not None:
+            engine_notes.insert(0, self._catalog.describe())
         if self._engine is not None:
             self._engine.close()
         if self._cache is not None:
