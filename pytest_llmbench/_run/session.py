@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.prompts import Template
     from pytest_llmbench.providers.base import Provider
+    from pytest_llmbench.storage.budget import SharedBudget
     from pytest_llmbench.storage.cache import DatabaseCache
     from pytest_llmbench.storage.repository import Repository
     from pytest_llmbench.storage.run_catalog import RunCatalog
@@ -85,6 +86,7 @@ class BenchSession:
     progress: ProgressDisplay | None = None
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
+    budget_pool: str | None = None  # an xdist worker: the database row of the run's shared budget
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     _engine: Engine | None = None
     _catalog: RunCatalog | None = None
@@ -356,7 +358,15 @@ class BenchSession:
                            timeout=s.timeout, retries=s.retries, max_cost=s.max_cost, cache_mode=s.cache),
             cache=self._cache,
             costs=costs,
+            budget=self._shared_budget(),
         )
+
+    def _shared_budget(self) -> SharedBudget | None:
+        if self.budget_pool is None or self.settings.max_cost is None:
+            return None
+        from pytest_llmbench.storage.budget import SharedBudget
+
+        return SharedBudget(self.repository().engine, self.budget_pool, self.settings.max_cost)
 
     def catalog(self) -> RunCatalog:
         """The session's one model catalog (see ``storage/run_catalog.py``), resolved on first use."""

@@ -29,7 +29,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from pytest_llmbench.engine.costs import UPPER_BOUND, Budget, CostEstimator, UnpricedModels, count_prompt_tokens
+from pytest_llmbench.engine.costs import (
+    UPPER_BOUND,
+    Budget,
+    BudgetLike,
+    CostEstimator,
+    UnpricedModels,
+    count_prompt_tokens,
+)
 from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.engine.traffic import ModelTraffic
@@ -120,13 +127,15 @@ class Engine:
         cache: ResponseCache | None = None,
         costs: CostEstimator | None = None,
         rng: random.Random | None = None,
+        budget: BudgetLike | None = None,
     ) -> None:
         _spare_httpcore_the_sniffio_search()
         self.settings = settings
         self.providers = list(providers)
         self.cache = cache if settings.cache_mode != "off" else None
         self.costs: CostEstimator = costs or (lambda model, prompt, completion: None)
-        self.budget = Budget(settings.max_cost)
+        # ``budget``: one shared with other processes (xdist workers), else this process's own.
+        self.budget: BudgetLike = budget if budget is not None else Budget(settings.max_cost)
         self.unpriced = UnpricedModels()
         self.stop_reason: str | None = None
         self.retry = RetryPolicy(retries=settings.retries, deadline=settings.total_deadline,
@@ -294,7 +303,11 @@ class Engine:
             # Requests in flight hold reservations; once they settle (usually below what they reserved)
             # this one may fit.
             self._budget_changed.clear()
-            await self._budget_changed.wait()
+            poll = getattr(self.budget, "poll", None)  # a shared budget is settled by other processes too
+            try:
+                await asyncio.wait_for(self._budget_changed.wait(), timeout=poll)
+            except TimeoutError:
+                pass
 
     def _settle(self, model: str, reserved: float, actual: float) -> None:
         self.budget.settle(model, reserved, actual)

@@ -21,6 +21,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from pytest_llmbench.types import Message
 
@@ -38,8 +39,29 @@ def per_token_prices(table: Mapping[str, tuple[float, float]]) -> CostEstimator:
     return estimate
 
 
+class BudgetLike(Protocol):
+    """What the engine needs of a budget: this process's ``Budget``, or the run's ``storage.budget.SharedBudget``."""
+
+    limit: float | None
+    by_model: dict[str, float]
+
+    @property
+    def spent(self) -> float: ...
+
+    @property
+    def remaining(self) -> float | None: ...
+
+    def reserve(self, amount: float) -> bool: ...
+
+    def could_ever_fit(self, amount: float) -> bool: ...
+
+    def settle(self, model: str, reserved: float, actual: float) -> None: ...
+
+
 class Budget:
     """Reserve before sending, settle with what was billed; never start what could exceed the limit."""
+
+    poll: float | None = None  # only this process settles it: a settle wakes the waiters
 
     def __init__(self, limit: float | None) -> None:
         self.limit = limit
