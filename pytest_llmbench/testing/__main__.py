@@ -24,10 +24,13 @@ def main(argv: list[str] | None = None) -> int:
         help="none; first-ask (each question's first request fails: a third 429 with Retry-After: 1, a third "
         "503, a third an error in a 200 body); reset-over=K (streams beyond K in flight are reset)",
     )
+    parser.add_argument("--catalog-prices", action="store_true",
+                        help="bill each model at its price in the served catalog (the bundled snapshot), as "
+                        "OpenRouter does, instead of one flat price")
     args = parser.parse_args(argv)
     server = FakeOpenRouter(
         latency=args.latency, policy=args.answer, record=args.record, host=args.host, port=args.port,
-        faults=_faults(parser, args.faults),
+        faults=_faults(parser, args.faults), prices=_catalog_prices() if args.catalog_prices else None,
     )
     with server:
         print(server.base_url, flush=True)
@@ -39,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
             f"served {server.chat_count} chat requests, max in flight {server.max_in_flight}", file=sys.stderr
         )
     return 0
+
+
+def _catalog_prices() -> dict[str, tuple[float, float]]:
+    from pytest_llmbench.providers.catalog import load_snapshot
+
+    return {model: (info.prompt_price, info.completion_price) for model, info in load_snapshot().items()
+            if info.prompt_price is not None and info.completion_price is not None}
 
 
 def _faults(parser: argparse.ArgumentParser, script: str) -> FaultRule | None:
