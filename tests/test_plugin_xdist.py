@@ -190,3 +190,18 @@ def test_a_controller_that_stored_nothing_leaves_no_run(pytester: pytest.Pyteste
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "--llm-models=sim/strong", f"--llm-db={url}",
                                   "-n", "2").assert_outcomes(passed=1)
     assert rows(url, "select count(*) from benchmark_runs") == [(0,)]
+
+
+def test_the_controllers_summary_counts_the_workers_retries_and_429s(project: pytest.Pytester, tmp_path: Path) -> None:
+    from pytest_llmbench.testing import FakeOpenRouter, Fault, first_ask_fails
+
+    faults = first_ask_fails(Fault.rate_limited(retry_after=1), Fault.http(503))
+    with FakeOpenRouter(faults=faults) as server:
+        result = project.runpytest_subprocess(
+            *ARGS, "--llm-models=openai/gpt-4o-mini", f"--llm-base-url={server.base_url}",
+            f"--llm-db=sqlite:///{tmp_path / 'r.db'}", "-n", "2",
+        )
+    assert result.ret in (0, 1)
+    n = len(QUESTIONS)
+    [line] = [line for line in result.outlines if line.startswith("traffic: openai/gpt-4o-mini:")]
+    assert f"{2 * n} requests, {n} retries, {n // 2} rate-limited (429), 0 resets" in line  # both workers' counts

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 #: Keys in ``workerinput`` / ``workeroutput`` (builtins only cross the channel).
 RUN_ID = "llmbench_run_id"
 ORIGINS = "llmbench_dataset_origins"
+TRAFFIC = "llmbench_traffic"  # per model: the worker engine's retries, 429s, waits (ModelTraffic.to_dict)
 
 #: Returns (node id, spec) of an item that asks a model, else None.
 LlmItem = Callable[[pytest.Item], tuple[str, ItemSpec] | None]
@@ -127,6 +128,11 @@ class ControllerHooks:
         origins = getattr(node, "workeroutput", {}).get(ORIGINS)
         if isinstance(origins, dict):
             self.bench.dataset_origins.update({str(k): str(v) for k, v in origins.items()})
+        traffic = getattr(node, "workeroutput", {}).get(TRAFFIC)
+        if isinstance(traffic, dict):
+            from pytest_llmbench.engine.traffic import merge_traffic
+
+            merge_traffic(self.bench.worker_traffic, traffic)
 
 
 class WorkerHooks:
@@ -167,6 +173,9 @@ class WorkerHooks:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
         output[ORIGINS] = dict(self.bench.dataset_origins)
+        engine = self.bench._engine
+        if engine is not None:
+            output[TRAFFIC] = {model: t.to_dict() for model, t in engine.traffic().items()}
 
 
 def _asking(items: Iterable[pytest.Item], llm_item: LlmItem) -> list[tuple[str, ItemSpec]]:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench.engine.core import Engine, Job
+    from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.kinds import RequestKinds
     from pytest_llmbench.outcome.summary import RunSummary
@@ -87,6 +88,7 @@ class BenchSession:
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
     budget_pool: str | None = None  # an xdist worker: the database row of the run's shared budget
+    worker_traffic: dict[str, ModelTraffic] = field(default_factory=dict)  # the xdist controller: the workers'
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     _engine: Engine | None = None
     _catalog: RunCatalog | None = None
@@ -489,7 +491,7 @@ class BenchSession:
         if self.progress is not None:
             self.progress.close()
         stop_reason = self._engine.stop_reason if self._engine else None
-        traffic = self._engine.traffic() if self._engine else {}
+        traffic = self._engine.traffic() if self._engine else dict(self.worker_traffic)
         engine_notes = self._engine.unpriced.notes() if self._engine else []
         if self._catalog is not None and self._catalog.answer is not None:
             engine_notes.insert(0, self._catalog.describe())

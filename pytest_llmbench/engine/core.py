@@ -336,7 +336,7 @@ class Engine:
                 return answer
             failure, attempt = answer
             # The slots are free again while we wait: a failing item does not hold back the others.
-            if isinstance(failure, CONGESTION):
+            if isinstance(failure, CONGESTION) and failure.retryable:
                 retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
                 limit.on_congestion(epoch, retry_after, rate_limited=isinstance(failure, RateLimitError))
             else:
