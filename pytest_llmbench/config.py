@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from pytest_llmbench.errors import UsageError
-from pytest_llmbench.providers.routing import parse_routing
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_DB_URL = "sqlite:///.llmbench/results.db"
@@ -185,6 +184,12 @@ def _on_off(raw: Any) -> bool:
     raise ValueError(f"choose on or off; got {_as_text(raw)!r}")
 
 
+def _routing(raw: Any) -> dict[str, Any]:
+    from pytest_llmbench.providers.routing import parse_routing  # only when the option is set
+
+    return parse_routing(raw)
+
+
 def _sample(raw: Any) -> int | float | None:
     text = str(raw).strip().lower()
     if text in ("all", "0"):
@@ -315,7 +320,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("model-concurrency", "model_concurrency", _int(0),
            "requests in flight per model and process, 0 = up to --llm-concurrency (default: 0)", "N"),
     Option("rpm", "rpm", _int(0), "requests per minute per model, 0 = unlimited (default: 0)", "N"),
-    Option("provider", "provider", parse_routing,
+    Option("provider", "provider", _routing,
            "OpenRouter provider routing sent with every request and stored with the run: a JSON object, or "
            "FIELD=VALUE;... with lists comma-separated, e.g. 'order=azure,openai;allow_fallbacks=false' "
            "(fields: order, only, ignore, quantizations, allow_fallbacks, require_parameters, zdr, "

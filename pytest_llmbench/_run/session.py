@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from pytest_llmbench._run.items import MARKER_KEYS, ItemSpec, build_specs, in_shard, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.errors import ItemNotAsked, LlmBenchError, LlmBenchWarning, ProviderError, UsageError
-from pytest_llmbench.providers.routing import with_routing
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
@@ -241,6 +240,8 @@ class BenchSession:
 
     def request_for(self, spec: ItemSpec) -> ChatRequest:
         """The request for an item; raises ``ItemNotAsked`` when its question cannot be sent to its model."""
+        from pytest_llmbench.providers.routing import with_routing
+
         template = self.template(spec.template)
         params = with_routing(dict(template.params), self.settings.provider)
         request = make_request(spec, self.messages(spec), params, stream=self.settings.stream)
