@@ -6,9 +6,10 @@ The plugin is loaded through the ``pytest11`` entry point by every pytest run wh
 importing it imports this package first. So this module imports only what the plugin needs anyway; names from
 heavier modules (``result`` pulls in the grading and provider modules) are loaded on first access
 (``__getattr__``, PEP 562).
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: it would bind a public name ``annotations`` in the package
+(tests/test_exported_members.py checks that the public names are exactly ``__all__``).
+"""
 
 # Private aliases: everything public here is in __all__ (tests/test_exported_members.py).
 import typing as _typing

@@ -4,6 +4,13 @@ from collections.abc import Callable
 
 import pytest
 
+# pytester's in-process runs (runpytest_inprocess) restore sys.modules afterwards, dropping every module the
+# inner run imported. The plugin imports SQLAlchemy lazily, so a half-dropped SQLAlchemy was re-imported
+# beside the surviving half and failed ("'InternalTraversal' object is not callable"), depending on which test
+# ran first in a process. Importing the storage stack here, once, puts it in every snapshot.
+import pytest_llmbench.storage.cache
+import pytest_llmbench.storage.repository  # noqa: F401
+
 #: Environment that would make a test talk to the real OpenRouter or a user's database.
 _LEAKY = ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", "LLMBENCH_MODELS", "LLMBENCH_DB_URL")
 

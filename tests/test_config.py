@@ -83,6 +83,24 @@ def test_bad_values_are_one_sentence_usage_errors(cli: dict[str, object], fragme
     assert "\n" not in message
 
 
+def test_a_report_path_alone_takes_its_kind_from_the_extension() -> None:
+    s = resolve({"report": ["report.html", "out/results.JSON", "md:notes.txt", "table.markdown"]}, environ={})
+    assert [(t.kind, str(t.path)) for t in s.report] == [
+        ("html", "report.html"), ("json", "out/results.JSON"), ("md", "notes.txt"), ("md", "table.markdown")
+    ]
+    with pytest.raises(UsageError, match="KIND:PATH or a file ending in"):
+        resolve({"report": ["report.pdf"]}, environ={})
+
+
+def test_two_config_files_are_refused_rather_than_one_silently_ignored(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.llmbench]\nsample = 12\n", encoding="utf-8")
+    (tmp_path / "llmbench.yaml").write_text("sample: 30\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"Both .*pyproject.toml \[tool.llmbench\] and .*llmbench.yaml"):
+        load_settings(tmp_path, environ={})
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    assert load_settings(tmp_path, environ={}).sample == 30
+
+
 def test_env_value_error_names_the_variable() -> None:
     with pytest.raises(UsageError, match="LLMBENCH_MODELS"):
         resolve({}, environ={"LLMBENCH_MODELS": "bad model id!"})

@@ -114,6 +114,9 @@ class LlmClient:
 
 @pytest.fixture
 def llm_client(request: pytest.FixtureRequest) -> LlmClient:
+    """A synchronous client for ad-hoc calls inside a test, through the session's engine (limits, retries,
+    cache, budget): ``.ask(model, prompt)`` returns the text, ``.complete(model, messages)`` the ``Completion``.
+    These calls are not prefetched."""
     bench = _bench(request.config)
     return LlmClient(bench.engine_call, stream=bench.settings.stream)
 
@@ -139,7 +142,9 @@ class CostView:
 
 @pytest.fixture
 def llm_cost(request: pytest.FixtureRequest) -> CostView:
-    return CostView(_bench(request.config).engine().budget)
+    """The session's running cost: ``.spent`` (USD so far), ``.budget`` (``--llm-max-cost`` or None) and
+    ``.per_model`` (USD per model)."""
+    return CostView(_bench(request.config).asker.engine().budget)
 
 
 @pytest.fixture

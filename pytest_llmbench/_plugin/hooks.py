@@ -44,7 +44,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llmbench", "LLM benchmarking (pytest-llmbench)")
     for option in OPTIONS:
-        help_text = option.help + (f" [env {option.env}]" if option.env else "")
+        # argparse %-formats help texts: a literal "95% lower" would read as a conversion and crash --help.
+        help_text = (option.help + (f" [env {option.env}]" if option.env else "")).replace("%", "%%")
         if option.flag:
             group.addoption(option.cli, action="store_const", const="on", default=None, dest=_dest(option.name),
                             help=help_text)
@@ -281,7 +282,9 @@ class _SessionHooks:
         from pytest_llmbench.report.terminal import render
 
         terminalreporter.section("llmbench")
+        from pytest_llmbench.report.fmt import output_width
+
         writer = terminalreporter._tw
-        # Off a terminal (CI logs, pipes) the width is unknown: never squeeze the table into 80 columns.
-        width = writer.fullwidth if writer.hasmarkup else max(writer.fullwidth, 160)
+        # pytest's writer keeps the stream it writes to; off a terminal, sentences and tables come out unwrapped.
+        width = output_width(getattr(writer, "_file", None), writer.fullwidth)
         terminalreporter.write(render(summary, width=width, color=writer.hasmarkup))

@@ -173,9 +173,9 @@ class WorkerHooks:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
         output[ORIGINS] = dict(self.bench.dataset_origins)
-        engine = self.bench._engine
-        if engine is not None:
-            output[TRAFFIC] = {model: t.to_dict() for model, t in engine.traffic().items()}
+        traffic = self.bench.asker.traffic()
+        if traffic is not None:
+            output[TRAFFIC] = {model: t.to_dict() for model, t in traffic.items()}
 
 
 def _asking(items: Iterable[pytest.Item], llm_item: LlmItem) -> list[tuple[str, ItemSpec]]:

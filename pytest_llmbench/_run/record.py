@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from pytest_llmbench.config import SIMULATED_PREFIX
 from pytest_llmbench.types import Completion, Grade, Message, Outcome, Question, ResultRecord, Verdict
@@ -18,6 +19,7 @@ from pytest_llmbench.types import Completion, Grade, Message, Outcome, Question,
 def to_record(
     question: Question, model: str, grader: str, repeat: int, completion: Completion, grade: Grade | None,
     *, nodeid: str, outcome: Outcome, messages: Sequence[Message] | None = None,
+    judges: list[dict[str, Any]] | None = None,
 ) -> ResultRecord:
     """The stored row of one finished item; a failed completion decides the outcome (skipped or error).
 
@@ -47,7 +49,7 @@ def to_record(
         error_kind=c.error_kind.value if c.error_kind else None,
         messages=stored_messages(messages) if messages is not None and c.attempts else None,
         finish_reason=c.finish_reason, served_model=c.served_model, generation_id=c.generation_id,
-        provider=c.extra.get("provider") if isinstance(c.extra.get("provider"), str) else None,
+        provider=c.extra.get("provider") if isinstance(c.extra.get("provider"), str) else None, judges=judges,
     )
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_llmbench._run.record import completion_of, grade_of
-from pytest_llmbench.config import Settings, _jsonable
+from pytest_llmbench.config import Settings
+from pytest_llmbench.config.values import jsonable
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.storage.maintenance import find_resumable, reopen_for_resume
 from pytest_llmbench.storage.repository import Repository, RunInfo
@@ -32,13 +33,14 @@ class StoredAnswer:
 
     completion: Completion
     grade: Grade | None
+    judges: list[dict[str, Any]] | None = None  # the judge's votes, so a replayed item still counts in judging
 
 
 def check_same_items(run: RunInfo, settings: Settings) -> None:
     for key in SAME_ITEMS:
         if key not in run.config:
             continue
-        now = _jsonable(getattr(settings, key))
+        now = jsonable(getattr(settings, key))
         if run.config[key] != now:
             option = "--llm-" + key.replace("_", "-")
             raise UsageError(
@@ -65,7 +67,9 @@ def reopen(repo: Repository, ref: str, settings: Settings) -> RunInfo:
 
 def stored_answers(repo: Repository, run_id: int) -> dict[str, StoredAnswer]:
     """Node id -> the answer the run already has (items that failed without an answer are not included)."""
-    return {r.nodeid: StoredAnswer(completion_of(r), grade_of(r)) for r in repo.results(run_id) if r.error is None}
+    return {
+        r.nodeid: StoredAnswer(completion_of(r), grade_of(r), r.judges) for r in repo.results(run_id) if r.error is None
+    }
 
 
 def resume_command(args: Sequence[str], run_id: int) -> str:

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Benchmarks themselves run with pytest (pytest benchmarks --llm-models=...).",
     )
     parser.add_argument("--version", action="version", version=f"pytest-llmbench {__version__}")
-    parser.add_argument("--db", help="results database URL (default: --llm-db / LLMBENCH_DB_URL / config file)")
+    parser.add_argument("--db", metavar="URL|PATH",
+                        help="results database, a URL or an SQLite file's path, before or after the subcommand "
+                        "(default: --llm-db / LLMBENCH_DB_URL / the config file of the project this folder is in)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:
@@ -38,9 +40,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _lift_db(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """Take ``--db X`` / ``--db=X`` out of the arguments wherever it stands: argparse only accepts the main
+    parser's options before the subcommand, and users put it after (``llmbench runs list --db x.db``)."""
+    rest: list[str] = []
+    db: str | None = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            rest += [arg, *args]
+            break
+        if arg == "--db":
+            db = next(args, None)
+            if db is None:
+                rest.append(arg)  # argparse says "expected one argument"
+        elif arg.startswith("--db="):
+            db = arg.partition("=")[2]
+        else:
+            rest.append(arg)
+    return rest, db
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    rest, db = _lift_db(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(rest)
+    if db is not None:
+        args.db = db
     handler = getattr(args, "func", None)
     if handler is None:
         parser.print_help()

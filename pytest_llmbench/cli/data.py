@@ -122,7 +122,7 @@ def _options(args: argparse.Namespace) -> DataOptions:
 
 
 def _fail(exc: Exception, err: TextIO) -> int:
-    print(f"error: {exc}", file=err)
+    print(f"llmbench: {exc}", file=err)
     return EXIT_USAGE
 
 

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import TextIO
 
+from pytest_llmbench.cli._shared import database_url, db_url, project_root
 from pytest_llmbench.cli.shards import merge_runs
 from pytest_llmbench.config import Settings, load_settings, resolve
 from pytest_llmbench.report.step_summary import append_step_summary
@@ -51,18 +52,8 @@ def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(func=run_merge)
 
 
-def database_url(args: argparse.Namespace) -> str:
-    """``--db`` of the command, else the plugin's own setting (--llm-db's env var and config file)."""
-    given = getattr(args, "db", None)
-    return str(given) if given else load_settings(Path.cwd()).db
-
-
-def _url_for(source: str) -> str:
-    return source if "://" in source else f"sqlite:///{Path(source).expanduser().resolve()}"
-
-
 def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    repo = Repository(database_url(args), base_dir=Path.cwd())
+    repo = Repository(db_url(args), base_dir=project_root())
     try:
         target = backup(repo, args.path)
     finally:
@@ -72,14 +63,14 @@ def run_backup(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def run_merge(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    repo = Repository(database_url(args), base_dir=Path.cwd())
+    repo = Repository(db_url(args), base_dir=project_root())
     try:
         runs: list[RunInfo] = [repo.get_run(ref) for ref in args.runs]
         if args.name:
             runs += [r for r in runs_named(repo, args.name) if r.id not in {x.id for x in runs}
                      and r.shard is not None]
         for source in args.sources:
-            other = Repository(_url_for(source))
+            other = Repository(database_url(source))
             try:
                 newest = other.get_run("latest")
                 copied = copy_runs(other, repo, [newest.id])
@@ -98,7 +89,7 @@ def run_merge(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def _gate_overrides(args: argparse.Namespace) -> Settings | None:
     """Gates given to the command or in the config file; None lets the merge use the shards' own."""
     cli = {"min-accuracy": args.min_accuracy, "max-errors": args.max_errors, "gate-bound": args.gate_bound}
-    settings = load_settings(Path.cwd())
+    settings = load_settings(project_root())
     given = resolve(cli, environ={})
     if given.min_accuracy or "max_errors" in given.sources or "gate_bound" in given.sources:
         return dataclasses.replace(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from operator import attrgetter
 from typing import Any
 
+from pytest_llmbench.config import parse_sample
 from pytest_llmbench.data import _gc
 from pytest_llmbench.data.keys import natural_key
 from pytest_llmbench.errors import UsageError
@@ -201,23 +202,9 @@ def _take(
 
 
 def parse_size(text: str) -> int | float:
-    """``"50"`` -> 50, ``"0.1"`` -> 0.1, ``"10%"`` -> 0.1, ``"all"`` -> 1.0."""
-    raw = text.strip().lower()
-    if raw == "all":
-        return 1.0
+    """``"50"`` -> 50, ``"0.1"`` -> 0.1, ``"10%"`` -> 0.1, ``"all"`` -> 1.0: the options' parser, in data's terms."""
     try:
-        if raw.endswith("%"):
-            value: int | float = float(raw[:-1]) / 100
-        elif raw.isdigit():
-            value = int(raw)
-        else:
-            value = float(raw)
-    except ValueError:
-        raise UsageError(f"Sample size {text!r} is neither a count (50) nor a fraction (0.1) nor 'all'.") from None
-    if isinstance(value, int):
-        if value <= 0:
-            raise UsageError(f"Sample size {text!r} must be a positive count.")
-        return value
-    if not (0 < value <= 1) or math.isnan(value):
-        raise UsageError(f"Sample fraction {text!r} must be above 0 and at most 1 (use a whole number for a count).")
-    return value
+        size = parse_sample(text)
+    except ValueError as exc:
+        raise UsageError(f"Sample size {exc}.") from None
+    return 1.0 if size is None else size

@@ -25,7 +25,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -192,6 +192,23 @@ class Engine:
             self.submit([job])
             return self.result(job)
         return future.result()
+
+    def when_done(self, job: Job, callback: Callable[[Completion], None]) -> None:
+        """Call ``callback`` with ``job``'s completion as soon as it arrives (now, if it is there already).
+
+        The callback runs on the engine's loop thread: it must only hand the completion on (the judge stage
+        queues it), never block. The job is started if it was not submitted.
+        """
+        done = self._done.get(job.key)
+        if done is not None:
+            callback(done)
+            return
+        future = self._futures.get(job.key)
+        if future is None:
+            self.submit([job])
+            self.when_done(job, callback)
+            return
+        future.add_done_callback(lambda f: None if f.exception() is not None else callback(f.result()))
 
     def call(self, request: ChatRequest) -> Completion:
         """One ad-hoc call (not prefetched, still limited, retried, budgeted and cached)."""

@@ -51,5 +51,5 @@ __all__ = [
     "register_grader",
 ]
 
-# The json and tool_call graders live with the question kinds they grade; importing them registers them.
-from pytest_llmbench.kinds import graders as _kind_graders  # noqa: F401
+# Importing the json and tool_call graders registers them.
+from pytest_llmbench.grading import structured as structured

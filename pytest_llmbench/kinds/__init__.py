@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
-from pytest_llmbench.kinds.capabilities import InfoLookup, Need, catalog_info, check, missing
-from pytest_llmbench.kinds.graders import (
+from pytest_llmbench.grading.comparison import Comparison, compare, leaf_matches, parse_arguments, parse_reply
+from pytest_llmbench.grading.structured import (
     TEXT_GRADERS,
     CompletionGrader,
     JsonGrader,
@@ -19,9 +19,9 @@ from pytest_llmbench.kinds.graders import (
     kind_grader,
     tool_calls_of,
 )
+from pytest_llmbench.kinds.capabilities import InfoLookup, Need, catalog_info, check, missing
 from pytest_llmbench.kinds.media import IMAGE_TYPES, MB, PDF_TYPE, Attachment, AttachmentCache, MediaLimits, sniff
 from pytest_llmbench.kinds.request import RequestKinds, attach, is_plain, prompt_key, response_format
-from pytest_llmbench.kinds.values import Comparison, compare, leaf_matches, parse_arguments, parse_reply
 from pytest_llmbench.types import Completion
 
 

@@ -11,6 +11,7 @@ from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.outcome.baseline import BaselineComparison
 from pytest_llmbench.outcome.costs import cost_lines
 from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.judging import JudgingSummary
 from pytest_llmbench.outcome.provenance import provenance_notes
 from pytest_llmbench.stats import (
     ModelSummary,
@@ -41,6 +42,7 @@ class RunSummary:
     spent: float = 0.0
     stop_reason: str | None = None
     traffic: dict[str, ModelTraffic] = field(default_factory=dict)  # the engine's per-model counters, when it ran
+    judging: JudgingSummary | None = None  # when a judge was asked: its agreement and cost
 
     @property
     def gates_passed(self) -> bool:
@@ -75,6 +77,7 @@ class RunSummary:
             ece = expected_calibration_error([r for r in records if r.model == name])
             if ece is not None:
                 summary.calibration[name] = ece
+        summary.judging = JudgingSummary.from_records(records)
         return summary
 
 

@@ -19,9 +19,10 @@ from typing import Any
 
 import httpx
 
+from pytest_llmbench.config import DEFAULT_BASE_URL
 from pytest_llmbench.errors import BadResponse, ConnectionFailed, ProviderTimeout
 from pytest_llmbench.providers._openrouter_errors import error_from_body
-from pytest_llmbench.providers.openrouter import DEFAULT_BASE_URL, service_name
+from pytest_llmbench.providers.openrouter import service_name
 
 SNAPSHOT_FILE = "catalog_snapshot.json"
 

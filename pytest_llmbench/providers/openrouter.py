@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from pytest_llmbench._version import __version__
+from pytest_llmbench.config import DEFAULT_BASE_URL
 from pytest_llmbench.errors import (
     BadRequestError,
     BadResponse,
@@ -35,7 +36,6 @@ from pytest_llmbench.providers._openrouter_errors import error_for, error_from_b
 from pytest_llmbench.providers._sse import SSEDecoder, iter_sse_data
 from pytest_llmbench.types import ChatRequest, Completion
 
-DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 DEFAULT_APP_URL = "https://github.com/pytest-llmbench/pytest-llmbench"
 DEFAULT_APP_TITLE = "pytest-llmbench"
 #: Connections per client when the pool is split (``clients_for``); measured to stay near the ideal time.

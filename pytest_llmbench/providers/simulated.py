@@ -17,12 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_llmbench.config import SIMULATED_PREFIX
 from pytest_llmbench.errors import BadRequestError, ProviderTimeout
 from pytest_llmbench.providers import _sim_kinds as kinds
 from pytest_llmbench.providers.catalog import ModelInfo
 from pytest_llmbench.types import ChatRequest, Completion, Question
 
-PREFIX = "sim/"
+PREFIX = SIMULATED_PREFIX  # the one definition is config's: defaults and help text name it too
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,3 +47,21 @@ def p_value(value: float) -> str:
     if value < 0.0001:
         return "<0.0001"
     return f"{value:.4f}" if value < 0.01 else f"{value:.3f}"
+
+
+# Rich wraps at this width when told nothing; off a terminal we want one logical line per line, so the width
+# is set far beyond any sentence or table we print (tables are not expanded: they keep their natural width).
+UNWRAPPED = 100_000
+
+
+def output_width(stream: object, terminal_width: int) -> int:
+    """The width to render at: the terminal's when ``stream`` is one, else unwrapped (CI logs, pipes, files).
+
+    A grep of a CI log must find a whole sentence on one line, whatever the path or model id inside it.
+    """
+    isatty = getattr(stream, "isatty", None)
+    try:
+        tty = bool(isatty()) if callable(isatty) else False
+    except (ValueError, OSError):  # a closed or detached stream is not a terminal
+        tty = False
+    return terminal_width if tty else UNWRAPPED

@@ -58,7 +58,7 @@ def suite_properties(summary: RunSummary) -> list[tuple[str, str]]:
         ):
             props.append((f"llm_{name}[{m.model}]", _fmt(value)))
     for gate in summary.gates:
-        props.append((f"llm_gate[{gate.name}]", f"{'pass' if gate.passed else 'fail'}: {gate.detail}"))
+        props.append((f"llm_gate[{gate.name}]", f"{gate.verdict.lower()}: {gate.detail}"))
     if summary.gates:
         props.append(("llm_gates_passed", _fmt(summary.gates_passed)))
     return props

@@ -131,10 +131,13 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
     lines += [Text(line) for line in traffic_lines(summary.traffic)]
     for model, ece in summary.calibration.items():
         lines.append(Text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
+    if summary.judging is not None:
+        lines += [Text(line) for line in summary.judging.lines()]
     for note in summary.notes:
         lines.append(Text(note))
     for gate in summary.gates:
-        lines.append(Text(gate.line(), style="green" if gate.passed else "red"))
+        style = "dim" if not gate.applicable else "green" if gate.passed else "red"
+        lines.append(Text(gate.line(), style=style))
     if summary.gates:
         verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
         lines.append(Text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))

@@ -88,6 +88,19 @@ def sqlite_path(url: str, base_dir: Path | None = None) -> Path | None:
     return base_dir / path if base_dir is not None and not path.is_absolute() else path
 
 
+#: The folder of the default database; like pytest's own cache folder, it ignores itself in git.
+STATE_FOLDER = ".llmbench"
+
+
+def _make_folder(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.name == STATE_FOLDER:
+        # Results are per machine: a fresh clone's `git status` must not list them as untracked files.
+        (folder / ".gitignore").write_text("# created by pytest-llmbench automatically\n*\n", encoding="utf-8")
+
+
 def open_engine(url: str, *, base_dir: Path | None = None, read_only: bool = False) -> Engine:
     """Create the engine, the SQLite folder if needed, the tables, and check the schema version.
 
@@ -105,7 +118,7 @@ def open_engine(url: str, *, base_dir: Path | None = None, read_only: bool = Fal
         parsed = parsed.set(database=f"file:{path.resolve()}", query={"mode": "ro", "uri": "true"})
     elif path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(path.parent)
         except OSError as exc:
             raise StorageError(f"Cannot create the folder for the results database {path}: {exc.strerror}.") from None
         parsed = parsed.set(database=str(path))

@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
-# The fixture is defined with the plugin's other fixtures, so the plugin can offer it to every test without
-# importing this package (and the server behind it) in runs that never use it.
-from pytest_llmbench._plugin.fixtures import fake_openrouter
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_llmbench.testing._judge import JudgeVerdicts
 from pytest_llmbench.testing._script import (
     AnswerPolicy,
     Fault,
@@ -34,12 +36,22 @@ from pytest_llmbench.testing._script import (
 )
 from pytest_llmbench.testing._server import FakeOpenRouter, RecordedRequest
 
+
+# The plugin offers the same fixture to every test (``_plugin/fixtures.py``) without importing this package in
+# runs that never use it; this one is for a conftest that imports it by name.
+@pytest.fixture
+def fake_openrouter() -> Iterator[FakeOpenRouter]:
+    """A running ``FakeOpenRouter`` (no latency, echo answers, no faults); configure it through attributes."""
+    with FakeOpenRouter() as server:
+        yield server
+
 __all__ = [
     "AnswerPolicy",
     "FakeOpenRouter",
     "Fault",
     "FaultKind",
     "FaultRule",
+    "JudgeVerdicts",
     "RecordedRequest",
     "Reply",
     "RequestContext",

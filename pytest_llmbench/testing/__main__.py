@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pytest_llmbench.testing._judge import JudgeVerdicts
 from pytest_llmbench.testing._script import Fault, FaultRule, first_ask_fails, over_in_flight
 from pytest_llmbench.testing._server import FakeOpenRouter
 
@@ -27,10 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalog-prices", action="store_true",
                         help="bill each model at its price in the served catalog (the bundled snapshot), as "
                         "OpenRouter does, instead of one flat price")
+    parser.add_argument("--judge-verdicts", default=None, help="JSONL of {clue, reply, verdict[, model]} rows")
+    parser.add_argument("--judge-model", action="append", default=[], help="a judge model (default: by prompt)")
+    parser.add_argument("--judge-latency", type=float, default=None, help="seconds before each verdict")
     args = parser.parse_args(argv)
+    judge = None
+    if args.judge_verdicts or args.judge_model or args.judge_latency is not None:
+        options = {"models": frozenset(args.judge_model), "latency": args.judge_latency}
+        judge = JudgeVerdicts.load(args.judge_verdicts, **options) if args.judge_verdicts else JudgeVerdicts(**options)
     server = FakeOpenRouter(
         latency=args.latency, policy=args.answer, record=args.record, host=args.host, port=args.port,
-        faults=_faults(parser, args.faults), prices=_catalog_prices() if args.catalog_prices else None,
+        faults=_faults(parser, args.faults), prices=_catalog_prices() if args.catalog_prices else None, judge=judge,
     )
     with server:
         print(server.base_url, flush=True)

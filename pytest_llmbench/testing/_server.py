@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from pytest_llmbench.testing._http import Connection, HttpRequest
+from pytest_llmbench.testing._judge import JudgeVerdicts
 from pytest_llmbench.testing._script import (
     Answer,
     Fault,
@@ -58,7 +59,8 @@ class FakeOpenRouter:
     substring of the prompt; default: echo the last user message). ``faults`` is a rule or list of rules
     ``(RequestContext) -> Fault | None`` (see ``first``, ``on_requests``, ``for_model``).
     ``usage.cost`` is ``prompt_tokens * prompt_price + completion_tokens * completion_price``, with tokens
-    estimated as characters / 4; ``prices`` overrides the two prices per model.
+    estimated as characters / 4; ``prices`` overrides the two prices per model. ``judge`` answers judge
+    requests from a verdict file instead of ``policy`` (see ``_judge.JudgeVerdicts``), after its own latency.
     """
 
     def __init__(
@@ -78,9 +80,11 @@ class FakeOpenRouter:
         record: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        judge: JudgeVerdicts | None = None,
     ) -> None:
         self.latency = latency
         self.policy = policy
+        self.judge = judge
         self.faults = faults
         self.prompt_price = prompt_price
         self.completion_price = completion_price
@@ -237,7 +241,10 @@ class FakeOpenRouter:
         if streaming:
             connection.start_chunked()
             connection.chunk(b": OPENROUTER PROCESSING\n\n")
+        judging = self.judge is not None and self.judge.handles(body)
         latency = self.latency(context) if callable(self.latency) else self.latency
+        if judging and self.judge is not None and self.judge.latency is not None:
+            latency = self.judge.latency
         if latency > 0:
             await asyncio.sleep(latency)
         if kind is FaultKind.RESET:  # mid-stream: the client had the headers and a first event, then a reset
@@ -259,7 +266,7 @@ class FakeOpenRouter:
             else:
                 connection.respond(200, error)
             return
-        reply = as_policy(self.policy)(body)
+        reply = self.judge.reply(body) if judging and self.judge is not None else as_policy(self.policy)(body)
         if isinstance(reply, str):
             reply = Reply(text=reply)
         if streaming:

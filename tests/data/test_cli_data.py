@@ -59,7 +59,7 @@ def test_validate_unreadable_file_is_exit_2_with_one_sentence(
 ) -> None:
     code, out, err = _run(["data", "validate", str(tmp_path / "nope.csv")], capsys)
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("error: Dataset file ")
+    assert err.count("\n") == 1 and err.startswith("llmbench: Dataset file ")
 
 
 def test_sample_text_and_jsonl_are_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,7 +78,7 @@ def test_sample_bad_size_and_bad_column(capsys: pytest.CaptureFixture[str]) -> N
     code, _, err = _run(["data", "sample", "jeopardy-sample", "--size", "lots"], capsys)
     assert (
         code == 2
-        and err == "error: Sample size 'lots' is neither a count (50) nor a fraction (0.1) nor 'all'.\n"
+        and err == "llmbench: Sample size 'lots' is neither a count (50) nor a fraction (0.1) nor 'all'.\n"
     )
     code, _, err = _run(["data", "sample", "jeopardy-sample", "--stratify", "colour"], capsys)
     assert code == 2 and "Unknown stratify column 'colour'" in err

@@ -146,8 +146,37 @@ def test_a_few_bad_rows_are_left_out_and_said_with_file_and_line(pytester: pytes
         *FAST, "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=sim/strong"
     )
     result.assert_outcomes(passed=12)
-    out = result.stdout.str().replace("\n", "")
-    assert "1 unusable row(s) left out" in out and "questions.jsonl:4:" in out
+    # Off a terminal the summary is unwrapped: the whole sentence is on one line, as a grep of a CI log needs.
+    lines = [line for line in result.stdout.lines if "unusable row(s) left out" in line]
+    assert len(lines) == 1 and "1 unusable row(s) left out" in lines[0] and "questions.jsonl:4:" in lines[0], lines
+
+
+def test_every_summary_sentence_is_whole_with_a_very_long_dataset_path(pytester: pytest.Pytester) -> None:
+    # A path longer than any terminal: a wrap inside it would split the sentence a user greps for.
+    folder = pytester.path
+    for part in ("a-deliberately-long-folder-name-" * 2, "with spaces in it " * 3, "x" * 60, "llm bench data"):
+        folder = folder / part
+    folder.mkdir(parents=True)
+    dataset = folder / "questions.jsonl"
+    rows = questions_jsonl().splitlines()
+    rows.insert(3, '{"question": "forgot the answer"}')
+    dataset.write_text("\n".join(rows), encoding="utf-8")
+    assert len(str(dataset)) > 200
+    pytester.makepyfile(test_quiz=TEST_FILE)
+    pytester.makeini("[pytest]\n")
+    result = pytester.runpytest_inprocess(
+        *FAST, f"--llm-dataset={dataset}", "--llm-sample=all", "--llm-models=sim/strong", "--llm-min-accuracy=0.5"
+    )
+    result.assert_outcomes(passed=12)
+    lines = result.stdout.lines
+    origin = [line for line in lines if line.startswith("questions: ")]
+    assert len(origin) == 1, lines
+    assert str(dataset) in origin[0], origin
+    assert "1 unusable row(s) left out" in origin[0] and f"{dataset.name}:4:" in origin[0], origin
+    simulated = [line for line in lines if line.startswith("simulated: ")]
+    assert len(simulated) == 1 and simulated[0].rstrip().endswith("not measurements of any real model."), simulated
+    verdict = [line for line in lines if line.startswith("gate verdict: ")]
+    assert verdict == ["gate verdict: all gates passed"], lines
 
 
 @pytest.mark.parametrize(

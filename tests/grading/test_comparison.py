@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_llmbench.kinds.values import compare, leaf_matches, parse_arguments, parse_reply
+from pytest_llmbench.grading.comparison import compare, leaf_matches, parse_arguments, parse_reply
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from pytest_llmbench.grading import JudgeFn, available_graders, register_grader
-from pytest_llmbench.kinds.values import Comparison, compare, parse_arguments, parse_reply, shown
+from pytest_llmbench.grading.comparison import Comparison, compare, parse_arguments, parse_reply, shown
+from pytest_llmbench.grading.graders import available_graders, register_grader
+from pytest_llmbench.grading.judge import JudgeFn
 from pytest_llmbench.types import Completion, Grade, Question, Verdict
 
 #: Graders that compare text; a question of another kind is graded by its own grader instead.

@@ -1,0 +1,154 @@
+"""The finish stage and the run's storage: the run row, the results as they arrive, and at the end the
+summary, the gates, the comparison with the baseline, the stored totals and the file reports.
+
+Only the writer (the single process, or the xdist controller) has a ``RunStore``'s run; workers only read
+the answers of a resumed run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pytest_llmbench.config import Settings
+from pytest_llmbench.errors import UsageError
+from pytest_llmbench.types import ResultRecord
+
+if TYPE_CHECKING:
+    from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench.engine.traffic import ModelTraffic
+    from pytest_llmbench.outcome.summary import RunSummary
+    from pytest_llmbench.storage.repository import Repository
+    from pytest_llmbench.storage.writer import BatchWriter
+
+
+@dataclass
+class RunStore:
+    settings: Settings
+    rootdir: Path
+    models: tuple[str, ...]
+    dataset_origins: dict[str, str]
+    run_id: int | None = None
+    run_name: str | None = None
+    baseline_run: int | None = None
+    baseline_records: list[ResultRecord] = field(default_factory=list)
+    _repo: Repository | None = None
+    _results: BatchWriter[ResultRecord] | None = None
+
+    def repository(self) -> Repository:
+        if self._repo is None:
+            from pytest_llmbench.storage.repository import Repository
+
+            self._repo = Repository(self.settings.db, base_dir=self.rootdir)
+        return self._repo
+
+    def load_baseline(self) -> None:
+        """Read the baseline run before this run's row exists, so 'latest' means the run before this one."""
+        ref = self.settings.baseline
+        if ref is None or self.baseline_run is not None:
+            return
+        info = self.repository().get_run(ref)
+        self.baseline_run = info.id
+        self.baseline_records = self.repository().results(info.id)
+        if not self.baseline_records:
+            raise UsageError(f"Baseline run {info.id} ({info.name}) has no stored results to compare with.")
+
+    def open_run(self) -> dict[str, StoredAnswer]:
+        """The run, before anything is asked: a new one, or the one ``--llm-resume`` names, reopened; returns
+        the answers a resumed run already has."""
+        resumed: dict[str, StoredAnswer] = {}
+        if self.run_id is None and self.settings.resume:
+            from pytest_llmbench._run import resume as resume_mod
+
+            run = resume_mod.reopen(self.repository(), self.settings.resume, self.settings)
+            self.run_id, self.run_name = run.id, run.name
+            resumed = resume_mod.stored_answers(self.repository(), run.id)
+        self.ensure_run()
+        return resumed
+
+    def ensure_run(self) -> int:
+        if self.run_id is None:
+            s = self.settings
+            self.run_name = s.run_name or dt.datetime.now().strftime("run-%Y%m%d-%H%M%S")
+            self.run_id = self.repository().start_run(
+                name=self.run_name, models=list(self.models), dataset=s.dataset, grader=s.grader, seed=s.seed,
+                sample=None if s.sample is None else str(s.sample), config=s.snapshot(),
+                dataset_origin="; ".join(self.dataset_origins.values()) or None,
+                shard=f"{s.shard.index}/{s.shard.total}" if s.shard else None,
+            )
+        return self.run_id
+
+    def write(self, record: ResultRecord) -> None:
+        if self._results is None:
+            from pytest_llmbench.storage.writer import BatchWriter
+
+            run_id, repo = self.ensure_run(), self.repository()
+            self._results = BatchWriter(lambda batch: repo.add_results(run_id, batch), name="llmbench-results")
+        self._results.add(record)  # written within 0.2 s, in batches (see storage/writer.py)
+
+    def flush(self) -> None:
+        if self._results is not None:
+            self._results.close()
+
+    def summarize(
+        self, records: Sequence[ResultRecord], stop_reason: str | None, *,
+        traffic: Mapping[str, ModelTraffic] | None = None, notes: Sequence[str] = (),
+    ) -> RunSummary:
+        """The summary of the run, with the baseline comparison and the gates.
+
+        ``traffic``: the engine's per-model counters (or, on the xdist controller, the workers'); ``notes``:
+        the engine's, such as which catalog priced the run.
+        """
+        from pytest_llmbench.outcome import baseline as baseline_mod
+        from pytest_llmbench.outcome.gates import evaluate_gates
+        from pytest_llmbench.outcome.summary import RunSummary
+
+        summary = RunSummary.from_records(
+            records, run_id=self.run_id, run_name=self.run_name, dataset=self.settings.dataset,
+            dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
+            stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
+            traffic=dict(traffic or {}), notes=list(notes),
+        )
+        extra = []
+        if self.baseline_run is not None:
+            summary.baseline = baseline_mod.compare(records, self.baseline_records, self.baseline_run)
+            extra = baseline_mod.gates(summary.baseline, self.settings.max_regression or 0.0)
+        summary.gates = evaluate_gates(self.settings, summary.models, extra)
+        return summary
+
+    def persist(self, summary: RunSummary, *, interrupted: bool, command: Sequence[str], exitstatus: int) -> None:
+        """Store the run's end (status, totals, performance) and write the file reports."""
+        from pytest_llmbench._run import resume as resume_mod
+        from pytest_llmbench.outcome.summary import performance_row, totals
+        from pytest_llmbench.report.files import write_reports
+
+        repo = self.repository()
+        run_id = self.ensure_run()
+        if interrupted:
+            summary.notes.append(f"interrupted: resume with {resume_mod.resume_command(command, run_id)}")
+        if summary.dataset_origin:
+            repo.update_run(run_id, dataset_origin=summary.dataset_origin)  # xdist: learnt from the workers
+        repo.save_performance(run_id, [performance_row(m) for m in summary.models])
+        repo.finish_run(run_id, status="interrupted" if interrupted else "completed", totals=totals(summary),
+                        exit_status=exitstatus)
+        if self.settings.report:
+            summary.notes += write_reports(repo, run_id, self.settings.report, live=summary)
+
+    def close_empty_run(self, interrupted: bool) -> None:
+        """A run opened early (xdist controller, resume) that got no result: interrupted, or never used."""
+        if self.run_id is None:
+            return
+        if interrupted or self.settings.resume:
+            self.repository().update_run(self.run_id, status="interrupted" if interrupted else "completed")
+        else:
+            from pytest_llmbench.storage.maintenance import delete_run
+
+            delete_run(self.repository(), self.run_id)
+            self.run_id = None
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()

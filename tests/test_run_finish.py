@@ -1,0 +1,43 @@
+"""The finish stage: the run row, results written as they come, summary with gates, and the stored end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_llmbench._run.finish import RunStore
+from pytest_llmbench.config import resolve
+from pytest_llmbench.types import Outcome, ResultRecord
+
+
+def _record(i: int, correct: bool) -> ResultRecord:
+    return ResultRecord(model="sim/strong", question_key=f"tiny:{i}", outcome=Outcome.PASSED if correct else
+                        Outcome.FAILED, nodeid=f"t[{i}]", dataset="tiny", clue="c", answer="a", correct=correct,
+                        score=float(correct), grader="lenient", simulated=True)
+
+
+def test_a_run_is_stored_summarised_and_gated(tmp_path: Path) -> None:
+    settings = resolve({"min-accuracy": ["0.9"]}, environ={})
+    store = RunStore(settings, tmp_path, ("sim/strong",), {"tiny": "a file"})
+    records = [_record(i, i != 0) for i in range(4)]
+    for record in records:
+        store.write(record)
+    store.flush()
+    summary = store.summarize(records, stop_reason="the session ended")
+    assert summary.stop_reason is None and summary.dataset_origin == "a file"
+    assert [round(m.accuracy, 2) for m in summary.models] == [0.75] and not summary.gates_passed
+    store.persist(summary, interrupted=True, command=("-x",), exitstatus=1)
+    repo = store.repository()
+    assert store.run_id is not None
+    run = repo.get_run(store.run_id)
+    assert (run.status, len(repo.results(store.run_id))) == ("interrupted", 4)
+    assert any(note.startswith("interrupted: resume with pytest -x --llm-resume=") for note in summary.notes)
+    store.close()
+
+
+def test_a_run_that_got_no_result_is_removed(tmp_path: Path) -> None:
+    store = RunStore(resolve({}, environ={}), tmp_path, ("sim/strong",), {})
+    run_id = store.ensure_run()
+    store.close_empty_run(interrupted=False)
+    assert store.run_id is None
+    assert all(r.id != run_id for r in store.repository().runs())
+    store.close()
