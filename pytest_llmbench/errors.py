@@ -130,3 +130,8 @@ class ConnectionFailed(ProviderError):
 class BadResponse(ProviderError):
     retryable = True
     kind = ErrorKind.BAD_RESPONSE
+
+
+class LlmBenchWarning(UserWarning):
+    """Something the run goes on with but the user should know: e.g. a model id no catalog knows."""
+

@@ -100,8 +100,8 @@ class Completion:
     """A model's answer, or the reason there is none (``error``), with what it cost.
 
     ``latency_ms`` is wall time of the successful attempt; ``ttft_ms`` time to the first content token
-    (streaming only). For a cache hit ``cached`` is true, ``cost_usd`` is 0 and the latencies are those
-    of the original call (statistics leave cached items out).
+    (streaming only). A cache hit (``cached``) keeps the original call's latencies, tokens and cost: this
+    run was billed nothing for it (summaries count its cost as saved, not spent).
     ``cost_estimated`` is true when the cost was computed from catalog prices, not billed by the provider.
     """
 

@@ -226,7 +226,7 @@ class MemoryCache:
         self.data[key] = completion
 
 
-def test_cache_hits_are_marked_and_free() -> None:
+def test_cache_hits_are_marked_and_keep_their_numbers() -> None:
     cache = MemoryCache()
     provider = ScriptedProvider(ok)
     engine = Engine([provider], EngineSettings(**FAST), cache=cache)  # type: ignore[arg-type]
@@ -236,7 +236,9 @@ def test_cache_hits_are_marked_and_free() -> None:
     second = engine2.result(Job("a", req()))
     engine2.close()
     assert not first.cached and second.cached
-    assert second.cost_usd == 0 and second.text == first.text
+    # The original cost, tokens and latency are kept; ``cached`` says this run was billed nothing for it.
+    assert second.cost_usd == first.cost_usd == 0.001 and second.text == first.text
+    assert (second.prompt_tokens, second.completion_tokens) == (first.prompt_tokens, first.completion_tokens)
     assert second.latency_ms == first.latency_ms  # the original latency is kept
     assert len(provider.calls) == 1
 
@@ -314,7 +316,7 @@ def test_budget_waits_for_reservations_to_settle_instead_of_skipping() -> None:
     assert all(r.error_kind is ErrorKind.BUDGET for r in results if not r.ok)
 
 
-def test_without_a_price_requests_run_one_at_a_time_under_a_budget() -> None:
+def test_without_a_price_the_first_request_runs_alone_and_its_bill_sets_the_reservations() -> None:
     provider = ScriptedProvider(ok, delay=0.01)
     engine = Engine([provider], EngineSettings(concurrency=8, max_cost=0.0035, **FAST))  # type: ignore[arg-type]
     jobs = [Job(str(i), req(i)) for i in range(10)]
@@ -322,7 +324,9 @@ def test_without_a_price_requests_run_one_at_a_time_under_a_budget() -> None:
     results = [engine.result(j) for j in jobs]
     engine.close()
     assert provider.max_in_flight == 1
-    assert sum(r.ok for r in results) == 4  # 0.001 each; the fourth ends at 0.004, and then it is spent
+    # 0.001 billed each, then 0.002 reserved each (twice the dearest bill): after the second, 0.002 + 0.002
+    # would pass 0.0035. The budget is never passed (it used to be: four ran one at a time, to 0.004).
+    assert sum(r.ok for r in results) == 2 and engine.budget.spent <= 0.0035
     assert all(r.error_kind is ErrorKind.BUDGET for r in results if not r.ok)
 
 
@@ -335,3 +339,31 @@ def test_time_to_first_token_from_the_provider_is_kept() -> None:
     engine.close()
     assert result.ttft_ms == 12.5
     assert result.latency_ms is not None and result.latency_ms >= 10  # measured by the engine
+
+
+def test_a_budget_without_a_price_runs_the_first_request_alone_then_reserves_from_the_bills() -> None:
+    provider = ScriptedProvider(ok, delay=0.02)  # bills $0.001 per answer; the estimator knows no price
+    engine = make(provider, concurrency=8, max_cost=1.0)
+    jobs = [Job(str(i), req(i)) for i in range(40)]
+    engine.submit(jobs)
+    assert all(engine.result(j).ok for j in jobs)
+    engine.close()
+    assert provider.max_in_flight > 1  # not one at a time for the whole run
+    assert engine.budget.spent == pytest.approx(0.04)
+    [note] = engine.unpriced.notes()
+    assert "m/a" in note and "no catalog price" in note and "twice its dearest bill" in note
+
+
+def test_a_budget_that_can_price_nothing_says_so_naming_the_model() -> None:
+    def unbilled(request: ChatRequest, attempt: int) -> Completion:
+        return Completion(model=request.model, text="fine")  # no usage, no cost: a self-hosted server
+
+    provider = ScriptedProvider(unbilled, delay=0.02)
+    engine = make(provider, concurrency=8, max_cost=1.0)
+    jobs = [Job(str(i), req(i)) for i in range(40)]
+    engine.submit(jobs)
+    assert all(engine.result(j).ok for j in jobs)
+    engine.close()
+    assert provider.max_in_flight > 1
+    [note] = engine.unpriced.notes()
+    assert note.startswith("budget: --llm-max-cost cannot price m/a") and "did not limit it" in note

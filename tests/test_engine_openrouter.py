@@ -9,7 +9,7 @@ import pytest
 
 from pytest_llmbench.engine.core import Engine, EngineSettings, Job
 from pytest_llmbench.providers.openrouter import OpenRouterProvider
-from pytest_llmbench.testing import FakeOpenRouter, Fault, RequestContext, first
+from pytest_llmbench.testing import FakeOpenRouter, Fault, RequestContext, first, first_ask_fails, over_in_flight
 from pytest_llmbench.types import ChatRequest, ErrorKind
 
 FAST = dict(backoff_base=0.01, backoff_max=0.05)
@@ -86,9 +86,9 @@ def test_429_lowers_the_models_in_flight_limit_honours_retry_after_and_recovers(
     burst = [s for s in seen if s[0] <= 8]
     after = sorted(s for s in seen if s[0] > 8)
     assert max(n for _, n, _ in burst) == 8  # the cap was reached before the 429s
-    assert limit.decreases == 1 and limit.lowest == 4  # eight 429s of one burst halve the limit once
+    assert limit.decreases == 1 and limit.lowest == 6  # eight 429s of one burst cut the limit once, to 3/4
     assert min(t for *_, t in after) - max(t for *_, t in burst) >= 0.2  # Retry-After was honoured
-    assert max(n for _, n, _ in after[:8]) <= 5  # right after: at most the halved limit (+1 once recovering)
+    assert max(n for _, n, _ in after[:6]) <= 7  # right after: at most the lowered limit (+1 once recovering)
     assert limit.limit == 8 and max(n for _, n, _ in after[20:]) > 5  # and then it recovers to the cap
 
 
@@ -100,3 +100,52 @@ def test_deadline_bounds_the_attempt_timeout_and_the_retries() -> None:
         took = time.monotonic() - t0
     assert result.error_kind is ErrorKind.TIMEOUT and "deadline" in (result.error or "")
     assert took < 30  # not the 60 s attempt timeout: the deadline cut it short
+
+
+def test_streams_reset_over_k_in_flight_lower_the_limit_and_every_item_finishes() -> None:
+    # A server with 4 slots that breaks every stream beyond them, as llama.cpp's does with its defaults.
+    server = FakeOpenRouter(latency=0.05, faults=over_in_flight(4))
+    with server:
+        engine = engine_for(server, concurrency=12, retries=8)
+        results = run_all(engine, jobs(200))
+    assert all(r.ok for r in results)
+    traffic = engine.traffic()["openai/gpt-4o-mini"]
+    assert traffic.resets > 0 and traffic.rate_limited == 0
+    assert traffic.decreases >= 1 and traffic.lowest_limit <= 6  # the resets were read as congestion
+    assert traffic.retries == traffic.attempts - 200 == traffic.resets
+
+
+def test_transient_first_attempt_faults_do_not_collapse_the_limit() -> None:
+    # Every question fails once: a third 429 with Retry-After 1, a third 503, a third an error in a 200 body.
+    faults = first_ask_fails(Fault.rate_limited(retry_after=1), Fault.http(503), Fault.error_in_body(502))
+    with FakeOpenRouter(latency=0.02, faults=faults) as server:
+        engine = engine_for(server, concurrency=8, backoff_max=2.0)  # so that Retry-After: 1 is waited whole
+        results = run_all(engine, jobs(48))
+        assert len(server.chat_requests) == 96
+    assert all(r.ok and r.attempts == 2 for r in results)
+    traffic = engine.traffic()["openai/gpt-4o-mini"]
+    assert (traffic.attempts, traffic.retries, traffic.rate_limited, traffic.resets) == (96, 48, 16, 0)
+    assert traffic.lowest_limit >= 6 and traffic.model_limit == 8  # at most one gentle cut, then back to the cap
+    assert traffic.waited_s >= 16 * 1.0  # each 429's retry waited its Retry-After
+
+
+def test_one_models_pause_never_holds_another_models_requests() -> None:
+    order: list[str] = []
+
+    def latency(context: RequestContext) -> float:
+        order.append(context.model)
+        return 0.01
+
+    faults = first(4, Fault.rate_limited(retry_after=1), model="slow/model")
+    with FakeOpenRouter(latency=latency, faults=faults) as server:
+        engine = engine_for(server, concurrency=4)
+        slow = jobs(4, model="slow/model")
+        calm = [Job(f"c{j.key}", ChatRequest("calm/model", j.request.messages)) for j in jobs(20)]
+        engine.submit(slow)
+        engine.submit(calm)
+        results = [engine.result(j) for j in slow + calm]
+        engine.close()
+    assert all(r.ok for r in results)
+    assert engine.model_limits["slow/model"].pause_until > 0  # it refused everything: its requests paused
+    retries_at = [i for i, m in enumerate(order) if m == "slow/model"][4]
+    assert order[:retries_at].count("calm/model") == 20  # all of the other model's went while it was paused

@@ -227,16 +227,23 @@ def test_deselected_items_are_never_asked(project: pytest.Pytester) -> None:
         assert db.execute("select count(*) from response_cache where model='sim/weak'").fetchone() == (0,)
 
 
-def test_cached_rerun_is_marked_and_free(project: pytest.Pytester) -> None:
+def test_cached_rerun_is_marked_keeps_its_numbers_and_is_billed_nothing(project: pytest.Pytester) -> None:
     project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong")
-    project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong")
+    rerun = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong")
     with _db(project) as db:
-        rows = db.execute("select run_id, cached, cost_usd from benchmark_results order by id").fetchall()
+        rows = db.execute("select run_id, cached, cost_usd, latency_ms, prompt_tokens from benchmark_results "
+                          "order by id").fetchall()
+        totals = dict(db.execute("select id, totals from benchmark_runs").fetchall())
     first = [r for r in rows if r[0] == 1]
     second = [r for r in rows if r[0] == 2]
     assert len(first) == len(second) == 6
     assert not any(r[1] for r in first) and all(r[1] for r in second)
-    assert all(r[2] == 0 for r in second) and all(r[2] > 0 for r in first)
+    # Each hit keeps the original call's cost, latency and tokens; the run was billed nothing for them.
+    assert [r[2:] for r in second] == [r[2:] for r in first] and all(r[2] > 0 for r in first)
+    saved = json.loads(totals[2])
+    assert saved["cost_usd"] == 0 and saved["cached"] == 6
+    assert saved["cost_saved_usd"] == pytest.approx(sum(r[2] for r in first))
+    assert any(line.startswith("cache: 6 answers served from the response cache: billed $0") for line in rerun.outlines)
 
 
 def test_database_path_is_configurable(project: pytest.Pytester, tmp_path: Path) -> None:

@@ -123,19 +123,26 @@ def test_four_workers_equal_a_serial_run(project: pytest.Pytester, db_urls: tupl
     assert untimed[0] == untimed[1]
 
 
-def test_budget_holds_across_workers(project: pytest.Pytester, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    # A request reserves its worst case (~$0.0014 here) before it is sent, and costs ~$0.0003. Each of the
-    # two workers gets half of the budget, which its skip messages name.
-    limit = 0.004
-    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong", f"--llm-db={url}",
+def test_one_budget_holds_across_workers_and_spends_what_a_serial_run_spends(
+    project: pytest.Pytester, db_urls: tuple[str, str]
+) -> None:
+    serial_url, parallel_url = db_urls
+    # A request reserves its worst case (~$0.0014 here) before it is sent, and costs ~$0.0003. The workers
+    # share the whole budget through the database (it used to be split: $0.00125 each).
+    limit = 0.0025
+    serial = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong", f"--llm-db={serial_url}",
+                                          f"--llm-max-cost={limit}", "-rs")
+    result = project.runpytest_subprocess(*ARGS, "--llm-models=sim/strong", f"--llm-db={parallel_url}",
                                           f"--llm-max-cost={limit}", "-n", "2", "-rs")
     outcomes = result.parseoutcomes()
-    assert outcomes.get("skipped", 0) > 0
+    assert outcomes.get("skipped", 0) > 0 and serial.parseoutcomes().get("skipped", 0) > 0
     assert outcomes.get("passed", 0) + outcomes.get("failed", 0) >= 2  # at least one item per worker
-    result.stdout.fnmatch_lines(["*Budget exhausted: $* of $0.0020 spent*"])
-    spent = rows(url, "select sum(cost_usd) from benchmark_results")[0][0]
+    result.stdout.fnmatch_lines(["*Budget exhausted: $* of $0.0025 spent*"])
+    spent = rows(parallel_url, "select sum(cost_usd) from benchmark_results")[0][0]
+    serial_spent = rows(serial_url, "select sum(cost_usd) from benchmark_results")[0][0]
+    dearest = rows(serial_url, "select max(cost_usd) from benchmark_results")[0][0]
     assert 0 < spent <= limit
+    assert spent >= serial_spent - 2 * dearest  # stops where the serial run did, within one request per worker
 
 
 def test_step_summary_is_written_once(project: pytest.Pytester, tmp_path: Path,
@@ -183,3 +190,18 @@ def test_a_controller_that_stored_nothing_leaves_no_run(pytester: pytest.Pyteste
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "--llm-models=sim/strong", f"--llm-db={url}",
                                   "-n", "2").assert_outcomes(passed=1)
     assert rows(url, "select count(*) from benchmark_runs") == [(0,)]
+
+
+def test_the_controllers_summary_counts_the_workers_retries_and_429s(project: pytest.Pytester, tmp_path: Path) -> None:
+    from pytest_llmbench.testing import FakeOpenRouter, Fault, first_ask_fails
+
+    faults = first_ask_fails(Fault.rate_limited(retry_after=1), Fault.http(503))
+    with FakeOpenRouter(faults=faults) as server:
+        result = project.runpytest_subprocess(
+            *ARGS, "--llm-models=openai/gpt-4o-mini", f"--llm-base-url={server.base_url}",
+            f"--llm-db=sqlite:///{tmp_path / 'r.db'}", "-n", "2",
+        )
+    assert result.ret in (0, 1)
+    n = len(QUESTIONS)
+    [line] = [line for line in result.outlines if line.startswith("traffic: openai/gpt-4o-mini:")]
+    assert f"{2 * n} requests, {n} retries, {n // 2} rate-limited (429), 0 resets" in line  # both workers' counts

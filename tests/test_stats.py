@@ -158,16 +158,41 @@ def test_summary_counts_latency_and_cost() -> None:
     assert (a.items, a.answered, a.correct, a.errors, a.skipped, a.cached) == (5, 3, 2, 1, 1, 1)
     assert a.accuracy == pytest.approx(2 / 3)
     assert (a.ci_low, a.ci_high) == pytest.approx(wilson_interval(2, 3))
-    assert a.latency_mean_ms == pytest.approx(200)  # the cached item's 5 ms is the original call's: left out
-    assert a.latency_p50_ms == pytest.approx(200)
-    assert a.latency_p95_ms == pytest.approx(290)
+    # The cached item keeps the original call's 5 ms and 50 tokens: counted, and the statistics say so.
+    assert a.latency_mean_ms == pytest.approx(135) and a.latency_items == 3
+    assert a.latency_p50_ms == pytest.approx(100)
+    assert a.latency_p95_ms == pytest.approx(280)
     assert a.ttft_p50_ms == pytest.approx(20)
-    assert a.tokens_per_second == pytest.approx(100 / 0.4)
-    assert (a.prompt_tokens, a.completion_tokens) == (40, 100)
-    assert a.cost_usd == pytest.approx(0.022)
+    assert a.tokens_per_second == pytest.approx(150 / 0.405)
+    assert (a.prompt_tokens, a.completion_tokens) == (40, 150)
+    assert a.cost_usd == pytest.approx(0.022)  # billed: the hit cost nothing in this run
     assert a.cost_estimated and a.simulated
     assert a.cost_per_correct == pytest.approx(0.011)
     assert b.accuracy == 0 and b.cost_per_correct is None and not b.simulated
+
+
+def test_unknown_tokens_and_costs_stay_unknown() -> None:
+    records = [
+        rec("a", "q1", Outcome.PASSED, latency_ms=10),  # a server that reported neither usage nor cost
+        rec("a", "q2", Outcome.FAILED, latency_ms=10),
+        rec("b", "q1", Outcome.PASSED, latency_ms=10, prompt_tokens=5, completion_tokens=2, cost_usd=0.5),
+        rec("b", "q2", Outcome.PASSED, latency_ms=10, prompt_tokens=5, completion_tokens=2),  # cost not known
+    ]
+    a, b = summarize_models(records)
+    assert (a.prompt_tokens, a.completion_tokens, a.cost_usd, a.unpriced, a.tokens_unknown) == (None, None, None, 2, 2)
+    assert a.cost_per_correct is None
+    assert (b.cost_usd, b.unpriced, b.cost_per_correct) == (0.5, 1, None)  # at least $0.5: no per-correct figure
+
+
+def test_cache_hits_are_billed_nothing_and_count_as_saved() -> None:
+    records = [
+        rec("a", "q1", Outcome.PASSED, latency_ms=40, prompt_tokens=5, completion_tokens=2, cost_usd=0.25,
+            cached=True),
+        rec("a", "q2", Outcome.PASSED, latency_ms=60, prompt_tokens=5, completion_tokens=2, cost_usd=0.5),
+    ]
+    (a,) = summarize_models(records)
+    assert (a.cost_usd, a.cost_saved_usd, a.unpriced) == (0.5, 0.25, 0)
+    assert (a.latency_mean_ms, a.latency_items, a.prompt_tokens) == (50, 2, 10)
 
 
 def test_summary_without_answers() -> None:

@@ -36,10 +36,13 @@ def write_project(folder: Path, questions: int) -> Path:
 
 
 @contextmanager
-def fake_server(latency: float, answer: str = ANSWER) -> Iterator[str]:
+def fake_server(
+    latency: float, answer: str = ANSWER, faults: str = "none", *, catalog_prices: bool = False
+) -> Iterator[str]:
     """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer],
+        [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer,
+         "--faults", faults, *(["--catalog-prices"] if catalog_prices else [])],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -20,7 +20,7 @@ from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Mes
 if TYPE_CHECKING:
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.session import BenchSession, ItemState
-    from pytest_llmbench.engine.costs import Budget
+    from pytest_llmbench.engine.costs import BudgetLike
     from pytest_llmbench.testing import FakeOpenRouter
 
 
@@ -125,7 +125,7 @@ def llm_client(request: pytest.FixtureRequest) -> LlmClient:
 class CostView:
     """The session's spending so far (billed where the provider bills, else estimated)."""
 
-    _budget: Budget
+    _budget: BudgetLike
 
     @property
     def spent(self) -> float:

@@ -78,8 +78,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except LlmBenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     role = _xdist.role(config)
+    pool = _xdist.budget_pool(config, settings) if role is _xdist.Role.WORKER else None
     if role is _xdist.Role.WORKER:
-        settings = _xdist.split_settings(settings, _xdist.worker_count(config))
+        settings = _xdist.split_settings(settings, _xdist.worker_count(config), shared_budget=pool is not None)
     hook = config.hook
     bench = BenchSession(
         settings=settings,
@@ -95,6 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
         prefetch=role is _xdist.Role.SINGLE,  # a worker prefetches what it is sent (_xdist.WorkerHooks)
         command=tuple(config.invocation_params.args),
         resume_run_id=_xdist.resumed_run_id(config),
+        budget_pool=pool,
     )
     try:
         bench.check_available()

@@ -122,7 +122,7 @@ class PlainProgress:
 
     def update(self, record: ResultRecord) -> None:
         self.done += 1
-        self.spent += (record.cost_usd or 0.0) + record.grade_cost_usd
+        self.spent += (0.0 if record.cached else record.cost_usd or 0.0) + record.grade_cost_usd  # a hit keeps its cost
         self.models.setdefault(record.model, ModelTally()).add(record)
         now = self.clock()
         if self.total:
@@ -205,7 +205,8 @@ class RichProgress:
         task = self.tasks.get(record.model)
         if task is None:
             return
-        self.spent[record.model] = self.spent.get(record.model, 0.0) + (record.cost_usd or 0.0)
+        billed = 0.0 if record.cached else record.cost_usd or 0.0  # a cache hit keeps its original cost
+        self.spent[record.model] = self.spent.get(record.model, 0.0) + billed
         tally = self.tallies.setdefault(record.model, ModelTally())
         tally.add(record)
         self.progress.update(task, advance=1, spent=fmt.usd(self.spent[record.model]), counts=tally.counts())

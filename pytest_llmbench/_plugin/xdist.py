@@ -13,9 +13,11 @@
   (``--dist load`` sends consecutive chunks), so before each test it submits every item still queued for it;
   the look-ahead is read from xdist's worker queue, with the next item (pytest's own ``nextitem``) as the
   fallback should that internal ever change.
-- **Limits are split evenly**: each of N workers gets concurrency/N, rpm/N (at least 1 each) and max-cost/N,
-  so the sum over workers never exceeds what the user set. The split needs no coordination at run time; its
-  cost is that a worker whose share of the budget is spent stops while another may still have some left.
+- **One budget for the run**: the workers reserve and settle ``--llm-max-cost`` in one database row
+  (``storage/budget.py``), so together they spend at most the budget and stop where a serial run would
+  (within one in-flight request per worker), however unevenly the work is spread. Concurrency and rpm are
+  split evenly (concurrency/N, rpm/N, at least 1 each): their sum never exceeds what the user set, with no
+  coordination at run time. Without a run id (no database) the budget is split evenly too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 RUN_ID = "llmbench_run_id"
 ORIGINS = "llmbench_dataset_origins"
 BENCHMARKS = "llmbench_benchmarks"
+TRAFFIC = "llmbench_traffic"  # per model: the worker engine's retries, 429s, waits (ModelTraffic.to_dict)
 
 #: Returns (node id, spec) of an item that asks a model, else None.
 LlmItem = Callable[[pytest.Item], tuple[str, ItemSpec] | None]
@@ -66,8 +69,9 @@ def worker_count(config: pytest.Config) -> int:
     return max(1, int(workerinput.get("workercount", 1)))
 
 
-def split_settings(settings: Settings, workers: int) -> Settings:
-    """This worker's share of the session's concurrency (total and per model), rate limit and budget."""
+def split_settings(settings: Settings, workers: int, *, shared_budget: bool = False) -> Settings:
+    """This worker's share of the session's concurrency (total and per model), rate limit and, unless the
+    workers share it through the database, budget."""
     if workers <= 1:
         return settings
     return dataclasses.replace(
@@ -75,8 +79,18 @@ def split_settings(settings: Settings, workers: int) -> Settings:
         concurrency=max(1, settings.concurrency // workers),
         model_concurrency=0 if settings.model_concurrency == 0 else max(1, settings.model_concurrency // workers),
         rpm=0 if settings.rpm == 0 else max(1, settings.rpm // workers),
-        max_cost=None if settings.max_cost is None else settings.max_cost / workers,
+        max_cost=settings.max_cost if settings.max_cost is None or shared_budget else settings.max_cost / workers,
     )
+
+
+def budget_pool(config: pytest.Config, settings: Settings) -> str | None:
+    """The database row this worker's budget lives in: one per run, shared by all its workers."""
+    run_id = resumed_run_id(config)
+    if settings.max_cost is None or run_id is None or worker_count(config) <= 1:
+        return None
+    # xdist's id of this session: a resumed run gets a fresh budget, as a serial resume does.
+    session = str(getattr(config, "workerinput", {}).get("testrunuid", ""))[:16]
+    return f"run:{run_id}:{session}"
 
 
 def in_play(settings: Settings) -> bool:
@@ -137,6 +151,11 @@ class ControllerHooks:
         benchmarks = getattr(node, "workeroutput", {}).get(BENCHMARKS)
         if isinstance(benchmarks, dict):
             self.bench.collector.benchmarks.update(benchmarks)
+        traffic = getattr(node, "workeroutput", {}).get(TRAFFIC)
+        if isinstance(traffic, dict):
+            from pytest_llmbench.engine.traffic import merge_traffic
+
+            merge_traffic(self.bench.worker_traffic, traffic)
 
 
 class WorkerHooks:
@@ -178,6 +197,9 @@ class WorkerHooks:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
         output[ORIGINS] = dict(self.bench.dataset_origins)
         output[BENCHMARKS] = dict(self.bench.collector.benchmarks)
+        traffic = self.bench.asker.traffic()
+        if traffic is not None:
+            output[TRAFFIC] = {model: t.to_dict() for model, t in traffic.items()}
 
 
 def lost_record(bench: BenchSession, nodeid: str, why: str) -> ResultRecord | None:

@@ -1,9 +1,13 @@
 """The ask stage: an item's messages (template or hook), its request (kinds: media, schema, tools, capability
 checks), and the engine that sends it. An item that cannot be sent becomes a completion saying why, at once.
+
+One catalog per run (``storage/run_catalog.py``) feeds the capability checks, the prices, the model-id check
+and the budget; under xdist the workers share that budget through the database (``storage/budget.py``).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,15 +15,18 @@ from typing import TYPE_CHECKING
 
 from pytest_llmbench._run.items import ItemSpec, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings
-from pytest_llmbench.errors import ItemNotAsked
+from pytest_llmbench.errors import ItemNotAsked, LlmBenchWarning
 from pytest_llmbench.types import ChatRequest, Completion, Message, Question
 
 if TYPE_CHECKING:
     from pytest_llmbench.engine.core import Engine, Job
+    from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.kinds import RequestKinds
     from pytest_llmbench.prompts import Template
+    from pytest_llmbench.storage.budget import SharedBudget
     from pytest_llmbench.storage.cache import DatabaseCache
     from pytest_llmbench.storage.repository import Repository
+    from pytest_llmbench.storage.run_catalog import RunCatalog
 
 
 @dataclass
@@ -29,12 +36,14 @@ class Asker:
     build_messages: Callable[[Question, str, str], list[Message] | None]
     models: Callable[[], Sequence[str]]  # every model the run may ask, markers' included
     repository: Callable[[], Repository]
+    budget_pool: str | None = None  # an xdist worker: the database row of the run's shared budget
     _templates: dict[str, Template] = field(default_factory=dict)
     _messages: dict[tuple[str, str, str], list[Message]] = field(default_factory=dict)
     _kinds: RequestKinds | None = None
     _jobs: dict[str, Job | Completion] = field(default_factory=dict)
     _questions_by_prompt: dict[str, Question] = field(default_factory=dict)
     _engine: Engine | None = None
+    _catalog: RunCatalog | None = None
     response_cache: DatabaseCache | None = None
 
     def template(self, name: str) -> Template:
@@ -61,15 +70,17 @@ class Asker:
             s = self.settings
             limits = MediaLimits(max_image_bytes=int(s.max_image_mb * MB), pdf_max_pages=s.pdf_max_pages,
                                  pdf_mode=s.pdf)
-            self._kinds = RequestKinds(limits)
+            self._kinds = RequestKinds(limits, info=lambda model: self.catalog().info(model))
         return self._kinds
 
     def request_for(self, spec: ItemSpec) -> ChatRequest:
         """The request for an item; raises ``ItemNotAsked`` when its question cannot be sent to its model."""
         from pytest_llmbench.kinds import prompt_key
+        from pytest_llmbench.providers.routing import with_routing
 
         template = self.template(spec.template)
-        request = make_request(spec, self.messages(spec), template.params, stream=self.settings.stream)
+        params = with_routing(dict(template.params), self.settings.provider)
+        request = make_request(spec, self.messages(spec), params, stream=self.settings.stream)
         request = self.kinds().prepare(spec.question, request)
         if spec.model.startswith(SIMULATED_PREFIX):  # only simulated models look their answer up by prompt
             self._questions_by_prompt.setdefault(prompt_key(request.messages), spec.question)
@@ -87,6 +98,11 @@ class Asker:
                 job = Completion(model=spec.model, error=str(exc), error_kind=exc.kind, attempts=0)
             self._jobs[nodeid] = job
         return job
+
+    def sent(self, nodeid: str) -> Sequence[Message] | None:
+        """The messages an item's request carried; None when it was not asked (a skip, an input error)."""
+        job = self._jobs.get(nodeid)
+        return None if job is None or isinstance(job, Completion) else job.request.messages
 
     def prefetch(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
         """Start the requests of these items now, in order."""
@@ -118,16 +134,50 @@ class Asker:
         models = tuple(self.models())
         if s.cache != "off":
             self.response_cache = DatabaseCache(self.repository().engine)
-        # Catalog prices reserve the budget and cost unbilled answers (marked estimated); the live catalog
-        # is fetched only when a budget is set and the bundled snapshot lacks a model.
-        costs = CatalogPrices.load(models, base_url=s.base_url, api_key=s.api_key, live=s.max_cost is not None)
+        built = providers.build(s, models, self._question_for)
+        # Catalog prices reserve the budget and cost unbilled answers (marked estimated).
+        costs = CatalogPrices(self.catalog().models)
         return Engine(
-            providers.build(s, models, self._question_for),
+            built,
             EngineSettings(concurrency=s.concurrency, per_model_concurrency=s.model_concurrency or None, rpm=s.rpm,
                            timeout=s.timeout, retries=s.retries, max_cost=s.max_cost, cache_mode=s.cache),
             cache=self.response_cache,
             costs=costs,
+            budget=self._shared_budget(),
         )
+
+    def _shared_budget(self) -> SharedBudget | None:
+        if self.budget_pool is None or self.settings.max_cost is None:
+            return None
+        from pytest_llmbench.storage.budget import SharedBudget
+
+        return SharedBudget(self.repository().engine, self.budget_pool, self.settings.max_cost)
+
+    def catalog(self) -> RunCatalog:
+        """The run's one model catalog (see ``storage/run_catalog.py``), resolved on first use."""
+        if self._catalog is None:
+            from pytest_llmbench.storage.run_catalog import catalog_for_run
+
+            s = self.settings
+            self._catalog = catalog_for_run(tuple(self.models()), db=self.repository, base_url=s.base_url,
+                                            api_key=s.api_key)
+        return self._catalog
+
+    def check_models(self, models: Iterable[str]) -> None:
+        """One warning per model id no catalog tier knows; under ``--llm-strict-models`` a usage error."""
+        for problem in self.catalog().check(list(dict.fromkeys(models)), strict=self.settings.strict_models):
+            warnings.warn(LlmBenchWarning(problem), stacklevel=1)
+
+    def traffic(self) -> dict[str, ModelTraffic] | None:
+        """The engine's per-model counters (retries, 429s, waits); None when no engine was made."""
+        return self._engine.traffic() if self._engine is not None else None
+
+    def notes(self) -> list[str]:
+        """The summary's notes about what the engine priced: which catalog answered, models without a price."""
+        notes = self._engine.unpriced.notes() if self._engine is not None else []
+        if self._catalog is not None and self._catalog.answer is not None:
+            notes.insert(0, self._catalog.describe())
+        return notes
 
     def _question_for(self, request: ChatRequest) -> Question | None:
         from pytest_llmbench.kinds import prompt_key

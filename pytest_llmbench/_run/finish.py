@@ -19,6 +19,7 @@ from pytest_llmbench.types import ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.storage.repository import Repository
     from pytest_llmbench.storage.writer import BatchWriter
@@ -107,10 +108,17 @@ class RunStore:
         if self._results is not None:
             self._results.close()
 
-    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None,
-                  planned: Mapping[str, int] | None = None) -> RunSummary:
-        """The summary of the run, with the baseline comparison and the gates; ``planned`` is the items per
-        model the run set out to ask (a stopped run's models are flagged partial against it)."""
+    def summarize(
+        self, records: Sequence[ResultRecord], stop_reason: str | None,
+        planned: Mapping[str, int] | None = None, *,
+        traffic: Mapping[str, ModelTraffic] | None = None, notes: Sequence[str] = (),
+    ) -> RunSummary:
+        """The summary of the run, with the baseline comparison and the gates.
+
+        ``planned``: the items per model the run set out to ask (a stopped run's models are flagged partial
+        against it); ``traffic``: the engine's per-model counters (or, on the xdist controller, the workers');
+        ``notes``: the engine's, such as which catalog priced the run.
+        """
         from pytest_llmbench.outcome import baseline as baseline_mod
         from pytest_llmbench.outcome.gates import evaluate_gates
         from pytest_llmbench.outcome.summary import RunSummary, mark_partial
@@ -119,6 +127,7 @@ class RunStore:
             records, run_id=self.run_id, run_name=self.run_name, dataset=self.facts()["dataset"],
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
+            traffic=dict(traffic or {}), notes=list(notes),
         )
         mark_partial(summary, records, planned or {})
         extra = []

@@ -8,19 +8,26 @@ can work on again (a resumed item is not asked twice; a regrade grades the store
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from pytest_llmbench.config import SIMULATED_PREFIX
-from pytest_llmbench.types import Completion, Grade, Outcome, Question, ResultRecord, Verdict
+from pytest_llmbench.types import Completion, Grade, Message, Outcome, Question, ResultRecord, Verdict
 
 
 def to_record(
     question: Question, model: str, grader: str, repeat: int, completion: Completion, grade: Grade | None,
-    *, nodeid: str, outcome: Outcome, judges: list[dict[str, Any]] | None = None,
+    *, nodeid: str, outcome: Outcome, messages: Sequence[Message] | None = None,
+    judges: list[dict[str, Any]] | None = None,
 ) -> ResultRecord:
-    """The stored row of one finished item; a failed completion decides the outcome (skipped or error)."""
+    """The stored row of one finished item; a failed completion decides the outcome (skipped or error).
+
+    ``messages``: what was sent (None when nothing was: a skip, an input error), kept with the provenance the
+    completion carries (finish reason, served model, upstream provider, generation id, attempts).
+    """
     from pytest_llmbench.kinds import reply_text
+    from pytest_llmbench.outcome.provenance import stored_messages
 
     q, c, g = question, completion, grade
     if not c.ok:
@@ -40,6 +47,7 @@ def to_record(
         cost_usd=c.cost_usd, cost_estimated=c.cost_estimated, grade_cost_usd=g.cost_usd if g else 0.0,
         cached=c.cached, attempts=c.attempts, error=c.error,
         error_kind=c.error_kind.value if c.error_kind else None,
+        messages=stored_messages(messages) if messages is not None and c.attempts else None,
         finish_reason=c.finish_reason, served_model=c.served_model, generation_id=c.generation_id,
         provider=c.extra.get("provider") if isinstance(c.extra.get("provider"), str) else None, judges=judges,
     )
@@ -70,7 +78,8 @@ def completion_of(record: ResultRecord) -> Completion:
         model=record.model, text=record.response_text, latency_ms=record.latency_ms, ttft_ms=record.ttft_ms,
         prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens, cost_usd=record.cost_usd,
         cost_estimated=record.cost_estimated, cached=record.cached, simulated=record.simulated,
-        attempts=record.attempts,
+        attempts=record.attempts, finish_reason=record.finish_reason, served_model=record.served_model,
+        generation_id=record.generation_id, extra={"provider": record.provider} if record.provider else {},
     )
 
 

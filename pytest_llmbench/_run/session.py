@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.prompts import Template
@@ -70,6 +71,8 @@ class BenchSession:
     progress: ProgressDisplay | None = None
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
+    budget_pool: str | None = None  # an xdist worker: the database row of the run's shared budget
+    worker_traffic: dict[str, ModelTraffic] = field(default_factory=dict)  # the xdist controller: the workers'
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     planned: Mapping[str, int] = field(default_factory=dict)  # items per model that ask, once collected
 
@@ -86,7 +89,7 @@ class BenchSession:
         # do the judges, whose prices reserve the budget like any answer's.
         return Asker(self.settings, self.rootdir, self.hooks.build_messages,
                      lambda: tuple(dict.fromkeys((*self.models, *self.collector.marker_models, *self._judges()))),
-                     lambda: self.store.repository())
+                     lambda: self.store.repository(), budget_pool=self.budget_pool)
 
     def _judges(self) -> tuple[str, ...]:
         from pytest_llmbench.grading.jury import jury_models  # only once the engine is made: grading is heavy
@@ -180,6 +183,9 @@ class BenchSession:
         if not items:
             return
         if self.writer:
+            self.store.repository()  # a database that cannot be opened fails the run before anything is asked
+        self.asker.check_models(spec.model for _, spec, asks in items if asks)
+        if self.writer:
             self.store.load_baseline()
             self.open_run()
         elif self.resume_run_id is not None:
@@ -252,7 +258,7 @@ class BenchSession:
         assert state.completion is not None
         spec = state.spec
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
-                         nodeid=nodeid, outcome=outcome, judges=state.judges)
+                         nodeid=nodeid, outcome=outcome, messages=self.asker.sent(nodeid), judges=state.judges)
 
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""
@@ -274,6 +280,7 @@ class BenchSession:
             self.progress.close()
         engine = self.asker.started
         stop_reason = engine.stop_reason if engine else None
+        traffic, notes = self.asker.traffic(), self.asker.notes()
         if self.judge_stage is not None:
             self.judge_stage.close()
         if engine is not None:
@@ -286,7 +293,8 @@ class BenchSession:
         if not self.records:
             self.store.close_empty_run(self.interrupted)
             return None
-        summary = self.store.summarize(self.records, stop_reason, self.planned)
+        summary = self.store.summarize(self.records, stop_reason, self.planned, notes=notes,
+                                       traffic=self.worker_traffic if traffic is None else traffic)
         self.hooks.on_summary(summary)
         self.store.persist(summary, interrupted=self.interrupted, command=self.command, exitstatus=exitstatus)
         return summary

@@ -71,6 +71,16 @@ def _accuracy_line(run: RunInfo) -> str:
     return f"{correct}/{items}"
 
 
+def _cost_cell(totals: dict[str, object]) -> str:
+    """Billed cost; "at least" when answers had no price; a run served from the cache says so, with the saving."""
+    spent, unpriced, cached = totals.get("cost_usd"), totals.get("unpriced"), totals.get("cached")
+    text = fmt.cost(spent if isinstance(spent, int | float) else None, unpriced if isinstance(unpriced, int) else 0)
+    if isinstance(cached, int) and cached:
+        saved = totals.get("cost_saved_usd")
+        text += f" ({cached} cached, saved {fmt.usd(saved if isinstance(saved, int | float) else None)})"
+    return text
+
+
 def run_list(args: argparse.Namespace) -> int:
     repo = open_repository(args)
     try:
@@ -92,7 +102,7 @@ def run_list(args: argparse.Namespace) -> int:
                 run.name,
                 ", ".join(run.models),
                 _accuracy_line(run),
-                fmt.usd(totals.get("cost_usd")),
+                _cost_cell(totals),
                 "-" if gates is None else ("pass" if gates else "FAIL"),
             ]
         )

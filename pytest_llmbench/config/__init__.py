@@ -37,6 +37,7 @@ from pytest_llmbench.config.values import (
     parse_on_off,
     parse_positive_float,
     parse_reports,
+    parse_routing,
     parse_shard,
     parse_text,
     parse_url,
@@ -93,6 +94,8 @@ class Settings:
     concurrency: int = 16
     model_concurrency: int = 0  # 0: each model may use the whole ``concurrency``
     rpm: int = 0
+    provider: dict[str, Any] | None = field(default=None, hash=False)  # OpenRouter provider routing
+    strict_models: bool = False
     timeout: float = 60.0
     retries: int = 4
     max_cost: float | None = None
@@ -199,6 +202,13 @@ OPTIONS: tuple[Option, ...] = (
            "S"),
     Option("retries", "retries", parse_int(0, MAX_RETRIES),
            "retries after a failed attempt, with backoff (default: 4)", "N"),
+    Option("provider", "provider", parse_routing,
+           "OpenRouter provider routing sent with every request and stored with the run: a JSON object, or "
+           "FIELD=VALUE;... with lists comma-separated, e.g. 'order=azure,openai;allow_fallbacks=false' "
+           "(fields: order, only, ignore, quantizations, allow_fallbacks, require_parameters, zdr, "
+           "data_collection, sort)", "SPEC"),
+    Option("strict-models", "strict_models", parse_flag,
+           "a model id no catalog tier knows is a usage error, not a warning", flag=True),
     Option("max-cost", "max_cost", parse_positive_float, "budget in USD: no new request once it would be exceeded",
            "USD"),
     Option("estimate", "estimate", parse_flag, "print the expected cost per model and run nothing", flag=True),

@@ -137,6 +137,12 @@ def parse_on_off(raw: Any) -> bool:
     raise ValueError(f"choose on or off; got {short(raw)!r}")
 
 
+def parse_routing(raw: Any) -> dict[str, Any]:
+    from pytest_llmbench.providers.routing import parse_routing as parse  # only when the option is set
+
+    return parse(raw)
+
+
 def parse_sample(raw: Any) -> int | float | None:
     """The one sample-size parser (command line, environment, config file, marker): None means all."""
     text = str(raw).strip().lower()

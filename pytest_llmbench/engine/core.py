@@ -29,11 +29,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from pytest_llmbench.engine.costs import UPPER_BOUND, Budget, CostEstimator, count_prompt_tokens
+from pytest_llmbench.engine.costs import (
+    UPPER_BOUND,
+    Budget,
+    BudgetLike,
+    CostEstimator,
+    UnpricedModels,
+    count_prompt_tokens,
+)
 from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
+from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.errors import (
     AuthenticationError,
+    BadResponse,
+    ConnectionFailed,
     OutOfCreditsError,
     ProviderError,
     RateLimitError,
@@ -92,6 +102,11 @@ class Job:
     request: ChatRequest
 
 
+#: Failures that say the provider has too much of our traffic: they lower the model's in-flight limit. A reset
+#: or a stream broken mid-way is how servers without 429s (llama.cpp's, some proxies) refuse more work.
+CONGESTION = (RateLimitError, ConnectionFailed, BadResponse)
+
+
 def _spare_httpcore_the_sniffio_search() -> None:
     """httpcore runs ``import sniffio`` on every request; when sniffio is not installed, each of those
     searches all of ``sys.path`` (a fifth of the engine thread's CPU at concurrency 64). Recording the
@@ -112,13 +127,16 @@ class Engine:
         cache: ResponseCache | None = None,
         costs: CostEstimator | None = None,
         rng: random.Random | None = None,
+        budget: BudgetLike | None = None,
     ) -> None:
         _spare_httpcore_the_sniffio_search()
         self.settings = settings
         self.providers = list(providers)
         self.cache = cache if settings.cache_mode != "off" else None
         self.costs: CostEstimator = costs or (lambda model, prompt, completion: None)
-        self.budget = Budget(settings.max_cost)
+        # ``budget``: one shared with other processes (xdist workers), else this process's own.
+        self.budget: BudgetLike = budget if budget is not None else Budget(settings.max_cost)
+        self.unpriced = UnpricedModels()
         self.stop_reason: str | None = None
         self.retry = RetryPolicy(retries=settings.retries, deadline=settings.total_deadline,
                                  backoff_base=settings.backoff_base, backoff_max=settings.backoff_max, rng=rng)
@@ -237,7 +255,8 @@ class Engine:
         if self.cache is None or self.settings.cache_mode == "refresh":
             return {}
         found = self.cache.get_many(keys)
-        return {k: replace(c, cached=True, cost_usd=0.0, cost_estimated=False) for k, c in found.items()}
+        # A hit keeps the original call's latency, tokens and cost: ``cached`` says this run was billed nothing.
+        return {k: replace(c, cached=True) for k, c in found.items()}
 
     def _provider(self, model: str) -> Provider:
         for provider in self.providers:
@@ -251,11 +270,19 @@ class Engine:
             limit = self.model_limits[model] = AdaptiveLimit(self.settings.model_cap)
         return limit
 
+    def traffic(self) -> dict[str, ModelTraffic]:
+        """Per model: attempts, retries, 429s, resets, seconds waited, and the adaptive limit now and lowest.
+
+        Read from another thread (the progress display, the summary): a snapshot of plain numbers.
+        """
+        return {model: ModelTraffic.of(limit) for model, limit in list(self.model_limits.items())}
+
     def _reservation(self, request: ChatRequest) -> float | None:
         """The most this request can cost (USD), or None when no price is known."""
         prompt_tokens = count_prompt_tokens(request.messages, UPPER_BOUND)
         max_tokens = request.params.get("max_tokens") or request.params.get("max_completion_tokens")
-        return self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
+        estimate = self.costs(request.model, prompt_tokens, int(max_tokens or self.settings.completion_allowance))
+        return estimate if estimate is not None else self.unpriced.reservation(request.model)
 
     def _estimate_cost(self, completion: Completion) -> Completion:
         if completion.cost_usd is not None or completion.prompt_tokens is None:
@@ -275,11 +302,12 @@ class Engine:
         """Reserve the request's cost: the amount, or the reason it can never fit the budget."""
         if self.budget.limit is None:
             return 0.0
-        estimate = self._reservation(request)
-        # Without a price the budget cannot be guaranteed: reserve the whole remainder, so this request
-        # runs alone and is settled with its billed cost before anything else starts.
-        amount = estimate if estimate is not None else (self.budget.remaining or 0.0)
         while True:
+            # Nothing known about the model's cost yet (see UnpricedModels): reserve the whole remainder, so
+            # this request runs alone and is settled with its billed cost before anything else starts. Asked
+            # again after each wait: the first bill may have taught the model's cost meanwhile.
+            estimate = self._reservation(request)
+            amount = estimate if estimate is not None else (self.budget.remaining or 0.0)
             if self.stop_reason:
                 return f"Not sent: {self.stop_reason}."
             if not self.budget.could_ever_fit(amount) or (estimate is None and amount <= 0):
@@ -292,9 +320,11 @@ class Engine:
             # Requests in flight hold reservations; once they settle (usually below what they reserved)
             # this one may fit.
             self._budget_changed.clear()
-            await self._budget_changed.wait()
-            if estimate is None:
-                amount = self.budget.remaining or 0.0
+            poll = getattr(self.budget, "poll", None)  # a shared budget is settled by other processes too
+            try:
+                await asyncio.wait_for(self._budget_changed.wait(), timeout=poll)
+            except TimeoutError:
+                pass
 
     def _settle(self, model: str, reserved: float, actual: float) -> None:
         self.budget.settle(model, reserved, actual)
@@ -325,8 +355,11 @@ class Engine:
             if (too_long := self.retry.beyond_deadline(failure, deadline)) is not None:
                 return _failed(model, failure.kind, too_long.message, attempt)  # before it pauses the model
             # The slots are free again while we wait: a failing item does not hold back the others.
-            if isinstance(failure, RateLimitError):
-                limit.on_rate_limited(epoch, failure.retry_after)
+            if isinstance(failure, CONGESTION) and failure.retryable:
+                retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+                limit.on_congestion(epoch, retry_after, rate_limited=isinstance(failure, RateLimitError))
+            else:
+                limit.on_failure()
             session_ending = isinstance(failure, OutOfCreditsError | AuthenticationError)
             if isinstance(failure, OutOfCreditsError):
                 self.stop(f"the OpenRouter account is out of credits (402): {failure}")
@@ -335,6 +368,7 @@ class Engine:
             verdict = GiveUp(str(failure)) if session_ending else self.retry.after(attempt, failure, deadline)
             if isinstance(verdict, GiveUp):
                 return _failed(model, failure.kind, verdict.message, attempt)
+            limit.traffic.waited_s += verdict
             await asyncio.sleep(verdict)
 
     async def _attempt(
@@ -355,13 +389,19 @@ class Engine:
                 return _failed(model, kind, reserved, attempt)
             now = time.monotonic()
             attempt += 1
+            limit.traffic.attempts += 1
+            limit.traffic.retries += attempt > 1
             t0 = time.perf_counter()
             try:
                 completion = await provider.complete(request, timeout=min(s.timeout, deadline - now))
             except ProviderError as exc:
+                limit.observe(time.perf_counter() - t0)
                 self._settle(model, reserved, 0.0)
                 return exc, attempt
             latency_ms = (time.perf_counter() - t0) * 1000
+            limit.observe(latency_ms / 1000)
+            if self.budget.limit is not None and self.unpriced.tracks(model):
+                self.unpriced.observe(model, completion.cost_usd)
             completion = self._estimate_cost(replace(completion, latency_ms=latency_ms, attempts=attempt))
             self._settle(model, reserved, completion.cost_usd or 0.0)
             limit.on_success()

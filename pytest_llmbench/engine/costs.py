@@ -21,6 +21,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from pytest_llmbench.types import Message
 
@@ -38,8 +39,29 @@ def per_token_prices(table: Mapping[str, tuple[float, float]]) -> CostEstimator:
     return estimate
 
 
+class BudgetLike(Protocol):
+    """What the engine needs of a budget: this process's ``Budget``, or the run's ``storage.budget.SharedBudget``."""
+
+    limit: float | None
+    by_model: dict[str, float]
+
+    @property
+    def spent(self) -> float: ...
+
+    @property
+    def remaining(self) -> float | None: ...
+
+    def reserve(self, amount: float) -> bool: ...
+
+    def could_ever_fit(self, amount: float) -> bool: ...
+
+    def settle(self, model: str, reserved: float, actual: float) -> None: ...
+
+
 class Budget:
     """Reserve before sending, settle with what was billed; never start what could exceed the limit."""
+
+    poll: float | None = None  # only this process settles it: a settle wakes the waiters
 
     def __init__(self, limit: float | None) -> None:
         self.limit = limit
@@ -119,3 +141,48 @@ def count_prompt_tokens(messages: Sequence[Message], heuristic: TokenHeuristic =
         chars = sum(prompt_chars(m.get("content", "")) for m in messages)
         return int(chars / heuristic.chars_per_token + overhead)
     return overhead + sum(_typical_content_tokens(m.get("content", ""), heuristic) for m in messages)
+
+
+class UnpricedModels:
+    """How the budget reserves for a model with no price, and what it says about it (once per model).
+
+    Until the model's first answer nothing is known: its first request runs alone, reserving the whole rest of
+    the budget. After that, a model whose provider bills it (OpenRouter's ``usage.cost``) reserves twice its
+    dearest bill so far; one whose provider bills nothing cannot be counted by the budget at all, so it
+    reserves nothing rather than run one request at a time for no protection.
+    """
+
+    def __init__(self) -> None:
+        self.dearest: dict[str, float] = {}
+        self.unbilled: dict[str, int] = {}
+        self.first_alone: set[str] = set()
+
+    def reservation(self, model: str) -> float | None:
+        """What to reserve, or None: reserve the remainder (nothing known yet)."""
+        if model in self.dearest:
+            return 2 * self.dearest[model]
+        if model in self.unbilled:
+            return 0.0
+        self.first_alone.add(model)
+        return None
+
+    def tracks(self, model: str) -> bool:
+        return model in self.first_alone or model in self.dearest or model in self.unbilled
+
+    def observe(self, model: str, billed: float | None) -> None:
+        if billed is not None:
+            self.dearest[model] = max(self.dearest.get(model, 0.0), billed)
+        else:
+            self.unbilled[model] = self.unbilled.get(model, 0) + 1
+
+    def notes(self) -> list[str]:
+        out = []
+        for model in sorted(self.first_alone | set(self.unbilled) | set(self.dearest)):
+            if self.unbilled.get(model) and model not in self.dearest:
+                out.append(f"budget: --llm-max-cost cannot price {model} (no catalog price, and the provider billed "
+                           f"none of its {self.unbilled[model]} answers): the budget did not limit it")
+            elif model in self.dearest:
+                out.append(f"budget: {model} has no catalog price: its first request ran alone, then each reserved "
+                           f"twice its dearest bill so far (${self.dearest[model]:.6f})")
+        return out
+

@@ -4,10 +4,14 @@ Waiters are served in job order (the order pytest will ask for results), not in 
 arrive roughly when pytest needs them, and a retried job, having an early position, goes ahead of the
 thousands submitted after it instead of queueing behind them.
 
-The per-model limit is AIMD, as TCP does with its window: a 429 halves the model's in-flight limit (once per
-burst: 429s from requests that started before the last decrease do not lower it again) and pauses new
-starts for the model until ``Retry-After`` has passed; a run of successes as long as the current limit adds
-one, up to the cap. A throttled model then settles just under what the provider accepts, and recovers.
+The per-model limit is AIMD, as TCP does with its window. Congestion is a 429, a connection reset or a stream
+broken mid-way (servers such as llama.cpp's interrupt streams when too many are open). It cuts the model's
+in-flight limit to 3/4, at most once per cooldown window (a round trip, or the Retry-After) and once per burst
+(signals from requests sent before the last cut do not count again), and only when congestion is at least 40%
+of the answers since the last cut: a provider that fails a steady third of requests at any load is retried,
+not slowed to a crawl. Half a limit of successes adds one, up to the cap, so a cut is undone within a few
+round trips. A model whose every recent answer is a 429 also holds its new requests for ``Retry-After``. Each
+model's limit is its own: a paused or throttled model never holds another model's requests.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import asyncio
 import heapq
 import itertools
 import time
+from dataclasses import dataclass
 
 
 class OrderedSlots:
@@ -58,19 +63,33 @@ class OrderedSlots:
 
 
 class AdaptiveLimit(OrderedSlots):
-    """A model's in-flight limit: halved on a 429, +1 after ``limit`` successes in a row, at most ``cap``."""
+    """A model's in-flight limit: cut to 3/4 on congestion (at most once per cooldown window: a round trip, or
+    the Retry-After), +1 per half a limit of successes, at most ``cap``; it keeps the model's ``Traffic``."""
 
-    def __init__(self, cap: int) -> None:
+    CUT = 0.75
+    #: Congestion signals must be at least this share of the answers since the last cut to cut again: a
+    #: provider failing a steady fraction of requests whatever the load (flaky, not full; a third in the issue's
+    #: reproduction) is retried, not slowed down. A full one refuses most of what exceeds its capacity.
+    SHARE = 0.4
+
+    def __init__(self, cap: int, *, cooldown: float = 0.0) -> None:
         super().__init__(cap)
         self.cap = self.limit
+        self.cooldown = cooldown  # the shortest window; it is at least a round trip (``rtt``) and the Retry-After
+        self.rtt = 0.0  # smoothed seconds per attempt, answered or failed
         self.epoch = 0  # bumped by every decrease; a request remembers the epoch it started in
         self.pause_until = 0.0  # time.monotonic() before which no new request for this model starts
         self.decreases = 0
         self.lowest = self.limit
+        self.traffic = Traffic()
         self._successes = 0
+        self._calm_until = 0.0  # no decrease before this time
+        self._answered = 0  # answers (of any kind) since the last decrease
+        self._congested = 0  # of them, congestion signals
+        self._refused_in_a_row = 0  # congestion signals since the last success
 
     async def acquire_started(self, order: int) -> int:
-        """Wait out a Retry-After pause, take a slot, and return the epoch to pass to ``on_rate_limited``."""
+        """Wait out a Retry-After pause, take a slot, and return the epoch to pass to ``on_congestion``."""
         while True:
             delay = self.pause_until - time.monotonic()
             if delay > 0:
@@ -81,23 +100,66 @@ class AdaptiveLimit(OrderedSlots):
                 return self.epoch
             self.release()  # a 429 paused the model while we waited for the slot
 
+    def observe(self, seconds: float) -> None:
+        """An attempt took ``seconds``: the cooldown window follows the round trip, as TCP's does."""
+        self.rtt = seconds if not self.rtt else 0.8 * self.rtt + 0.2 * seconds
+
     def on_success(self) -> None:
+        self._answered += 1
+        self._refused_in_a_row = 0
         self._successes += 1
-        if self.limit < self.cap and self._successes >= self.limit:
+        # +1 per half a limit of successes: about two per round trip, so a cut is undone within seconds.
+        if self.limit < self.cap and self._successes >= max(1, self.limit // 2):
             self.limit += 1
             self._successes = 0
             self._wake()
 
-    def on_rate_limited(self, started_epoch: int, retry_after: float | None) -> None:
-        if retry_after is not None and retry_after > 0:
-            self.pause_until = max(self.pause_until, time.monotonic() + retry_after)
+    def on_failure(self) -> None:
+        """An answer that is a failure but no sign of load (a 5xx, an error in the body): counts as an answer."""
+        self._answered += 1
+        self._refused_in_a_row = 0
+
+    def on_congestion(self, started_epoch: int, retry_after: float | None, *, rate_limited: bool = True) -> bool:
+        """A 429, or a reset or broken stream: maybe lower the limit (returns whether it did)."""
+        now = time.monotonic()
+        if rate_limited:
+            self.traffic.rate_limited += 1
+        else:
+            self.traffic.resets += 1
+        self._answered += 1
+        self._congested += 1
+        self._refused_in_a_row += 1
         self._successes = 0
-        if started_epoch != self.epoch:
-            return  # this request was sent under the old, higher limit: that burst was answered already
+        # Retry-After holds the model's new requests only when it refuses everything (half a limit of refusals
+        # and no success in between); a refused request always waits its own Retry-After before its retry.
+        if retry_after is not None and retry_after > 0 and self._refused_in_a_row >= max(2, self.limit // 2):
+            until = now + retry_after
+            if until > self.pause_until:
+                self.traffic.paused_s += until - max(now, self.pause_until)
+                self.pause_until = until
+        if started_epoch != self.epoch or now < self._calm_until:
+            return False  # sent under the old, higher limit, or within the cooldown: that signal was answered
+        if self._answered < max(2, min(8, self.limit // 2)) or self._congested < self.SHARE * self._answered:
+            return False  # too few answers to judge, or a steady trickle of faults rather than a full provider
         self.epoch += 1
         self.decreases += 1
-        self.limit = max(1, self.limit // 2)
+        self.limit = max(1, int(self.limit * self.CUT))
         self.lowest = min(self.lowest, self.limit)
+        self._calm_until = now + max(self.cooldown, self.rtt, retry_after or 0.0)
+        self._answered = self._congested = 0
+        return True
+
+
+@dataclass
+class Traffic:
+    """What the engine did for one model beyond asking once per item: what the summary and progress show."""
+
+    attempts: int = 0  # requests sent
+    retries: int = 0  # attempts after an item's first
+    rate_limited: int = 0  # 429s
+    resets: int = 0  # connections reset, streams broken or malformed mid-way (counted as congestion too)
+    waited_s: float = 0.0  # seconds items spent waiting to be retried (backoff and Retry-After)
+    paused_s: float = 0.0  # seconds new requests were held by a Retry-After pause of the whole model
 
 
 class RateLimiter:

@@ -1,9 +1,9 @@
 """Catalog prices for the engine: what a request may cost before it is sent, and what it cost when unbilled.
 
-Simulated models price themselves (their profiles). Other models are looked up in the live OpenRouter catalog
-when it was fetched, else in the bundled snapshot (``providers/catalog.py``). The live catalog is fetched only
-when it matters and the snapshot cannot answer: a budget is set and a model is missing from the snapshot.
-Without any price the engine still keeps the budget, by running such a request alone (see ``Engine``).
+Simulated models price themselves (their profiles). Other models are looked up in the catalog the run
+resolved (``storage/run_catalog.py``: the database's cache, the live ``GET /models``, the bundled snapshot).
+A model no catalog prices is handled by the engine's ``UnpricedModels``. ``load`` (the snapshot, completed
+from the live catalog) serves callers without a database.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def parse_verdict(text: str) -> Verdict | None:
 def ask_judge(judge: JudgeFn, model: str, question: Question, key: AnswerKey, text: str) -> JudgeVerdict:
     """One synchronous judge call; raises ``JudgeFailed`` rather than guessing."""
     completion = judge(judge_request(model, question, key, text))
-    cost = completion.cost_usd or 0.0
+    cost = 0.0 if completion.cached else completion.cost_usd or 0.0  # a cached verdict was billed nothing now
     if completion.error is not None:
         raise JudgeFailed(
             f"The judge model {model} failed: {completion.error}",

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.outcome.baseline import BaselineComparison
+from pytest_llmbench.outcome.costs import cost_lines
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.outcome.judging import JudgingSummary
+from pytest_llmbench.outcome.provenance import provenance_notes
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,
@@ -40,6 +43,7 @@ class RunSummary:
     budget: float | None = None
     spent: float = 0.0
     stop_reason: str | None = None
+    traffic: dict[str, ModelTraffic] = field(default_factory=dict)  # the engine's per-model counters, when it ran
     judging: JudgingSummary | None = None  # when a judge was asked: its agreement and cost
     #: per benchmark test (node id without parameters) -> its models' summaries; only when there are several
     by_test: dict[str, list[ModelSummary]] = field(default_factory=dict)
@@ -51,13 +55,26 @@ class RunSummary:
         return all(g.passed for g in self.gates)
 
     @property
+    def unpriced(self) -> int:
+        return sum(m.unpriced for m in self.models)
+
+    @property
+    def cost_saved(self) -> float:
+        return sum(m.cost_saved_usd for m in self.models)
+
+    def cost_lines(self) -> list[str]:
+        """Budget, unpriced answers and the cache, as the summary says them."""
+        return cost_lines(self)
+
+    @property
     def simulated(self) -> list[str]:
         return [m.model for m in self.models if m.simulated]
 
     @classmethod
     def from_records(cls, records: Sequence[ResultRecord], **kwargs: object) -> RunSummary:
         summary = cls(models=summarize_models(records), **kwargs)  # type: ignore[arg-type]
-        summary.spent = sum(m.cost_usd for m in summary.models)
+        summary.notes = [*summary.notes, *provenance_notes(records)]
+        summary.spent = sum(m.cost_usd or 0.0 for m in summary.models)
         names = [m.model for m in summary.models]
         summary.paired = [paired_comparison(records, a, b) for a, b in combinations(names, 2)]
         tests: dict[str, list[ResultRecord]] = {}
@@ -111,6 +128,9 @@ def totals(summary: RunSummary) -> dict[str, Any]:
         "errors": sum(m.errors for m in summary.models),
         "skipped": sum(m.skipped for m in summary.models),
         "cost_usd": summary.spent,
+        "unpriced": summary.unpriced,
+        "cached": sum(m.cached for m in summary.models),
+        "cost_saved_usd": summary.cost_saved,
         "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail, "applicable": g.applicable}
                   for g in summary.gates],
         "gates_passed": summary.gates_passed if summary.gates else None,

@@ -92,7 +92,7 @@ def place_labels(points: list[tuple[float, float, str]], bounds: Box) -> list[tu
 
 
 def _cost_per_1k(m: ModelSummary) -> float | None:
-    return m.cost_usd / m.items * 1000 if m.items else None
+    return m.cost_usd / m.items * 1000 if m.items and m.cost_usd is not None and not m.unpriced else None
 
 
 def accuracy_vs_cost(data: ReportData, width: int = 560, height: int = 340) -> str:

@@ -17,6 +17,18 @@ def usd(value: float | None, estimated: bool = False) -> str:
     return text + ("*" if estimated else "")
 
 
+def cost(value: float | None, unpriced: int = 0, estimated: bool = False) -> str:
+    """A cost that may be partly unknown: "-" when nothing is priced, "at least $X" when some answers are not."""
+    if unpriced and value is None:
+        return "-"
+    return f">= {usd(value, estimated)}" if unpriced else usd(value, estimated)
+
+
+def tokens(prompt: int | None, completion: int | None) -> str:
+    """Tokens in / out; "-" for a side nobody reported."""
+    return " / ".join("-" if v is None else f"{v:,}" for v in (prompt, completion))
+
+
 def ms(value: float | None) -> str:
     if value is None:
         return "-"

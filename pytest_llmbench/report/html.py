@@ -162,10 +162,10 @@ def _card(m: ModelSummary, col: str) -> str:
     rows = [
         ("correct", f"{m.correct:,} / {m.answered:,}"),
         ("errors / skipped", f"{m.errors} / {m.skipped}"),
-        ("cost", fmt.usd(m.cost_usd, m.cost_estimated)),
+        ("cost", fmt.cost(m.cost_usd, m.unpriced, m.cost_estimated)),
         ("cost per correct", fmt.usd(m.cost_per_correct, m.cost_estimated)),
         ("latency p50 / p95", f"{fmt.ms(m.latency_p50_ms)} / {fmt.ms(m.latency_p95_ms)}"),
-        ("tokens in / out", f"{m.prompt_tokens:,} / {m.completion_tokens:,}"),
+        ("tokens in / out", fmt.tokens(m.prompt_tokens, m.completion_tokens)),
     ]
     if m.cached:
         rows.append(("from cache", str(m.cached)))

@@ -49,7 +49,8 @@ def render_markdown(summary: RunSummary, *, title: str = "LLM benchmark") -> str
     for m in summary.models:
         name = escape(m.model) + (" *(simulated)*" if m.simulated else "")
         ci = "–" if m.ci_low is None or m.ci_high is None else f"{m.ci_low * 100:.0f}–{m.ci_high * 100:.0f}%"
-        cost = _usd(m.cost_usd) + ("\\*" if m.cost_estimated else "")
+        known = "-" if m.cost_usd is None else (">= " if m.unpriced else "") + _usd(m.cost_usd)
+        cost = known + ("\\*" if m.cost_estimated else "")
         lines.append(f"| {name} | {m.items} | {m.correct} | {_pct(m.accuracy)} | {ci} | {m.errors} | {m.skipped} | "
                      f"{cost} |")
     lines.append("")
@@ -64,8 +65,7 @@ def render_markdown(summary: RunSummary, *, title: str = "LLM benchmark") -> str
         notes.append(f"{', '.join(summary.simulated)} are built-in simulated models, not measurements of real ones.")
     if summary.stop_reason:
         notes.append(f"stopped: {summary.stop_reason}")
-    if summary.budget is not None:
-        notes.append(f"budget: ${summary.spent:.4f} spent of ${summary.budget:.4f}")
+    notes += summary.cost_lines()
     lines += [f"> {escape(n)}" for n in notes]
     return "\n".join(lines).rstrip() + "\n\n"
 

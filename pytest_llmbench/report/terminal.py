@@ -25,6 +25,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from pytest_llmbench.engine.traffic import traffic_lines
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._display import printable
@@ -132,8 +133,8 @@ MODEL_COLUMNS: list[Column[ModelSummary]] = [
     Column("errors", lambda m: str(m.errors)),
     Column("skipped", lambda m: str(m.skipped)),
     Column("latency mean / p95", lambda m: f"{fmt.ms(m.latency_mean_ms)} / {fmt.ms(m.latency_p95_ms)}"),
-    Column("tokens in / out", lambda m: f"{m.prompt_tokens:,} / {m.completion_tokens:,}"),
-    Column("cost", lambda m: fmt.usd(m.cost_usd, m.cost_estimated), core=True),
+    Column("tokens in / out", lambda m: fmt.tokens(m.prompt_tokens, m.completion_tokens)),
+    Column("cost", lambda m: fmt.cost(m.cost_usd, m.unpriced, m.cost_estimated), core=True),
     Column("$ / correct", lambda m: fmt.usd(m.cost_per_correct, m.cost_estimated)),
 ]
 
@@ -197,7 +198,7 @@ TEST_COLUMNS: list[Column[PerTest]] = [
     Column("accuracy (95% CI)", lambda row: _accuracy(row[1]), core=True),
     Column("errors", lambda row: str(row[1].errors)),
     Column("skipped", lambda row: str(row[1].skipped)),
-    Column("cost", lambda row: fmt.usd(row[1].cost_usd, row[1].cost_estimated)),
+    Column("cost", lambda row: fmt.cost(row[1].cost_usd, row[1].unpriced, row[1].cost_estimated)),
 ]
 
 
@@ -241,13 +242,10 @@ def notes(summary: RunSummary) -> list[Text]:
         )
     if any(m.cost_estimated for m in summary.models):
         lines.append(_text("* cost estimated from catalog prices (the provider did not bill it)"))
-    if summary.budget is not None:
-        lines.append(_text(f"budget: {fmt.usd(summary.spent)} spent of {fmt.usd(summary.budget)}"))
-    if any(m.cached for m in summary.models):
-        cached = sum(m.cached for m in summary.models)
-        lines.append(_text(f"cache: {cached} answers served from the response cache (billed $0, left out of latency)"))
+    lines += [_text(line) for line in summary.cost_lines()]  # budget, unpriced answers, the cache
     if summary.stop_reason:
         lines.append(_text(f"stopped: {summary.stop_reason}", style="bold red"))
+    lines += [_text(line) for line in traffic_lines(summary.traffic)]
     for model, (graded, planned) in summary.partial.items():
         m = next(x for x in summary.models if x.model == model)
         result = f"on those, {_accuracy(m).plain} (not a result for the whole benchmark)" if graded else "no result"

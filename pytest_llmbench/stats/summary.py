@@ -20,7 +20,15 @@ def is_answered(record: ResultRecord) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ModelSummary:
-    """What a report shows for one model. Cached items count for accuracy but not for latency or cost."""
+    """What a report shows for one model.
+
+    Cached items keep the original call's latency, tokens and cost: they count for latency and tokens (a
+    cached rerun shows the numbers of the answers it reports; ``latency_items`` says how many items the
+    latency statistics cover), while ``cost_usd`` is what this run was billed (0 for a hit) and
+    ``cost_saved_usd`` what the hits would have cost. Nothing unknown is shown as zero: tokens nobody reported
+    are None (``tokens_unknown`` counts the answers without them), and ``cost_usd`` is None when no answer
+    has a price; otherwise it is at least that, with ``unpriced`` answers on top of it.
+    """
 
     model: str
     simulated: bool
@@ -38,11 +46,20 @@ class ModelSummary:
     latency_p95_ms: float | None
     ttft_p50_ms: float | None
     tokens_per_second: float | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    cost_usd: float | None
     cost_estimated: bool
     cost_per_correct: float | None
+    latency_items: int = 0  # answered items the latency statistics cover
+    tokens_unknown: int = 0  # answered items whose tokens nobody reported
+    unpriced: int = 0  # answered items (not from the cache) with no billed cost and no price to estimate one
+    cost_saved_usd: float = 0.0  # what the cache hits cost when first asked
+
+
+def _known_sum(values: Sequence[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 def group_by_model(records: Sequence[ResultRecord]) -> dict[str, list[ResultRecord]]:
@@ -56,14 +73,17 @@ def group_by_model(records: Sequence[ResultRecord]) -> dict[str, list[ResultReco
 def summarize(model: str, records: Sequence[ResultRecord]) -> ModelSummary:
     answered = [r for r in records if is_answered(r)]
     correct = sum(r.correct is True for r in answered)
-    fresh = [r for r in records if not r.cached]  # cached latencies are the original call's
-    timed = [r for r in fresh if is_answered(r) and r.latency_ms is not None]
+    fresh = [r for r in records if not r.cached]  # what this run asked (and was billed for)
+    timed = [r for r in answered if r.latency_ms is not None]  # cached ones keep the original call's
     latencies = [r.latency_ms for r in timed if r.latency_ms is not None]
     ttfts = [r.ttft_ms for r in timed if r.ttft_ms is not None]
     throughput = [r for r in timed if r.completion_tokens]
     seconds = sum((r.latency_ms or 0.0) for r in throughput) / 1000
     tokens = sum(r.completion_tokens or 0 for r in throughput)
-    cost = sum(r.cost_usd or 0.0 for r in fresh) + sum(r.grade_cost_usd for r in records)
+    billed = [r.cost_usd for r in fresh if r.cost_usd is not None]
+    grading = sum(r.grade_cost_usd for r in records)
+    unpriced = sum(r.cost_usd is None and not r.cached and not r.simulated for r in answered)
+    cost = sum(billed) + grading if billed or grading or not unpriced else None
     accuracy = correct / len(answered) if answered else None
     low, high = wilson_interval(correct, len(answered)) if answered else (None, None)
     return ModelSummary(
@@ -83,11 +103,15 @@ def summarize(model: str, records: Sequence[ResultRecord]) -> ModelSummary:
         latency_p95_ms=percentile(latencies, 95),
         ttft_p50_ms=percentile(ttfts, 50),
         tokens_per_second=tokens / seconds if seconds > 0 else None,
-        prompt_tokens=sum(r.prompt_tokens or 0 for r in fresh),
-        completion_tokens=sum(r.completion_tokens or 0 for r in fresh),
+        prompt_tokens=_known_sum([r.prompt_tokens for r in records]),
+        completion_tokens=_known_sum([r.completion_tokens for r in records]),
         cost_usd=cost,
         cost_estimated=any(r.cost_estimated for r in fresh if r.cost_usd),
-        cost_per_correct=cost / correct if correct else None,
+        cost_per_correct=cost / correct if correct and cost is not None and not unpriced else None,
+        latency_items=len(latencies),
+        tokens_unknown=sum(r.prompt_tokens is None and r.completion_tokens is None for r in answered),
+        unpriced=unpriced,
+        cost_saved_usd=sum(r.cost_usd or 0.0 for r in records if r.cached),
     )
 
 

@@ -28,9 +28,11 @@ from pytest_llmbench.testing._script import (
     echo,
     every,
     first,
+    first_ask_fails,
     fixed,
     for_model,
     on_requests,
+    over_in_flight,
 )
 from pytest_llmbench.testing._server import FakeOpenRouter, RecordedRequest
 
@@ -58,7 +60,9 @@ __all__ = [
     "every",
     "fake_openrouter",
     "first",
+    "first_ask_fails",
     "fixed",
     "for_model",
     "on_requests",
+    "over_in_flight",
 ]

@@ -27,6 +27,7 @@ class RequestContext:
     model: str
     body: Mapping[str, Any]
     headers: Mapping[str, str]  # lower-case names
+    in_flight: int = 1  # chat requests being answered when this one arrived, this one included
 
     @property
     def stream(self) -> bool:
@@ -77,6 +78,7 @@ class Fault:
     after_chunks: int = 1
     delay: float = 0.0
     size: int = 0
+    midstream: bool = False  # RESET: after the stream began (headers and a first event sent), not before
 
     @classmethod
     def http(
@@ -122,8 +124,9 @@ class Fault:
         return cls(FaultKind.HANG)
 
     @classmethod
-    def reset(cls) -> Fault:
-        return cls(FaultKind.RESET)
+    def reset(cls, *, midstream: bool = False) -> Fault:
+        """A TCP reset; ``midstream``: of a stream already begun (as llama.cpp's server interrupts one)."""
+        return cls(FaultKind.RESET, midstream=midstream)
 
     @classmethod
     def malformed_json(cls) -> Fault:
@@ -210,6 +213,31 @@ def on_requests(faults: Mapping[int, Fault]) -> FaultRule:
 def for_model(model: str, fault: Fault) -> FaultRule:
     """``fault`` for every request naming ``model``."""
     return lambda context: fault if context.model == model else None
+
+
+def over_in_flight(limit: int, fault: Fault | None = None) -> FaultRule:
+    """``fault`` (default: a reset mid-stream) for a request arriving while more than ``limit`` are in flight
+    (itself included): a server with ``limit`` slots that breaks what does not fit, as llama.cpp's does."""
+    chosen = fault if fault is not None else Fault.reset(midstream=True)
+    return lambda context: chosen if context.in_flight > limit else None
+
+
+def first_ask_fails(*faults: Fault) -> FaultRule:
+    """The first request of each question (model and prompt) fails, with ``faults`` in turn; its retry answers.
+
+    ``first_ask_fails(Fault.rate_limited(1), Fault.http(503), Fault.error_in_body())`` is a provider with
+    transient faults: every question fails once, a third each way.
+    """
+    seen: set[tuple[str, str]] = set()
+
+    def rule(context: RequestContext) -> Fault | None:
+        question = (context.model, context.prompt)
+        if question in seen:
+            return None
+        seen.add(question)
+        return faults[(len(seen) - 1) % len(faults)]
+
+    return rule
 
 
 def every(n: int, fault: Fault) -> FaultRule:

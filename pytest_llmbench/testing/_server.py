@@ -74,6 +74,8 @@ class FakeOpenRouter:
         completion_price: float = 2e-6,
         prices: Mapping[str, tuple[float, float]] | None = None,
         report_cost: bool = True,
+        report_usage: bool = True,
+        upstream: str | Callable[[RequestContext], str] = "Fake",
         chunk_delay: float = 0.0,
         models: Sequence[Mapping[str, Any]] | None = None,
         record: bool = True,
@@ -89,6 +91,8 @@ class FakeOpenRouter:
         self.completion_price = completion_price
         self.prices = dict(prices or {})
         self.report_cost = report_cost
+        self.report_usage = report_usage  # False: no usage object at all (llama.cpp-style servers, some proxies)
+        self.upstream = upstream  # the "provider" field: who OpenRouter routed the request to
         self.chunk_delay = chunk_delay
         self.models = models
         self.record = record
@@ -222,7 +226,8 @@ class FakeOpenRouter:
         model = str(body.get("model") or "")
         self.chat_count += 1
         self._per_model[model] += 1
-        context = RequestContext(self.chat_count, self._per_model[model], model, body, request.headers)
+        context = RequestContext(self.chat_count, self._per_model[model], model, body, request.headers,
+                                 self.in_flight)
         self._remember(context.number, request, body)
         fault = choose_fault(self.faults, context)
         kind = fault.kind if fault is not None else None
@@ -230,7 +235,7 @@ class FakeOpenRouter:
             assert connection.closed is not None
             await connection.closed
             return
-        if kind is FaultKind.RESET:
+        if kind is FaultKind.RESET and not (fault is not None and fault.midstream and context.stream):
             connection.reset()
             return
         # An HTTP fault or a gzip bomb is one plain response, even to a streamed request.
@@ -244,6 +249,9 @@ class FakeOpenRouter:
             latency = self.judge.latency
         if latency > 0:
             await asyncio.sleep(latency)
+        if kind is FaultKind.RESET:  # mid-stream: the client had the headers and a first event, then a reset
+            connection.reset()
+            return
         if fault is not None and kind is FaultKind.HTTP:
             payload = (
                 fault.body
@@ -277,6 +285,9 @@ class FakeOpenRouter:
 
     # -- answers --------------------------------------------------------------------------------------------
 
+    def _upstream(self, context: RequestContext) -> str:
+        return self.upstream(context) if callable(self.upstream) else self.upstream
+
     def _usage(self, context: RequestContext, reply: Reply) -> dict[str, Any]:
         prompt_tokens = max(1, len(context.prompt) // 4)
         reasoning_tokens = len(reply.reasoning or "") // 4
@@ -305,7 +316,7 @@ class FakeOpenRouter:
         finish = _finish_reason(reply)
         payload = {
             "id": _generation_id(context),
-            "provider": "Fake",
+            "provider": self._upstream(context),
             "model": context.model,
             "object": "chat.completion",
             "created": int(time.time()),
@@ -318,8 +329,9 @@ class FakeOpenRouter:
                     "logprobs": None,
                 }
             ],
-            "usage": self._usage(context, reply),
         }
+        if self.report_usage:
+            payload["usage"] = self._usage(context, reply)
         data = json.dumps(payload).encode()
         kind = fault.kind if fault is not None else None
         if kind is FaultKind.MALFORMED_JSON:
@@ -340,7 +352,7 @@ class FakeOpenRouter:
         generation_id = _generation_id(context)
         base = {
             "id": generation_id,
-            "provider": "Fake",
+            "provider": self._upstream(context),
             "model": context.model,
             "object": "chat.completion.chunk",
             "created": int(time.time()),
@@ -379,7 +391,8 @@ class FakeOpenRouter:
             calls = [dict(call, index=i) for i, call in enumerate(reply.tool_calls)]
             events.append(event({"tool_calls": calls}))
         events.append(event({}, _finish_reason(reply)))
-        events.append(event({}, usage=self._usage(context, reply)))
+        if self.report_usage:
+            events.append(event({}, usage=self._usage(context, reply)))
         events.append(b"data: [DONE]\n\n")
         await self._emit(connection, events, fault)
         connection.end_chunked()

@@ -33,6 +33,8 @@ BAD_VALUES: dict[str, str] = {
     "concurrency": "0",
     "model-concurrency": "-1",
     "rpm": "-5",
+    "provider": "order=azure;fallbacks=no",
+    "strict-models": "maybe",
     "timeout": "soon",
     "retries": "-1",
     "max-cost": "free",
