@@ -8,7 +8,7 @@ the answers of a resumed run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from pytest_llmbench.types import ResultRecord
 if TYPE_CHECKING:
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench.outcome.summary import RunSummary
+    from pytest_llmbench.stats import TargetReport
     from pytest_llmbench.storage.repository import Repository
     from pytest_llmbench.storage.writer import BatchWriter
 
@@ -92,10 +93,12 @@ class RunStore:
         if self._results is not None:
             self._results.close()
 
-    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None) -> RunSummary:
-        """The summary of the run, with the baseline comparison and the gates."""
+    def summarize(self, records: Sequence[ResultRecord], stop_reason: str | None,
+                  targets: Mapping[str, TargetReport] | None = None) -> RunSummary:
+        """The summary of the run, with its statistics, the baseline comparison and the gates."""
         from pytest_llmbench.outcome import baseline as baseline_mod
         from pytest_llmbench.outcome.gates import evaluate_gates
+        from pytest_llmbench.outcome.statistics import build_statistics
         from pytest_llmbench.outcome.summary import RunSummary
 
         summary = RunSummary.from_records(
@@ -103,11 +106,13 @@ class RunStore:
             dataset_origin="; ".join(self.dataset_origins.values()) or None, budget=self.settings.max_cost,
             stop_reason=stop_reason if stop_reason and stop_reason != "the session ended" else None,
         )
+        summary.statistics = build_statistics(records, cluster=self.settings.cluster, seed=self.settings.seed,
+                                              targets=targets, half_width=self.settings.target_ci)
         extra = []
         if self.baseline_run is not None:
             summary.baseline = baseline_mod.compare(records, self.baseline_records, self.baseline_run)
             extra = baseline_mod.gates(summary.baseline, self.settings.max_regression or 0.0)
-        summary.gates = evaluate_gates(self.settings, summary.models, extra)
+        summary.gates = evaluate_gates(self.settings, summary.models, extra, statistics=summary.statistics)
         return summary
 
     def persist(self, summary: RunSummary, *, interrupted: bool, command: Sequence[str], exitstatus: int) -> None:

@@ -105,6 +105,10 @@ class Settings:
     pdf: str = "text"
     pdf_max_pages: int = 20
     max_image_mb: float = 20.0
+    cluster: str | None = None  # None: by dataset (``stats.default_clustering``)
+    plan: bool = False
+    plan_delta: float = 0.05
+    target_ci: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: Settings given on the command line, which beat a marker's values (see ``_run/collect.py``).
     from_cli: frozenset[str] = field(default_factory=frozenset, compare=False)
@@ -202,6 +206,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("pdf-max-pages", "pdf_max_pages", parse_int(1), "pages of a PDF attachment sent to the model (default: 20)",
            "N"),
     Option("max-image-mb", "max_image_mb", parse_positive_float, "largest image attachment in MB (default: 20)", "MB"),
+    Option("cluster", "cluster", parse_choice("category", "show", "none"),
+           "cluster the intervals by category or show (default: category for Jeopardy!, none for question files)",
+           "category|show|none"),
+    Option("plan", "plan", parse_flag, "print the questions and dollars a difference or an interval width needs; "
+           "run nothing", flag=True),
+    Option("plan-delta", "plan_delta", parse_fraction, "accuracy difference --llm-plan sizes for (default: 0.05)",
+           "D"),
+    Option("target-ci", "target_ci", parse_fraction, "stop asking a model once its anytime-valid 95% interval "
+           "half-width is at most W", "W"),
 )
 
 OPTIONS_BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

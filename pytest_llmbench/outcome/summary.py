@@ -10,6 +10,7 @@ from typing import Any
 from pytest_llmbench.outcome.baseline import BaselineComparison
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.outcome.judging import JudgingSummary
+from pytest_llmbench.outcome.statistics import RunStatistics
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,
@@ -39,6 +40,7 @@ class RunSummary:
     spent: float = 0.0
     stop_reason: str | None = None
     judging: JudgingSummary | None = None  # when a judge was asked: its agreement and cost
+    statistics: RunStatistics | None = None  # clustered intervals, Holm, Coryat, --llm-target-ci (statistics.py)
 
     @property
     def gates_passed(self) -> bool:

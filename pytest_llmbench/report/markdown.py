@@ -16,6 +16,7 @@ from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report.model import SIMULATED_NOTE
 from pytest_llmbench.report.paired import pairwise
+from pytest_llmbench.report.stats_section import markdown_section
 from pytest_llmbench.storage.repository import RunInfo
 from pytest_llmbench.types import ResultRecord
 
@@ -89,6 +90,7 @@ def render_markdown(
     lines += _disagreements(summary, records, max_disagreements)
     if summary.stop_reason:
         lines += ["", f"Stopped early: {md_escape(summary.stop_reason)}"]
+    lines += markdown_section(summary.statistics)
     return "\n".join(lines) + "\n"
 
 

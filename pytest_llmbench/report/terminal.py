@@ -146,4 +146,9 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         lines.append(Text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
     for line in lines:
         console.print(line)
+    if summary.statistics is not None:
+        from pytest_llmbench.outcome.statistics import lines as statistics_lines
+
+        for text in statistics_lines(summary.statistics):
+            console.print(Text(text))
     return out.getvalue()
