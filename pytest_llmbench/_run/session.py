@@ -21,7 +21,7 @@ from pytest_llmbench._run.finish import RunStore
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import Settings, default_models
 from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
-from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
+from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._plugin.progress import ProgressDisplay
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench._run.target import TargetStopping
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.prompts import Template
@@ -71,6 +72,7 @@ class BenchSession:
     command: tuple[str, ...] = ()  # the session's arguments, for the resume hint
     resume_run_id: int | None = None  # an xdist worker of a resumed run: which run's answers to replay
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
+    targets: TargetStopping | None = None  # --llm-target-ci (target.py)
 
     # --- the stages ----------------------------------------------------------------------------------
 
@@ -128,6 +130,12 @@ class BenchSession:
         """Combinations of options that cannot work together."""
         if self.settings.max_regression is not None and self.settings.baseline is None:
             raise UsageError("--llm-max-regression needs --llm-baseline=RUN (a run id or 'latest') to compare with.")
+        if self.settings.target_ci is not None and not 0.0 < self.settings.target_ci <= 0.5:
+            raise UsageError(f"--llm-target-ci must be a half-width above 0 and at most 0.5, "
+                             f"got {self.settings.target_ci:g}.")
+        if not 0.0 < self.settings.plan_delta < 1.0:
+            raise UsageError(f"--llm-plan-delta must be a difference above 0 and below 1, "
+                             f"got {self.settings.plan_delta:g}.")
 
     def _check_names(self, grader: str, template: str) -> None:
         self.grader(grader)  # an unknown grader or template is a usage error now, not a failure per item
@@ -182,7 +190,12 @@ class BenchSession:
             self.resumed = resume_mod.stored_answers(self.store.repository(), self.resume_run_id)
         if self.progress is not None:
             self.progress.start(Counter(spec.model for _, spec, asks in items if asks))
-        self.asker.engine()
+        engine = self.asker.engine()
+        if self.settings.target_ci is not None:
+            from pytest_llmbench._run.target import TargetStopping
+
+            self.targets = TargetStopping(self.settings.target_ci, engine.stop_model)
+            self.targets.plan(spec.model for nodeid, spec, asks in items if asks and nodeid not in self.resumed)
         if self.prefetch:
             self.prefetch_items((nodeid, spec) for nodeid, spec, asks in items if asks)
 
@@ -244,6 +257,8 @@ class BenchSession:
 
         assert state.completion is not None
         spec = state.spec
+        if self.targets is not None and state.completion.error_kind is not ErrorKind.STOPPED:
+            self.targets.graded(spec.model, None if state.grade is None else state.grade.correct)
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
                          nodeid=nodeid, outcome=outcome, judges=state.judges)
 
@@ -279,7 +294,8 @@ class BenchSession:
         if not self.records:
             self.store.close_empty_run(self.interrupted)
             return None
-        summary = self.store.summarize(self.records, stop_reason)
+        summary = self.store.summarize(self.records, stop_reason,
+                                       self.targets.reports() if self.targets is not None else None)
         self.hooks.on_summary(summary)
         self.store.persist(summary, interrupted=self.interrupted, command=self.command, exitstatus=exitstatus)
         return summary
