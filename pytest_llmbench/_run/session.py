@@ -25,6 +25,7 @@ from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Mes
 
 if TYPE_CHECKING:
     from pytest_llmbench._plugin.progress import ProgressDisplay
+    from pytest_llmbench._run.estimate import Estimate
     from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
@@ -160,7 +161,21 @@ class BenchSession:
 
     def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
         """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
-        from pytest_llmbench._run.estimate import EstimateItem, catalog_for_estimate, estimate, render_estimate
+        from pytest_llmbench._run.estimate import render_estimate
+
+        return render_estimate(self._estimate(items), budget=self.settings.max_cost)
+
+    def plan(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
+        """``--llm-plan``: questions and dollars a difference or an interval width needs; sends nothing."""
+        from pytest_llmbench._run.plan import make_plan, render_plan
+
+        result = self._estimate(items)
+        s = self.settings
+        plan = make_plan(result, delta=s.plan_delta, half_width=s.target_ci, repeat=s.repeat)
+        return render_plan(plan, catalog=result.catalog, target_given=s.target_ci is not None)
+
+    def _estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> Estimate:
+        from pytest_llmbench._run.estimate import EstimateItem, catalog_for_estimate, estimate
 
         price_of, catalog = catalog_for_estimate(self.settings.db, self.rootdir)
         wanted = (EstimateItem(spec.model, self.asker.messages(spec), spec.template,
@@ -168,7 +183,7 @@ class BenchSession:
                   for _, spec, asks in items if asks)
         result = estimate(wanted, price_of)
         result.catalog = catalog
-        return render_estimate(result, budget=self.settings.max_cost)
+        return result
 
     # --- running items -------------------------------------------------------------------------------
 
