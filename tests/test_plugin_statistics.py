@@ -46,7 +46,7 @@ def test_three_models_show_clustered_intervals_holm_and_coryat_everywhere(pytest
                                   and not r["round"].startswith("Final"))
     assert coryat["right"] + coryat["wrong"] == coryat["clues"]
 
-    props = {p.get("name"): p.get("value") for p in ET.parse(pytester.path / "out.xml").iter("property")}
+    props = {p.get("name", ""): p.get("value", "") for p in ET.parse(pytester.path / "out.xml").iter("property")}
     low = stats["clustered"]["sim/strong"]["ci_low"]
     assert float(props["llm_ci_clustered_low[sim/strong]"]) == pytest.approx(low, rel=1e-5)
     assert props["llm_coryat[sim/weak]"] == str({s["model"]: s for s in stats["coryat"]}["sim/weak"]["score"])
