@@ -9,12 +9,17 @@ from pytest_llmbench.outcome.statistics import RunStatistics, lines
 
 
 def markdown_section(stats: RunStatistics | None) -> list[str]:
+    from pytest_llmbench.report.markdown import md_escape  # markdown imports this module
+
     text = lines(stats) if stats is not None else []
     if not text:
         return []
-    # A code block: the lines are aligned text, and model names or categories must not be read as Markdown.
-    body = "\n".join(text).replace("```", "'''")
-    return ["", "### Statistics", "", "```text", body, "```"]
+    # Escaped line by line, not a code block: model names and categories are untrusted, and Markdown
+    # renderers pass raw HTML through even where a code block would seem to hold it.
+    out = ["", "### Statistics"]
+    for line in text:
+        out += [f"- {md_escape(line)}"] if line.startswith("  ") else ["", f"**{md_escape(line)}**", ""]
+    return out
 
 
 def html_panel(stats: RunStatistics | None) -> str:

@@ -54,6 +54,10 @@ BAD_VALUES: dict[str, str] = {
     "pdf": "image",
     "pdf-max-pages": "0",
     "max-image-mb": "huge",
+    "cluster": "by-mood",
+    "plan": "maybe",
+    "plan-delta": "2",
+    "target-ci": "wide",
 }
 
 
