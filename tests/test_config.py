@@ -35,7 +35,7 @@ def test_every_design_option_is_registered() -> None:
         "--llm-retries", "--llm-max-cost", "--llm-estimate", "--llm-min-accuracy", "--llm-max-errors",
         "--llm-baseline", "--llm-max-regression", "--llm-db", "--llm-cache", "--llm-resume", "--llm-base-url",
         "--llm-report", "--llm-run-name", "--llm-stream", "--llm-repeat", "--llm-gate-bound", "--llm-shard",
-        "--llm-pdf",
+        "--llm-pdf", "--llm-cluster", "--llm-plan", "--llm-plan-delta", "--llm-target-ci",
     ):
         assert name in names
 

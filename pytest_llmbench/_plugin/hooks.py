@@ -30,7 +30,7 @@ from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fix
     llm_response,
     llm_result,
 )
-from pytest_llmbench._plugin.keys import ESTIMATE_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
+from pytest_llmbench._plugin.keys import ESTIMATE_KEY, PLAN_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench._run.session import BenchSession, Hooks, ItemState
 from pytest_llmbench.config import OPTIONS, load_settings
@@ -181,11 +181,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if bench.usage_errors:
             raise pytest.UsageError(bench.usage_errors[0])
         return  # listing items asks nothing and stores nothing
-    if bench.settings.estimate:
+    if bench.settings.estimate or bench.settings.plan:
         if bench.usage_errors:
             raise pytest.UsageError(bench.usage_errors[0])
-        session.config.stash[ESTIMATE_KEY] = bench.estimate(llm_items)
-        return  # an estimate sends nothing and stores nothing; pytest_runtestloop runs nothing
+        if bench.settings.estimate:
+            session.config.stash[ESTIMATE_KEY] = bench.estimate(llm_items)
+        if bench.settings.plan:
+            session.config.stash[PLAN_KEY] = bench.plan(llm_items)
+        return  # an estimate or a plan sends nothing and stores nothing; pytest_runtestloop runs nothing
     try:
         bench.start(llm_items)
     except LlmBenchError as exc:
@@ -194,15 +197,17 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    # An estimate runs nothing, so it needs no xdist workers (which would each collect and estimate).
-    if getattr(config.option, "llm_estimate", None) and getattr(config.option, "numprocesses", None):
+    # An estimate or a plan runs nothing, so it needs no xdist workers (which would each collect and estimate).
+    runs_nothing = getattr(config.option, "llm_estimate", None) or getattr(config.option, "llm_plan", None)
+    if runs_nothing and getattr(config.option, "numprocesses", None):
         config.option.numprocesses = None
         config.option.dist = "no"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
-    return True if ESTIMATE_KEY in session.config.stash else None
+    stash = session.config.stash
+    return True if ESTIMATE_KEY in stash or PLAN_KEY in stash else None
 
 
 def _spec(item: pytest.Item) -> ItemSpec | None:
@@ -339,6 +344,10 @@ class _SessionHooks:
         if estimate is not None:
             terminalreporter.section("llmbench estimate")
             terminalreporter.write(estimate)
+        plan = config.stash.get(PLAN_KEY, None)
+        if plan is not None:
+            terminalreporter.section("llmbench plan")
+            terminalreporter.write(plan)
         summary = config.stash.get(SUMMARY_KEY, None)
         if summary is None:
             return

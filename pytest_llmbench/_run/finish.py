@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.outcome.summary import RunSummary
+    from pytest_llmbench.stats import TargetReport
     from pytest_llmbench.storage.repository import Repository
     from pytest_llmbench.storage.writer import BatchWriter
 
@@ -112,15 +113,18 @@ class RunStore:
         self, records: Sequence[ResultRecord], stop_reason: str | None,
         planned: Mapping[str, int] | None = None, *,
         traffic: Mapping[str, ModelTraffic] | None = None, notes: Sequence[str] = (),
+        targets: Mapping[str, TargetReport] | None = None,
     ) -> RunSummary:
-        """The summary of the run, with the baseline comparison and the gates.
+        """The summary of the run, with its statistics, the baseline comparison and the gates.
 
         ``planned``: the items per model the run set out to ask (a stopped run's models are flagged partial
         against it); ``traffic``: the engine's per-model counters (or, on the xdist controller, the workers');
-        ``notes``: the engine's, such as which catalog priced the run.
+        ``notes``: the engine's, such as which catalog priced the run; ``targets``: where --llm-target-ci
+        stopped each model.
         """
         from pytest_llmbench.outcome import baseline as baseline_mod
         from pytest_llmbench.outcome.gates import evaluate_gates
+        from pytest_llmbench.outcome.statistics import build_statistics
         from pytest_llmbench.outcome.summary import RunSummary, mark_partial
 
         summary = RunSummary.from_records(
@@ -130,11 +134,13 @@ class RunStore:
             traffic=dict(traffic or {}), notes=list(notes),
         )
         mark_partial(summary, records, planned or {})
+        summary.statistics = build_statistics(records, cluster=self.settings.cluster, seed=self.settings.seed,
+                                              targets=targets, half_width=self.settings.target_ci)
         extra = []
         if self.baseline_run is not None:
             summary.baseline = baseline_mod.compare(records, self.baseline_records, self.baseline_run)
             extra = baseline_mod.gates(summary.baseline, self.settings.max_regression or 0.0)
-        summary.gates = evaluate_gates(self.settings, summary.models, extra)
+        summary.gates = evaluate_gates(self.settings, summary.models, extra, statistics=summary.statistics)
         return summary
 
     def persist(self, summary: RunSummary, *, interrupted: bool, command: Sequence[str], exitstatus: int) -> None:

@@ -21,14 +21,16 @@ from pytest_llmbench._run.finish import RunStore
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import Settings, default_models
 from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
-from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
+from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._plugin.progress import ProgressDisplay
+    from pytest_llmbench._run.estimate import Estimate
     from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench._run.target import TargetStopping
     from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.outcome.summary import RunSummary
@@ -75,6 +77,7 @@ class BenchSession:
     worker_traffic: dict[str, ModelTraffic] = field(default_factory=dict)  # the xdist controller: the workers'
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     planned: Mapping[str, int] = field(default_factory=dict)  # items per model that ask, once collected
+    targets: TargetStopping | None = None  # --llm-target-ci (target.py)
 
     # --- the stages ----------------------------------------------------------------------------------
 
@@ -132,6 +135,12 @@ class BenchSession:
         """Combinations of options that cannot work together."""
         if self.settings.max_regression is not None and self.settings.baseline is None:
             raise UsageError("--llm-max-regression needs --llm-baseline=RUN (a run id or 'latest') to compare with.")
+        if self.settings.target_ci is not None and not 0.0 < self.settings.target_ci <= 0.5:
+            raise UsageError(f"--llm-target-ci must be a half-width above 0 and at most 0.5, "
+                             f"got {self.settings.target_ci:g}.")
+        if not 0.0 < self.settings.plan_delta < 1.0:
+            raise UsageError(f"--llm-plan-delta must be a difference above 0 and below 1, "
+                             f"got {self.settings.plan_delta:g}.")
 
     def _check_names(self, grader: str, template: str) -> None:
         self.grader(grader)  # an unknown grader or template is a usage error now, not a failure per item
@@ -161,7 +170,21 @@ class BenchSession:
 
     def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
         """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
-        from pytest_llmbench._run.estimate import EstimateItem, catalog_for_estimate, estimate, render_estimate
+        from pytest_llmbench._run.estimate import render_estimate
+
+        return render_estimate(self._estimate(items), budget=self.settings.max_cost)
+
+    def plan(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
+        """``--llm-plan``: questions and dollars a difference or an interval width needs; sends nothing."""
+        from pytest_llmbench._run.plan import make_plan, render_plan
+
+        result = self._estimate(items)
+        s = self.settings
+        plan = make_plan(result, delta=s.plan_delta, half_width=s.target_ci, repeat=s.repeat)
+        return render_plan(plan, catalog=result.catalog, target_given=s.target_ci is not None)
+
+    def _estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> Estimate:
+        from pytest_llmbench._run.estimate import EstimateItem, catalog_for_estimate, estimate
 
         price_of, catalog = catalog_for_estimate(self.settings.db, self.rootdir)
         wanted = (EstimateItem(spec.model, self.asker.messages(spec), spec.template,
@@ -169,7 +192,7 @@ class BenchSession:
                   for _, spec, asks in items if asks)
         result = estimate(wanted, price_of)
         result.catalog = catalog
-        return render_estimate(result, budget=self.settings.max_cost)
+        return result
 
     # --- running items -------------------------------------------------------------------------------
 
@@ -195,7 +218,12 @@ class BenchSession:
         self.planned = Counter(spec.model for _, spec, asks in items if asks)
         if self.progress is not None:
             self.progress.start(self.planned)
-        self.asker.engine()
+        engine = self.asker.engine()
+        if self.settings.target_ci is not None:
+            from pytest_llmbench._run.target import TargetStopping
+
+            self.targets = TargetStopping(self.settings.target_ci, engine.stop_model)
+            self.targets.plan(spec.model for nodeid, spec, asks in items if asks and nodeid not in self.resumed)
         if self.prefetch:
             self.prefetch_items((nodeid, spec) for nodeid, spec, asks in items if asks)
 
@@ -257,6 +285,8 @@ class BenchSession:
 
         assert state.completion is not None
         spec = state.spec
+        if self.targets is not None and state.completion.error_kind is not ErrorKind.STOPPED:
+            self.targets.graded(spec.model, None if state.grade is None else state.grade.correct)
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
                          nodeid=nodeid, outcome=outcome, messages=self.asker.sent(nodeid), judges=state.judges)
 
@@ -294,7 +324,8 @@ class BenchSession:
             self.store.close_empty_run(self.interrupted)
             return None
         summary = self.store.summarize(self.records, stop_reason, self.planned, notes=notes,
-                                       traffic=self.worker_traffic if traffic is None else traffic)
+                                       traffic=self.worker_traffic if traffic is None else traffic,
+                                       targets=self.targets.reports() if self.targets is not None else None)
         self.hooks.on_summary(summary)
         self.store.persist(summary, interrupted=self.interrupted, command=self.command, exitstatus=exitstatus)
         return summary

@@ -120,6 +120,10 @@ class Settings:
     max_reply_mb: float = 8.0
     max_clue_chars: int = 1_000_000
     attachment_root: str | None = None
+    cluster: str | None = None  # None: by dataset (``stats.default_clustering``)
+    plan: bool = False
+    plan_delta: float = 0.05
+    target_ci: float | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: Settings given on the command line, which beat a marker's values (see ``_run/collect.py``).
     from_cli: frozenset[str] = field(default_factory=frozenset, compare=False)
@@ -245,6 +249,15 @@ OPTIONS: tuple[Option, ...] = (
            "longest question text in characters; a longer one is left out with a reason (default: 1000000)", "N"),
     Option("attachment-root", "attachment_root", parse_text,
            "folder attachments may be read from (default: the dataset's own folder)", "DIR"),
+    Option("cluster", "cluster", parse_choice("category", "show", "none"),
+           "cluster the intervals by category or show (default: category for Jeopardy!, none for question files)",
+           "category|show|none"),
+    Option("plan", "plan", parse_flag, "print the questions and dollars a difference or an interval width needs; "
+           "run nothing", flag=True),
+    Option("plan-delta", "plan_delta", parse_fraction, "accuracy difference --llm-plan sizes for (default: 0.05)",
+           "D"),
+    Option("target-ci", "target_ci", parse_fraction, "stop asking a model once its anytime-valid 95% interval "
+           "half-width is at most W", "W"),
 )
 
 OPTIONS_BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}

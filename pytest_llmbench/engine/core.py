@@ -138,6 +138,7 @@ class Engine:
         self.budget: BudgetLike = budget if budget is not None else Budget(settings.max_cost)
         self.unpriced = UnpricedModels()
         self.stop_reason: str | None = None
+        self.model_stops: dict[str, str] = {}  # model -> why none of its requests is sent any more
         self.retry = RetryPolicy(retries=settings.retries, deadline=settings.total_deadline,
                                  backoff_base=settings.backoff_base, backoff_max=settings.backoff_max, rng=rng)
         # A job is in exactly one: answered at submit (cache hits, no Future needed) or sent to the loop.
@@ -221,6 +222,10 @@ class Engine:
             self.stop_reason = reason
             if not self._closed:
                 self._loop.call_soon_threadsafe(self._budget_changed.set)
+
+    def stop_model(self, model: str, reason: str) -> None:
+        """No new request of ``model`` starts after this (``--llm-target-ci``); requests already sent finish."""
+        self.model_stops.setdefault(model, reason)
 
     def close(self) -> None:
         if self._closed:
@@ -383,6 +388,8 @@ class Engine:
         try:
             if self.stop_reason:
                 return _failed(model, ErrorKind.STOPPED, f"Not sent: {self.stop_reason}.", attempt)
+            if model in self.model_stops:
+                return _failed(model, ErrorKind.STOPPED, self.model_stops[model], attempt)
             reserved = await self._reserve(request)
             if isinstance(reserved, str):
                 kind = ErrorKind.STOPPED if reserved.startswith("Not sent") else ErrorKind.BUDGET

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pytest_llmbench.config import Settings
 from pytest_llmbench.stats import ModelSummary
+
+if TYPE_CHECKING:
+    from pytest_llmbench.outcome.statistics import RunStatistics
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,15 +36,21 @@ class GateResult:
 
 
 def evaluate_gates(
-    settings: Settings, models: Sequence[ModelSummary], extra: Sequence[GateResult] = ()
+    settings: Settings, models: Sequence[ModelSummary], extra: Sequence[GateResult] = (),
+    *, statistics: RunStatistics | None = None,
 ) -> list[GateResult]:
-    """Accuracy gates, then ``extra`` gates (the baseline's), then the infrastructure-error gate."""
+    """Accuracy gates, then ``extra`` gates (the baseline's), then the infrastructure-error gate.
+
+    With ``--llm-gate-bound=lower`` and clustering on (``statistics.clustering``), the gate uses the clustered
+    lower bound, which is honest about related clues; the gate's name says which bound it used."""
     if not settings.gating:
         return []
     results: list[GateResult] = []
     by_name = {m.model: m for m in models}
     lower = settings.gate_bound == "lower"
-    basis = "Wilson 95% lower bound" if lower else "accuracy"
+    clustered = lower and statistics is not None and statistics.clustering
+    basis = statistics.basis if clustered and statistics is not None else (
+        "Wilson 95% lower bound" if lower else "accuracy")
     named = {g.model for g in settings.min_accuracy if g.model}
     # A per-model threshold kept in a shared config (pyproject's [tool.llmbench]) applies only to runs that
     # benchmark that model; a run of other models must not fail on it.
@@ -53,6 +63,13 @@ def evaluate_gates(
         if threshold is None:
             continue
         value = summary.ci_low if lower else summary.accuracy
+        fallback = ""
+        if clustered and statistics is not None:
+            clustered_low = statistics.clustered_low(summary.model)
+            if clustered_low is not None:
+                value = clustered_low
+            elif value is not None:  # fewer than two clusters: no clustered variance to gate on
+                fallback = "; Wilson bound: fewer than two clusters"
         label = f"{summary.model} {basis}"
         if value is None:
             results.append(GateResult(label, False, f"no answered items (needs {threshold:.3f})"))
@@ -61,7 +78,8 @@ def evaluate_gates(
         sign = ">=" if margin >= 0 else "<"
         results.append(GateResult(
             label, margin >= -1e-12,
-            f"{value:.3f} {sign} {threshold:.3f} ({margin:+.3f}; {summary.correct}/{summary.answered} correct)",
+            f"{value:.3f} {sign} {threshold:.3f} ({margin:+.3f}; {summary.correct}/{summary.answered} correct"
+            f"{fallback})",
         ))
     results.extend(extra)
     errors = sum(m.errors for m in models)

@@ -13,6 +13,7 @@ from pytest_llmbench.outcome.costs import cost_lines
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.outcome.judging import JudgingSummary
 from pytest_llmbench.outcome.provenance import provenance_notes
+from pytest_llmbench.outcome.statistics import RunStatistics
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,
@@ -49,6 +50,7 @@ class RunSummary:
     by_test: dict[str, list[ModelSummary]] = field(default_factory=dict)
     #: models the run stopped before finishing: model -> (items graded, items planned); their accuracy is partial
     partial: dict[str, tuple[int, int]] = field(default_factory=dict)
+    statistics: RunStatistics | None = None  # clustered intervals, Holm, Coryat, --llm-target-ci (statistics.py)
 
     @property
     def gates_passed(self) -> bool:

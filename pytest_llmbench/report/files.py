@@ -18,6 +18,7 @@ from typing import Any
 
 from pytest_llmbench.config import ReportTarget
 from pytest_llmbench.errors import LlmBenchError, UsageError
+from pytest_llmbench.outcome.statistics import to_dict as statistics_dict
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report._atomic import write_atomic
 from pytest_llmbench.report.model import ReportData, load_report
@@ -100,6 +101,7 @@ def report_dict(data: ReportData) -> dict[str, Any]:
         "gates_passed": all(g.passed for g in data.gates) if data.gates else None,
         "comparisons": [c.to_dict() for c in data.comparisons()],
         "records": [r.to_dict() for r in data.records],
+        "statistics": None if data.summary.statistics is None else statistics_dict(data.summary.statistics),
     }
 
 

@@ -17,6 +17,7 @@ from pytest_llmbench.report import fmt
 from pytest_llmbench.report._display import printable
 from pytest_llmbench.report.model import SIMULATED_NOTE
 from pytest_llmbench.report.paired import pairwise
+from pytest_llmbench.report.stats_section import markdown_section
 from pytest_llmbench.storage.repository import RunInfo
 from pytest_llmbench.types import ResultRecord
 
@@ -103,6 +104,7 @@ def render_markdown(
     lines += _disagreements(summary, records, max_disagreements)
     if summary.stop_reason:
         lines += ["", f"Stopped early: {md_escape(summary.stop_reason)}"]
+    lines += markdown_section(summary.statistics)
     return "\n".join(lines) + "\n"
 
 

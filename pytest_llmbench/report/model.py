@@ -166,6 +166,14 @@ def build_report(
         summary.gates, summary.notes, summary.stop_reason = list(live.gates), list(live.notes), live.stop_reason
     elif run is not None:
         summary.gates = gates_from_totals(run.totals)
+    if live is not None and live.statistics is not None:
+        summary.statistics = live.statistics
+    else:
+        from pytest_llmbench.outcome.statistics import build_statistics
+
+        cluster = run.config.get("cluster") if run is not None else None
+        summary.statistics = build_statistics(list(records), cluster=cluster if isinstance(cluster, str) else None,
+                                              seed=run.seed if run is not None else 0)
     return ReportData(summary=summary, records=list(records), run=run, gates=summary.gates)
 
 

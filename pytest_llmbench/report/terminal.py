@@ -275,6 +275,12 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
     )
     for section in sections(summary):
         print_section(console, section, width)
+    if summary.statistics is not None:
+        from pytest_llmbench.outcome.statistics import lines as statistics_lines
+
+        # Before the notes: the gates and their verdict stay the last lines printed.
+        for text in statistics_lines(summary.statistics):
+            console.print(_text(text))
     for line in notes(summary):
         console.print(line)
     # rich pads each line to the full width: trailing blanks only make a copied log harder to read.

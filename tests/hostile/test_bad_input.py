@@ -59,6 +59,10 @@ BAD_VALUES: dict[str, str] = {
     "max-reply-mb": "0",
     "max-clue-chars": "0",
     "attachment-root": "no-such-folder",
+    "cluster": "by-mood",
+    "plan": "maybe",
+    "plan-delta": "2",
+    "target-ci": "wide",
 }
 
 #: Values that parse as numbers or URLs but crashed or hung a run (issue 16, item 10).
