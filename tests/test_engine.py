@@ -219,7 +219,7 @@ class MemoryCache:
     def __init__(self) -> None:
         self.data: dict[str, Completion] = {}
 
-    def get_many(self, keys: list[str]) -> dict[str, Completion]:  # type: ignore[override]
+    def get_many(self, keys: list[str]) -> dict[str, Completion]:
         return {k: self.data[k] for k in keys if k in self.data}
 
     def put(self, key: str, request: ChatRequest, completion: Completion) -> None:

@@ -35,9 +35,11 @@ def run(project: pytest.Pytester, server: FakeOpenRouter, *extra: str) -> pytest
     )
 
 
-def stored(project: pytest.Pytester, query: str) -> list[tuple[object, ...]]:
+def stored(project: pytest.Pytester, query: str) -> list[tuple[Any, ...]]:
+    # sqlite3 rows are untyped: each test reads its own columns.
     with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:
-        return db.execute(query).fetchall()
+        rows: list[tuple[Any, ...]] = db.execute(query).fetchall()
+        return rows
 
 
 def test_x_stops_new_requests(project: pytest.Pytester) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from _quiz import quiz_project
@@ -64,6 +66,6 @@ def test_402_stops_the_run_with_one_sentence(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*stopped: *out of credits*"])
 
 
-def _policy(body: dict[str, object]) -> str:
+def _policy(body: Mapping[str, Any]) -> str:
     prompt = json.dumps(body["messages"])
     return next((a for k, a in ANSWERS.items() if k in prompt), "I don't know")

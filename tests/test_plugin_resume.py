@@ -10,7 +10,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _quiz import quiz_project
@@ -28,7 +30,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return quiz_project(pytester, QUESTIONS)
 
 
-def _answer(body: dict[str, object]) -> str:
+def _answer(body: Mapping[str, Any]) -> str:
     prompt = json.dumps(body["messages"])
     for i, clue in enumerate(CLUES):
         if clue in prompt:

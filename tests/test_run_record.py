@@ -4,6 +4,7 @@ regrade share."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pytest_llmbench._run.record import completion_of, grade_of, question_of, to_record, with_grade
 from pytest_llmbench.types import Completion, ErrorKind, Grade, Outcome, Question, Verdict
@@ -30,7 +31,7 @@ def test_an_answered_item_round_trips_through_its_record() -> None:
 def test_a_failed_completion_decides_the_outcome() -> None:
     skipped = Completion(model="sim/strong", error="no images", error_kind=ErrorKind.UNSUPPORTED)
     failed = Completion(model="sim/strong", error="boom", error_kind=ErrorKind.SERVER)
-    kw = {"nodeid": "t[1]", "outcome": Outcome.PASSED}
+    kw: dict[str, Any] = {"nodeid": "t[1]", "outcome": Outcome.PASSED}
     assert to_record(QUESTION, "sim/strong", "jeopardy", 0, skipped, None, **kw).outcome is Outcome.SKIPPED
     record = to_record(QUESTION, "sim/strong", "jeopardy", 0, failed, None, **kw)
     assert record.outcome is Outcome.ERROR and grade_of(record) is None

@@ -18,7 +18,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _hostile import N_QUESTIONS, Fault, RequestContext
+from _hostile import N_QUESTIONS
+
+from pytest_llmbench.testing import Fault, RequestContext
 
 #: A ``Retry-After`` no deadline of the hostile runs (1 s timeout, 2 retries) can wait out.
 AN_HOUR = 3600

@@ -43,4 +43,6 @@ def test_stored_messages_keep_text_and_replace_inline_attachments_by_their_diges
     assert text == {"type": "text", "text": "What is this?"}
     url = picture["image_url"]["url"]
     assert url.startswith("data:image/png;sha256=") and url.endswith(";chars=5022")
-    assert messages[0]["content"][1]["image_url"]["url"] == image  # the request itself is untouched
+    sent = messages[0]["content"]
+    assert isinstance(sent, list)
+    assert sent[1]["image_url"]["url"] == image  # the request itself is untouched

@@ -145,7 +145,7 @@ class Browser:
                 del self.events[: i + 1]
                 return event
         while True:
-            message = json.loads(self.ws.receive())
+            message: dict[str, Any] = json.loads(self.ws.receive())
             if "id" not in message:
                 self._note(message)
                 if message.get("method") == method:

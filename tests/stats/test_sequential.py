@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from pytest_llmbench.stats.sequential import (
 np = pytest.importorskip("numpy")
 
 
-def _reference(x: list[float], alpha: float, horizon: int | None) -> tuple[object, object]:
+def _reference(x: list[float], alpha: float, horizon: int | None) -> tuple[Any, Any]:
     """PrPl-EB (WSR 2024, Theorem 2) written from the paper with cumulative sums, then the running intersection."""
     x_arr = np.asarray(x, dtype=float)
     t = np.arange(1, len(x_arr) + 1)
@@ -93,7 +94,10 @@ def test_horizon_tightens_the_sequence_around_it() -> None:
     x = [rng.random() < 0.5 for _ in range(1500)]
     default = confidence_sequence(x)
     tuned = confidence_sequence(x, horizon=target_horizon(0.05))
-    width = lambda cs, n: cs[n - 1][1] - cs[n - 1][0]  # noqa: E731
+
+    def width(cs: list[tuple[float, float]], n: int) -> float:
+        return cs[n - 1][1] - cs[n - 1][0]
+
     assert width(tuned, 769) < 0.8 * width(default, 769)
     assert target_horizon(0.05) == math.ceil(2 * 1.959963984540054**2 / (4 * 0.05**2))
 

@@ -187,9 +187,10 @@ def test_an_item_the_backend_still_refuses_becomes_an_error_for_that_item_alone(
     from sqlalchemy.exc import DataError
 
     from pytest_llmbench.storage import repository as module
+    from pytest_llmbench.storage.storable import storable_row
 
     run = repo.start_run(name="r", models=["m"], dataset="d", grader="g", seed=1, sample=None, config={})
-    real = module.storable_row
+    real = storable_row  # the function repository.py calls by this name, until patched below
 
     def refuses_poison(table: object, values: dict[str, object]) -> dict[str, object]:
         if values.get("response_text") == "poison":

@@ -26,7 +26,10 @@ def _capitals(project: pytest.Pytester) -> None:
 
 def _run_row(project: pytest.Pytester) -> tuple[str, str, str | None, str]:
     with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:
-        return db.execute("select dataset, grader, sample, config from benchmark_runs").fetchone()
+        row: tuple[str, str, str | None, str] = db.execute(
+            "select dataset, grader, sample, config from benchmark_runs"
+        ).fetchone()
+        return row
 
 
 def _cli(project: pytest.Pytester, *args: str) -> str:
@@ -63,6 +66,7 @@ def test_several_benchmark_tests_get_a_per_test_breakdown(project: pytest.Pytest
     for test in ("test_quiz", "test_capitals"):  # function names: unique, so short
         assert sum(line.startswith(f"│ {test} ") for line in result.stdout.lines) == 2, out
     dataset, grader, sample, _ = _run_row(project)
+    assert sample is not None
     assert dataset == "questions.jsonl; capitals.jsonl" or dataset == "capitals.jsonl; questions.jsonl"
     assert set(grader.split("; ")) == {"lenient", "strict"} and set(sample.split("; ")) == {"all", "2"}
     md = (project.path / "out.md").read_text()
