@@ -37,25 +37,42 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA
 
 from pytest_llmbench.grading.answer_key import KeyForm, given_root
 from pytest_llmbench.grading.lexicon import (
     DISTINGUISHING_WORDS,
     GENERIC_DESCRIPTORS,
     KNOWN_NAMES,
-    LEADING_DESCRIPTORS,
-    PROPER_NAMES,
     STOPWORDS,
-    TITLES,
     TYPE_WORDS,
 )
+from pytest_llmbench.grading.names import (
+    PARTICLES_IN_SURNAMES,
+    acronym_of,
+    another_known_name,
+    full_name_of,
+    initials_agree,
+    is_surname,
+    middle_initials_only,
+    regnal_number_added,
+    similar_names,
+)
 from pytest_llmbench.grading.normalize import is_number, normalize, normalize_light
+from pytest_llmbench.grading.words import (
+    added_words,
+    content_words,
+    kept_run,
+    number_with_words,
+    plural_of,
+    same_words_in_another_case,
+    word_form_of,
+    word_matches,
+)
+from pytest_llmbench.grading.words import is_typo as is_typo
+from pytest_llmbench.grading.words import spelled as spelled
 
-_SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
 SHORT_LENGTH = 4
 UNSURE_OVERLAP = 0.4
 CLOSE_SPELLING = 0.9
@@ -75,118 +92,9 @@ class MatchResult:
     confident: bool = True
 
 
-def _content(words: list[str], person: bool) -> tuple[list[str], set[str]]:
-    suffixes = {w for w in words if w in _SUFFIX_TOKENS}
-    out = [w for w in words if w not in STOPWORDS and w not in _SUFFIX_TOKENS]
-    while len(out) > 1 and out[0] in TITLES and (person or out[0] != "saint"):
-        out = out[1:]
-    if not person and len(out) > 1:
-        if out[-1] in GENERIC_DESCRIPTORS and _substantial(out[:-1]):
-            out = out[:-1]
-        if len(out) > 1 and out[0] in GENERIC_DESCRIPTORS | LEADING_DESCRIPTORS and _substantial(out[1:]):
-            out = out[1:]
-    return (out or [w for w in words if w not in STOPWORDS] or words), suffixes
-
-
-def _substantial(words: list[str]) -> bool:
-    """What is left after dropping "Sea" from "Red Sea" must still name something on its own."""
-    return any(len(w) >= 5 or w in KNOWN_NAMES or w.isdigit() for w in words)
-
-
-_DOUBLED = re.compile(r"(.)\1+")
-_SPELLING_RULES = (("ph", "f"), ("ou", "o"), ("ie", "i"), ("ei", "i"), ("ae", "e"))
-_SPELLING_LETTERS = str.maketrans({"q": "k", "c": "k", "z": "s", "y": "i"})
-
-
-@lru_cache(maxsize=65536)
-def spelled(word: str) -> str:
-    """One spelling for the variants of a word (sulphur/sulfur, Cracow/Krakow, Cortez/Cortes, Sheik/Shiek,
-    Sheeba/Sheba): only for words of five letters or more, where such a rewrite rarely meets another word."""
-    if len(word) < 5 or not word.isalpha():
-        return word
-    word = word.translate(_SPELLING_LETTERS)
-    for old, new in _SPELLING_RULES:
-        word = word.replace(old, new)
-    return _DOUBLED.sub(r"\1", word)
-
-
-_WORD_ENDINGS = (
-    "isms", "ism", "ists", "ist", "ings", "ing", "ations", "ation", "ions", "ion", "ians", "ian", "ia", "ic",
-    "al", "ers", "er", "ed", "es", "s", "e", "y",
-)  # fmt: skip
-
-
-def _stem(word: str) -> str:
-    for ending in _WORD_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
-            return word[: -len(ending)]
-    return word
-
-
-def _word_form_of(a: str, b: str) -> bool:
-    """Two forms of one word: the same stem once a common ending is cut (reproduce/reproduction)."""
-    if a == b:
-        return True
-    if a in KNOWN_NAMES or b in KNOWN_NAMES or is_number(a) or is_number(b):
-        return False
-    if min(len(a), len(b)) < 5:
-        return False  # "Este" is not a form of "Estevez"
-    short, long_ = sorted((_stem(a), _stem(b)), key=len)
-    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
-
-
-_LATIN_PLURALS = (("us", "i"), ("um", "a"), ("is", "es"), ("a", "ae"), ("on", "a"), ("ex", "ices"), ("ix", "ices"))
-
-
-def _plural_of(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if min(len(a), len(b)) < 3 or a in PROPER_NAMES or b in PROPER_NAMES:
-        return False
-    if any(
-        (a.endswith(x) and b.endswith(y) and a[: -len(x)] == b[: -len(y)] and len(a) > len(x) + 2)
-        for x, y in _LATIN_PLURALS + tuple((y, x) for x, y in _LATIN_PLURALS)
-    ):
-        return True  # fungus/fungi, larva/larvae, phenomenon/phenomena
-    short, long_ = sorted((a, b), key=len)
-    return long_ in (
-        short + "s",
-        short + "es",
-        short[:-1] + "ies" if short.endswith("y") else "",
-        short[:-1] + "ves" if short.endswith("f") else "",
-        short[:-2] + "ves" if short.endswith("fe") else "",
-    )
-
-
-def is_typo(said: str, key: str) -> bool:
-    """Whether ``said`` is a plausible misspelling of ``key`` rather than another word."""
-    if said == key:
-        return True
-    if any(c.isdigit() for c in said + key) or said[:1] != key[:1]:
-        return False
-    if said in KNOWN_NAMES:
-        return False  # a real name one letter from the key is another entity, not a typo
-    shortest = min(len(said), len(key))
-    allowed = 2 if shortest >= 9 else 1 if shortest >= 6 else 0
-    if OSA.distance(said, key) > allowed:  # a swapped pair of letters is one slip
-        return False
-    short, long_ = sorted((said, key), key=len)
-    if long_.startswith(short) and long_[len(short) :] != "e":
-        return False  # Helen/Helena, Victoria/Victorian: a different word, not a typo
-    return True
-
-
 def _substitution(said: list[str], key: list[str]) -> bool:
     """Whether each side has a word the other lacks (a word in place of another, not only added or dropped)."""
     return bool(Counter(said) - Counter(key)) and bool(Counter(key) - Counter(said))
-
-
-def _middle_initials_only(said: list[str], key: list[str]) -> bool:
-    """ "Lyndon Johnson" for `Lyndon B. Johnson`: the reply only leaves off middle initials of the key."""
-    if len(said) < 2 or said[0] != key[0] or said[-1] != key[-1]:
-        return False
-    middle = [w for w in key[1:-1] if w not in said[1:-1]]
-    return bool(middle) and all(len(w) == 1 for w in middle) and all(w in key for w in said)
 
 
 def _parts(text: str) -> list[str]:
@@ -217,15 +125,6 @@ def _conjuncts(said_norm: str, key_norm: str, typos: bool) -> tuple[bool, bool] 
     return in_order, in_order
 
 
-def _similar_names(said: list[str], key: list[str]) -> bool:
-    """Names that differ only by a word beginning alike (James/Jimmy, Stephen/Steven): another form of the
-    name or another person; only a judge knows. Numbers and words like North are never similar."""
-    extra, missing = list(Counter(said) - Counter(key)), list(Counter(key) - Counter(said))
-    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in extra + missing):
-        return False
-    return len(extra) == len(missing) == 1 and extra[0][:1] == missing[0][:1]
-
-
 def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
     extra = Counter(said) - Counter(key)
     missing = Counter(key) - Counter(said)
@@ -240,18 +139,11 @@ def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str
         return "Jr. and Sr. are different people"
     if len(said) == len(key):
         for a, b in zip(said, key, strict=True):
-            if a != b and a in KNOWN_NAMES and not _plural_of(a, b):
+            if a != b and a in KNOWN_NAMES and not plural_of(a, b):
                 return f"'{a}' is a different name than '{b}'"
-    if person and len(said) != len(key) and not _middle_initials_only(said, key):
+    if person and len(said) != len(key) and not middle_initials_only(said, key):
         return "the given names differ"
     return None
-
-
-def _same_words_in_another_case(response: str, key: str) -> bool:
-    """Case matters to ``normalize`` only where it tells words apart ("US" the country, "us" the pronoun);
-    the key's own words in another case ("aa uae" for "AA UAE") still name the same thing."""
-    folded = response.casefold(), key.casefold()
-    return folded != (response, key) and normalize(folded[0]) == normalize(folded[1])
 
 
 def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchResult:
@@ -260,7 +152,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if not said_norm:
         return MatchResult(False, 0.0, "none", "the reply has no answer", form.text)
     ratio = fuzz.ratio(said_norm, key_norm) / 100
-    if said_norm == key_norm or _same_words_in_another_case(response, form.text):
+    if said_norm == key_norm or same_words_in_another_case(response, form.text):
         return MatchResult(True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0)
     has_digit = any(c.isdigit() for c in said_norm + key_norm)
     if not has_digit and said_norm.replace(" ", "") == key_norm.replace(" ", ""):
@@ -273,7 +165,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         and not has_digit
         and not single_letters
         and min(map(len, joined)) >= 6
-        and (_plural_of(*joined) or is_typo(*joined))
+        and (plural_of(*joined) or is_typo(*joined))
     ):
         # "lug nuts" for `a lugnut`, "a dandy lion" for `a dandelion`: one word written as two, give or take a
         # plural or a slip.
@@ -284,12 +176,12 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         in_order, sure = both
         reason = f"'{response}' names the same things as '{form.text}'" + ("" if in_order else " in another order")
         return MatchResult(True, 0.9, "conjuncts", reason, form.text, similarity=0.9, confident=sure)
-    said, said_sfx = _content(said_norm.split(), form.person)
-    key, key_sfx = _content(key_norm.split(), form.person)
+    said, said_sfx = content_words(said_norm.split(), form.person)
+    key, key_sfx = content_words(key_norm.split(), form.person)
     similarity = fuzz.token_sort_ratio(" ".join(said), " ".join(key)) / 100
     suffix_clash = bool(said_sfx and key_sfx and said_sfx != key_sfx)
     said_c, key_c = [spelled(w) for w in said], [spelled(w) for w in key]
-    if sorted(said_c) == sorted(key_c) and not suffix_clash and not _another_known_name(said, key):
+    if sorted(said_c) == sorted(key_c) and not suffix_clash and not another_known_name(said, key):
         return MatchResult(
             True,
             0.98,
@@ -301,7 +193,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     decided = _clue_words_only(response, form, said_norm, key_norm, said, key, similarity)
     if decided is not None:
         return decided
-    if form.person and form.surname and _is_surname(said, form.surname):
+    if form.person and form.surname and is_surname(said, form.surname):
         return MatchResult(
             True,
             0.9,
@@ -310,26 +202,26 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=similarity,
         )
-    if form.bare_surname and _full_name_of(said, key) and " of " not in f" {said_norm} ":
+    if form.bare_surname and full_name_of(said, key) and " of " not in f" {said_norm} ":
         # "the Prime Minister of Jamaica" names a minister, not the Jamaica a person-like clue asked for.
         reason = f"'{response}' is a full name for '{form.text}'"
         return MatchResult(True, 0.9, "full-name", reason, form.text, similarity=similarity)
-    if (form.person or form.bare_surname) and _regnal_number_added(response, said, key):
+    if (form.person or form.bare_surname) and regnal_number_added(response, said, key):
         reason = f"'{response}' is '{form.text}' with the regnal number"
         return MatchResult(True, 0.9, "regnal", reason, form.text, similarity=similarity)
-    added = _added_words(said, said_c, key_c) if len(said) > len(key) and not form.shortened else None
+    added = added_words(said, said_c, key_c) if len(said) > len(key) and not form.shortened else None
     if added is None and len(said) > len(key) and not form.shortened:
         # "the Olympic Games" for `the Olympics`, "the Cascade Range" for `the Cascades`: a type word carries
         # the plural. Without one, a singular is another thing ("a Saint Bernard" is not the Saints).
         singular = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in key_c]
-        typed = _added_words(said, said_c, singular)
+        typed = added_words(said, said_c, singular)
         if typed and all(w in TYPE_WORDS or w in GENERIC_DESCRIPTORS for w in typed):
             added = typed
     if added is not None and not suffix_clash:
         decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
         if decided is not None:
             return decided
-    if _acronym_of(response, key) or _acronym_of(form.text, said) or _initials_agree(response, said, form.text, key):
+    if acronym_of(response, key) or acronym_of(form.text, said) or initials_agree(response, said, form.text, key):
         reason = f"'{response}' and '{form.text}' are the same name, one by its initials"
         return MatchResult(True, 0.9, "initials", reason, form.text, similarity=similarity)
     veto = _veto(said, key, form.person, (said_sfx, key_sfx))
@@ -338,26 +230,26 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         # A word in place of another (North for South, 1493 for 1492) is another entity for sure; a word only
         # added or only left off ("the Great Sphinx", "Lyndon Johnson" for `Lyndon B. Johnson`) usually is,
         # but not always.
-        sure = _substitution(said, key) and not _similar_names(said, key)
+        sure = _substitution(said, key) and not similar_names(said, key)
         return MatchResult(
             False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure
         )
-    if form.person and len(said) < len(key) and _middle_initials_only(said, key):
+    if form.person and len(said) < len(key) and middle_initials_only(said, key):
         reason = f"'{response}' is '{form.text}' without the middle initial"
         return MatchResult(True, 0.85, "middle-initial", reason, form.text, similarity=similarity, confident=False)
-    if len(key) == 1 and is_number(key[0]) and _number_with_words(said, key[0]):
+    if len(key) == 1 and is_number(key[0]) and number_with_words(said, key[0]):
         reason = f"'{response}' states the number {key[0]}"
         return MatchResult(True, 0.95, "number", reason, form.text, similarity=similarity)
     same_length = len(said) == len(key)
-    if same_length and not form.person and all(_plural_of(a, b) for a, b in zip(said, key, strict=True)):
+    if same_length and not form.person and all(plural_of(a, b) for a, b in zip(said, key, strict=True)):
         reason = f"'{response}' is a singular or plural of '{form.text}'"
         return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
-    if same_length and not form.person and all(_word_form_of(a, b) for a, b in zip(said_c, key_c, strict=True)):
+    if same_length and not form.person and all(word_form_of(a, b) for a, b in zip(said_c, key_c, strict=True)):
         # "checking" for `check`, "Shintoism" for `Shinto`: another form of the same word, usually the same
         # answer but not always (organic/organism), so unsure.
         reason = f"'{response}' is another form of the word(s) of '{form.text}'"
         return MatchResult(True, 0.85, "word-form", reason, form.text, similarity=similarity, confident=False)
-    kept = _kept_run(said_c, key_c, key) if len(said) < len(key) else None
+    kept = kept_run(said_c, key_c, key) if len(said) < len(key) else None
     if kept is not None:
         decided = _reply_within_key(response, form, key_norm, said, key, kept, similarity)
         if decided is not None:
@@ -372,7 +264,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if (
         typos
         and same_length
-        and all(_word_matches(a, b, i, len(key), form.person) for i, (a, b) in enumerate(zip(said, key, strict=True)))
+        and all(word_matches(a, b, i, len(key), form.person) for i, (a, b) in enumerate(zip(said, key, strict=True)))
     ):
         reason = f"'{response}' is a misspelling of '{form.text}'"
         return MatchResult(True, max(ratio, 0.8), "typo", reason, form.text, similarity=similarity)
@@ -461,24 +353,6 @@ def _split_compound(word: str, key: list[str], given: frozenset[str]) -> list[st
     return [word]
 
 
-def _added_words(said: list[str], said_c: list[str], key_c: list[str]) -> list[str] | None:
-    """The reply's words that are not the key's, when the reply names every word of the key in order
-    (compared as ``spelled``)."""
-    i, extra = 0, []
-    for word, canon in zip(said, said_c, strict=True):
-        # "Connecticut's Charter": a possessive loses its apostrophe in normalising, not its meaning.
-        if i < len(key_c) and (canon == key_c[i] or canon == key_c[i] + "s"):
-            i += 1
-        else:
-            extra.append(word)
-    return extra if i == len(key_c) else None
-
-
-def _another_known_name(said: list[str], key: list[str]) -> bool:
-    """A known name that only looks like the key's word once spelled alike (Colombia and Columbia)."""
-    return any(w in KNOWN_NAMES for w in set(said) ^ set(key))
-
-
 #: Words after which the key is not the thing named but a part of it or a list ("Pinky and the Brain").
 _LIST_WORDS = frozenset({"and", "or", "nor", "versus", "vs"})
 _MANY_ADDED = 3
@@ -507,7 +381,7 @@ def _key_within_reply(
         # "Martin Van Buren" for `Van Buren`, "Material Girl by Madonna": words before a surname with a
         # particle or after the whole name add nothing; words inside a name make another person
         # (John Quincy Adams is not John Adams), so they are left to a judge.
-        before = key[0] in _PARTICLES_IN_SURNAMES and said[: len(added)] == added
+        before = key[0] in PARTICLES_IN_SURNAMES and said[: len(added)] == added
         after = said[len(said) - len(added) :] == added  # "Harold Pinter's Betrayal"
         if not (before or after):
             reason = f"'{response}' adds a given or middle name to '{form.text}'"
@@ -522,43 +396,6 @@ def _key_within_reply(
     confident = len(added) <= _MANY_ADDED and len(added) <= 2 * len(key) and not complement and named
     reason = f"'{response}' names '{form.text}' with words added"
     return MatchResult(True, 0.85, "added-words", reason, form.text, similarity=similarity, confident=confident)
-
-
-_ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
-_INITIALS = re.compile(r"\b((?:[A-Z]\.\s?){2,3})")
-_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
-
-
-def _acronym_of(text: str, words: list[str]) -> bool:
-    """ "FDR" for `Franklin D. Roosevelt`, "OPEC" for the Organization of Petroleum Exporting Countries: a
-    reply (or key) written in capitals whose letters are the initials of the other side's words."""
-    written = _LEADING_ARTICLE.sub("", text.strip().strip("\"'"))
-    if len(words) < 2 or not _ACRONYM.fullmatch(written):
-        return False
-    return written.replace(".", "").casefold() == "".join(w[0] for w in words)
-
-
-def _initials_agree(response: str, said: list[str], key_text: str, key: list[str]) -> bool:
-    """ "J.S. Bach" and "Johann Sebastian Bach": the same surname, and given names that are the initials of
-    the other side's given names."""
-    if len(said) < 2 or len(key) < 2 or said[-1] != key[-1] or len(said) == len(key):
-        return False
-    initials = {m.replace(".", "").replace(" ", "").casefold() for m in _INITIALS.findall(response + " " + key_text)}
-
-    def letters(words: list[str]) -> list[str]:
-        return [c for w in words for c in (w if w in initials else w[0])]
-
-    short, long_ = sorted((said[:-1], key[:-1]), key=len)
-    return any(w in initials for w in short) and letters(short) == [w[0] for w in long_]
-
-
-def _kept_run(said_c: list[str], key_c: list[str], key: list[str]) -> tuple[list[str], list[str]] | None:
-    """The key's words before and after the reply, when the reply is an unbroken run of the key's words."""
-    n = len(said_c)
-    for start in range(len(key_c) - n + 1):
-        if key_c[start : start + n] == said_c:
-            return key[:start], key[start + n :]
-    return None
 
 
 def _reply_within_key(
@@ -601,57 +438,6 @@ def _reply_within_key(
     confident = len(dropped) == 1 and len(key) <= 3 and (generic_tail or not after)
     reason = f"'{response}' names '{form.text}' without its {'descriptor' if generic_tail else 'modifier'}"
     return MatchResult(True, 0.85, "dropped-words", reason, form.text, similarity=similarity, confident=confident)
-
-
-_PARTICLES_IN_SURNAMES = frozenset({"de", "van", "von", "da", "del", "du", "le", "la", "di", "der", "den", "al"})
-
-
-def _word_matches(said: str, key: str, index: int, length: int, person: bool) -> bool:
-    # A middle initial stands for the middle name ("John Q. Adams" = "John Quincy Adams"), whether or not the
-    # clue said the answer is a person: a single letter between two words is an initial.
-    middle = 0 < index < length - 1
-    if middle and min(len(said), len(key)) == 1 and said[0] == key[0]:
-        return True
-    if person:
-        return is_typo(said, key)
-    return _plural_of(said, key) or is_typo(said, key)
-
-
-def _number_with_words(said: list[str], number: str) -> bool:
-    """ "13 colonies", "360 degrees", "1492 AD": the key's number and at most two plain words."""
-    numbers = [w for w in said if is_number(w)]
-    others = [w for w in said if not is_number(w)]
-    return (
-        numbers == [number] and len(others) <= 2 and not any(w in DISTINGUISHING_WORDS or w == "minus" for w in others)
-    )
-
-
-def _is_surname(said: list[str], surname: str) -> bool:
-    joined = " ".join(said)
-    return joined == surname or (len(said) == 1 and " " not in surname and is_typo(joined, surname))
-
-
-_ROMAN_TOKEN = re.compile(r"\b(?:[IVX]{1,6}|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b")
-
-
-def _regnal_number_added(response: str, said: list[str], key: list[str]) -> bool:
-    """ "Cleopatra VII" for "Cleopatra": the reply adds a regnal number the key does not name."""
-    if any(is_number(w) for w in key):
-        return False
-    numbers = [w for w in said if is_number(w)]
-    rest = [w for w in said if not is_number(w)]
-    if len(numbers) != 1 or not _ROMAN_TOKEN.search(response):
-        return False
-    if len(rest) > len(key) and len(rest) - len(key) == 1 and rest[:-1] == key:
-        rest = rest[:-1]  # "Isabella I of Castile": the realm after "of" is dropped with "of"
-    return rest == key
-
-
-def _full_name_of(said: list[str], key: list[str]) -> bool:
-    """ "Wolfgang Amadeus Mozart" for a key that is the bare surname "Mozart"."""
-    return (
-        2 <= len(said) <= 4 and said[-1] == key[-1] and all(w.isalpha() and w not in DISTINGUISHING_WORDS for w in said)
-    )
 
 
 def strict_match(response: str, form: KeyForm) -> bool:

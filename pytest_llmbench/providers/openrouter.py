@@ -40,6 +40,15 @@ from pytest_llmbench.providers._limited import (
     read_limited,
 )
 from pytest_llmbench.providers._openrouter_errors import error_for, error_from_body, sentence
+from pytest_llmbench.providers._openrouter_parse import (
+    StreamState,
+    as_float,
+    as_int,
+    as_mapping,
+    as_str,
+    content_text,
+    extra_fields,
+)
 from pytest_llmbench.providers._sse import SSEDecoder, iter_sse_data
 from pytest_llmbench.redaction import redact_url, secrets_in
 from pytest_llmbench.types import ChatRequest, Completion
@@ -278,7 +287,7 @@ class OpenRouterProvider:
                 return self._from_body(self._json(raw, request), request, start)
             if "html" in content_type:
                 raise _html_page(self._Service, request.model, response)
-            state = _StreamState(start)
+            state = StreamState(start)
             decoder = SSEDecoder()
             async for data in iter_sse_data(limited_lines(response, self.max_reply_bytes), decoder):
                 chunk = self._json(data.encode(), request)
@@ -331,21 +340,21 @@ class OpenRouterProvider:
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
             raise BadResponse(f"{self._Service} answered {request.model} without any choices.")
         choice = choices[0]
-        message = _mapping(choice.get("message"))
+        message = as_mapping(choice.get("message"))
         tool_calls = message.get("tool_calls") or ()
-        usage = _mapping(payload.get("usage"))
+        usage = as_mapping(payload.get("usage"))
         return Completion(
             model=request.model,
-            text=_text(message.get("content")),
+            text=content_text(message.get("content")),
             latency_ms=(time.perf_counter() - start) * 1000.0,
-            prompt_tokens=_int(usage.get("prompt_tokens")),
-            completion_tokens=_int(usage.get("completion_tokens")),
-            cost_usd=_float(usage.get("cost")),
-            served_model=_str(payload.get("model")),
-            generation_id=_str(payload.get("id")),
-            finish_reason=_str(choice.get("finish_reason")),
+            prompt_tokens=as_int(usage.get("prompt_tokens")),
+            completion_tokens=as_int(usage.get("completion_tokens")),
+            cost_usd=as_float(usage.get("cost")),
+            served_model=as_str(payload.get("model")),
+            generation_id=as_str(payload.get("id")),
+            finish_reason=as_str(choice.get("finish_reason")),
             tool_calls=tuple(dict(call) for call in tool_calls if isinstance(call, Mapping)),
-            extra=_extra(payload, choice, usage),
+            extra=extra_fields(payload, choice, usage),
         )
 
     def _clean(self, exc: BaseException) -> str:
@@ -369,129 +378,3 @@ def _html_page(service: str, model: str, response: httpx.Response) -> BadRespons
         f"{service} answered {model} with an HTML page, not an event stream "
         f"(HTTP {response.status_code}, {content_type}); check the base URL and any proxy in between."
     )
-
-
-class _StreamState:
-    """What the chunks of one stream add up to.
-
-    ``ttft_ms`` is the time to the first *answer* token: a non-empty ``content`` delta or a tool-call
-    delta. Reasoning deltas come earlier for thinking models; their first arrival is kept separately as
-    ``extra["reasoning_ttft_ms"]`` so that ttft compares like with like across models.
-    """
-
-    def __init__(self, start: float) -> None:
-        self.start = start
-        self.parts: list[str] = []
-        self.tool_calls: dict[int, dict[str, Any]] = {}
-        self.finish_reason: str | None = None
-        self.ttft_ms: float | None = None
-        self.reasoning_ttft_ms: float | None = None
-        self.usage: Mapping[str, Any] = {}
-        self.last: Mapping[str, Any] = {}
-        self.native_finish_reason: str | None = None
-
-    def add(self, chunk: Mapping[str, Any]) -> None:
-        self.last = chunk
-        usage = chunk.get("usage")
-        if isinstance(usage, Mapping):
-            self.usage = usage
-        choices = chunk.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
-            return
-        choice = choices[0]
-        if choice.get("finish_reason"):
-            self.finish_reason = str(choice["finish_reason"])
-            self.native_finish_reason = _str(choice.get("native_finish_reason"))
-        delta = choice.get("delta")
-        if not isinstance(delta, Mapping):
-            return
-        content = _text(delta.get("content"))
-        calls = delta.get("tool_calls")
-        if (content or calls) and self.ttft_ms is None:
-            self.ttft_ms = self._elapsed()
-        if delta.get("reasoning") and self.reasoning_ttft_ms is None:
-            self.reasoning_ttft_ms = self._elapsed()
-        if content:
-            self.parts.append(content)
-        if isinstance(calls, list):
-            for call in calls:
-                if isinstance(call, Mapping):
-                    self._merge_call(call)
-
-    def _merge_call(self, call: Mapping[str, Any]) -> None:
-        # Tool calls arrive in pieces keyed by index: id/type/name once, arguments as string fragments.
-        index = call.get("index", len(self.tool_calls))
-        merged = self.tool_calls.setdefault(int(index), {"type": "function", "function": {"arguments": ""}})
-        for key in ("id", "type"):
-            if call.get(key):
-                merged[key] = call[key]
-        function = call.get("function")
-        if isinstance(function, Mapping):
-            if function.get("name"):
-                merged["function"]["name"] = function["name"]
-            if function.get("arguments"):
-                merged["function"]["arguments"] += str(function["arguments"])
-
-    def _elapsed(self) -> float:
-        return (time.perf_counter() - self.start) * 1000.0
-
-    def completion(self, request: ChatRequest, start: float) -> Completion:
-        extra = _extra(self.last, {"native_finish_reason": self.native_finish_reason}, self.usage)
-        if self.reasoning_ttft_ms is not None:
-            extra["reasoning_ttft_ms"] = self.reasoning_ttft_ms
-        return Completion(
-            model=request.model,
-            text="".join(self.parts),
-            latency_ms=(time.perf_counter() - start) * 1000.0,
-            ttft_ms=self.ttft_ms,
-            prompt_tokens=_int(self.usage.get("prompt_tokens")),
-            completion_tokens=_int(self.usage.get("completion_tokens")),
-            cost_usd=_float(self.usage.get("cost")),
-            served_model=_str(self.last.get("model")),
-            generation_id=_str(self.last.get("id")),
-            finish_reason=self.finish_reason,
-            tool_calls=tuple(self.tool_calls[i] for i in sorted(self.tool_calls)),
-            extra=extra,
-        )
-
-
-def _text(content: object) -> str:
-    """Message content as text: ``None`` -> "", a list of parts -> their text joined."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(p.get("text", "")) for p in content if isinstance(p, Mapping) and p.get("type") == "text"
-        )
-    return str(content)
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _extra(payload: Mapping[str, Any], choice: Mapping[str, Any], usage: Mapping[str, Any]) -> dict[str, Any]:
-    """OpenRouter details worth keeping: upstream provider, native finish reason, reasoning tokens."""
-    out: dict[str, Any] = {}
-    if _str(payload.get("provider")):
-        out["provider"] = payload["provider"]
-    if _str(choice.get("native_finish_reason")):
-        out["native_finish_reason"] = choice["native_finish_reason"]
-    details = usage.get("completion_tokens_details")
-    if isinstance(details, Mapping) and _int(details.get("reasoning_tokens")) is not None:
-        out["reasoning_tokens"] = int(details["reasoning_tokens"])
-    return out
