@@ -42,3 +42,16 @@ class PrintableStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._target, name)
+
+
+#: Characters with a meaning in Markdown, escaped in table cells.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_escape(text: str, limit: int | None = None) -> str:
+    """Safe in a Markdown table cell: no HTML, no formatting, no pipes, one line."""
+    text = printable(" ".join(str(text).split()))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)

@@ -8,29 +8,17 @@ become spaces.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from pytest_llmbench.outcome.gates import GateResult
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
-from pytest_llmbench.report._display import printable
+from pytest_llmbench.report._display import md_escape as md_escape  # re-exported: its home is _display
 from pytest_llmbench.report.model import SIMULATED_NOTE
 from pytest_llmbench.report.paired import pairwise
 from pytest_llmbench.report.stats_section import markdown_section
 from pytest_llmbench.storage.repository import RunInfo
 from pytest_llmbench.types import ResultRecord
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def md_escape(text: str, limit: int | None = None) -> str:
-    """Safe in a Markdown table cell: no HTML, no formatting, no pipes, one line."""
-    text = printable(" ".join(str(text).split()))
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def render_markdown(

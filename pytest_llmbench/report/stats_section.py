@@ -9,7 +9,7 @@ from pytest_llmbench.outcome.statistics import RunStatistics, lines
 
 
 def markdown_section(stats: RunStatistics | None) -> list[str]:
-    from pytest_llmbench.report.markdown import md_escape  # markdown imports this module
+    from pytest_llmbench.report._display import md_escape
 
     text = lines(stats) if stats is not None else []
     if not text:
