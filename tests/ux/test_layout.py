@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -71,8 +72,11 @@ def test_a_new_column_drops_into_both_layouts(monkeypatch: pytest.MonkeyPatch) -
 def test_under_a_real_pseudo_terminal(project: pytest.Pytester, columns: int) -> None:
     command = (f"stty cols {columns} rows 50; {shlex.quote(sys.executable)} -m pytest -p no:cacheprovider "
                "-p no:randomly --llm-models=sim/strong,sim/fast-cheap,sim/weak --llm-min-accuracy=0.1")
+    # COLUMNS/LINES from the caller's environment (CI runners set COLUMNS=80) outrank the pseudo-terminal's own size
+    # in both pytest and rich; the test is about the real terminal's width, so they must not leak in.
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     run = subprocess.run(["script", "-q", "-e", "-c", command, "/dev/null"], cwd=project.path, capture_output=True,
-                         text=True, timeout=300)
+                         text=True, timeout=300, env=env)
     screen = ANSI.sub("", run.stdout)
     assert run.returncode == 0, screen
     summary = screen[screen.index("LLM benchmark summary"):]
