@@ -146,8 +146,8 @@ _NICKNAME = re.compile(
 )
 
 
-def _nickname_forms(piece: str) -> list[str]:
-    """ 'Ernesto "Che" Guevara', 'Stan "The Man" Musial': the name with or without the nickname, and the
+def nickname_forms(piece: str) -> list[str]:
+    """'Ernesto "Che" Guevara', 'Stan "The Man" Musial': the name with or without the nickname, and the
     nickname with the surname when it is a given name ("Che Guevara")."""
     m = _NICKNAME.match(piece)
     if m is None:
@@ -231,7 +231,7 @@ def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
             expanded += _shared_tail(slash)
         else:
             expanded.append(piece)
-    expanded = [form for piece in expanded for form in _nickname_forms(piece)]
+    expanded = [form for piece in expanded for form in nickname_forms(piece)]
     forms: dict[str, KeyForm] = {}
     for piece in expanded:
         for candidate in _expand_parentheticals(piece):

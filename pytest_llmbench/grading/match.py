@@ -36,16 +36,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pytest_llmbench.grading.answer_key import KeyForm, given_root
+from pytest_llmbench.grading.answer_key import KeyForm, nickname_forms
+from pytest_llmbench.grading.clue_words import LIST_WORDS, clue_words_only
 from pytest_llmbench.grading.lexicon import (
     DISTINGUISHING_WORDS,
     GENERIC_DESCRIPTORS,
     KNOWN_NAMES,
-    STOPWORDS,
     TYPE_WORDS,
 )
 from pytest_llmbench.grading.names import (
@@ -60,6 +59,8 @@ from pytest_llmbench.grading.names import (
     similar_names,
 )
 from pytest_llmbench.grading.normalize import is_number, normalize, normalize_light
+from pytest_llmbench.grading.result import MatchResult as MatchResult
+from pytest_llmbench.grading.variants import epithet_added, name_variant
 from pytest_llmbench.grading.words import (
     added_words,
     content_words,
@@ -76,20 +77,6 @@ from pytest_llmbench.grading.words import spelled as spelled
 SHORT_LENGTH = 4
 UNSURE_OVERLAP = 0.4
 CLOSE_SPELLING = 0.9
-
-
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    accepted: bool
-    score: float  # similarity in [0, 1]
-    rule: str  # which rule decided: exact, spacing, equivalent, surname, veto-*, short, plural, typo, none
-    reason: str  # a sentence fragment saying why
-    form: str = ""
-    vetoed: bool = False
-    similarity: float = 0.0  # word-order-insensitive similarity of the content words (for adaptive)
-    #: False where the rules are not sure of the decision either way (an added word of uncertain meaning, a
-    #: middle name): ``adaptive`` sends those to its judge.
-    confident: bool = True
 
 
 def _substitution(said: list[str], key: list[str]) -> bool:
@@ -151,6 +138,10 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     said_norm, key_norm = normalize(response), normalize(form.text)
     if not said_norm:
         return MatchResult(False, 0.0, "none", "the reply has no answer", form.text)
+    for named in nickname_forms(response)[1:] if '"' in response else ():  # 'William "Boss" Tweed'
+        result = match_answer(named, form, typos=typos)
+        if result.accepted:
+            return result
     ratio = fuzz.ratio(said_norm, key_norm) / 100
     if said_norm == key_norm or same_words_in_another_case(response, form.text):
         return MatchResult(True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0)
@@ -190,7 +181,17 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=1.0,
         )
-    decided = _clue_words_only(response, form, said_norm, key_norm, said, key, similarity)
+    # Both written with capitals, as names are: J-Archive capitalises a key's first word ("Pupil"), models
+    # write "pupal" for another word but "Hercules" for a name.
+    proper = any(c.isupper() for c in form.text) and any(c.isupper() for c in response)
+    variant = name_variant(said, key, form.person, proper) if not suffix_clash else None
+    if variant is not None:
+        reason = f"'{response}' is '{form.text}' {variant.reason}" if variant.accepted else variant.reason
+        score = 0.9 if variant.accepted else ratio
+        return MatchResult(
+            variant.accepted, score, variant.rule, reason, form.text, similarity=similarity, confident=False
+        )
+    decided = clue_words_only(response, form, said_norm, key_norm, said, key, similarity)
     if decided is not None:
         return decided
     if form.person and form.surname and is_surname(said, form.surname):
@@ -224,6 +225,9 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if acronym_of(response, key) or acronym_of(form.text, said) or initials_agree(response, said, form.text, key):
         reason = f"'{response}' and '{form.text}' are the same name, one by its initials"
         return MatchResult(True, 0.9, "initials", reason, form.text, similarity=similarity)
+    if (form.person or proper) and epithet_added(said, key, said_norm):
+        reason = f"'{response}' is '{form.text}' with an epithet"
+        return MatchResult(True, 0.85, "epithet", reason, form.text, similarity=similarity, confident=False)
     veto = _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
@@ -231,9 +235,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         # added or only left off ("the Great Sphinx", "Lyndon Johnson" for `Lyndon B. Johnson`) usually is,
         # but not always.
         sure = _substitution(said, key) and not similar_names(said, key)
-        return MatchResult(
-            False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure
-        )
+        return MatchResult(False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure)
     if form.person and len(said) < len(key) and middle_initials_only(said, key):
         reason = f"'{response}' is '{form.text}' without the middle initial"
         return MatchResult(True, 0.85, "middle-initial", reason, form.text, similarity=similarity, confident=False)
@@ -258,9 +260,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
         # "Yale" in "Yale Bowl", "law" for "lawyer": a shared word or stem may or may not be the answer.
         sure = not any(a[:3] == b[:3] for a in said for b in key)
-        return MatchResult(
-            False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity, confident=sure
-        )
+        return MatchResult(False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity, confident=sure)
     if (
         typos
         and same_length
@@ -282,79 +282,6 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity, confident=confident)
 
 
-def _clue_words_only(
-    response: str,
-    form: KeyForm,
-    said_norm: str,
-    key_norm: str,
-    said: list[str],
-    key: list[str],
-    similarity: float,
-) -> MatchResult | None:
-    """The reply and the key differ only by words the clue (or category) already says: "Bull's Blood" for
-    `a bull` when the clue asks for this animal's "blood", "Manchester" for `the Manchester terrier` when it
-    asks for this terrier. Such words add no information, so what is left must be the same on both sides,
-    and must be something. Numbers and words like North still tell things apart, and "the Prime Minister of
-    Jamaica" names a minister, not Jamaica."""
-    if not form.given:
-        return None
-    given = form.given
-    key_r = [given_root(w) for w in key]
-    said_r = [part for w in said for part in _split_compound(given_root(w), key_r, given)]  # "Bull's Blood"
-    # Every word counts here, descriptors too: "the Corinth Canal" is not only "Corinth".
-    said_all = [given_root(w) for w in said_norm.split() if w not in STOPWORDS]
-    if said_r != key_r and all(w in given for w in said_all) and not all(w in given for w in key_r):
-        # "a terrier" for `the Manchester terrier` when the clue asks for this terrier: the reply says only
-        # what the clue said. Sure when it shares no word, nor a word's start, with the key ("Hugo Chavez"
-        # for `Venezuela`); "lumber" for `softwood lumber` or "lady beetles" for `ladybugs` may still be it.
-        reason = f"'{response}' only repeats the clue's words, not '{form.text}'"
-        sure = not any(a[:4] == b[:4] for a in said_all for b in key_r)
-        return MatchResult(False, similarity, "clue-words", reason, form.text, similarity=similarity, confident=sure)
-    extra = [w for w in said_r if w not in key_r]
-    missing = [w for w in key_r if w not in said_r]
-    extra_given, missing_given = [w for w in extra if w in given], [w for w in missing if w in given]
-    if form.joined and missing:
-        return None  # BEFORE & AFTER: every word of the key is half the answer
-    if not (extra_given or missing_given) or (extra_given and missing_given):
-        return None  # no clue word involved, or one in place of another: another answer whatever the clue says
-    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in extra + missing):
-        return None
-    said_core, key_core = [w for w in said_r if w not in given], [w for w in key_r if w not in given]
-    if not key_core or not said_core:
-        return None
-    # What is left is the key's own words, written as the key writes them, run together ("the Battle of Little
-    # Bighorn" for `the Little Big Horn`) or with a slip ("the Thyroid" for `the thryoid gland`).
-    slip = len(said_core) == len(key_core) and all(is_typo(a, b) for a, b in zip(said_core, key_core, strict=True))
-    if sorted(said_core) != sorted(key_core) and "".join(said_core) != "".join(key_core) and not slip:
-        return None
-    if f" of {key_norm}" in f" {said_norm}" and not said_norm.startswith("of "):
-        return None
-    # A list with the clue's own thing in it ("Lincoln and Douglas") usually names the answer, but not always.
-    listed = any(w in said_norm.split() and w not in key_norm.split() for w in _LIST_WORDS)
-    how = "adds" if extra_given else "leaves off"
-    reason = f"'{response}' {how} only words the clue itself gives to '{form.text}'"
-    # Leaving off a word the clue gives is unsure: in wordplay the clue quotes the very word the answer must
-    # complete ("Shelter" where you live out your fears: `a fallout shelter`).
-    sure = not listed and not missing_given and sorted(said_core) == sorted(key_core)
-    return MatchResult(True, 0.9, "clue-words", reason, form.text, similarity=similarity, confident=sure)
-
-
-def _split_compound(word: str, key: list[str], given: frozenset[str]) -> list[str]:
-    """ "redshift" as "red shift" when the key is `Shift` and the clue says "Red": a key word written as one
-    word with a word of the clue ("Whitefish Bay" for `White`, "Cardinalfish" for `a cardinal`)."""
-    if word in key:
-        return [word]
-    for k in key:
-        if len(word) - len(k) >= 3 and len(k) >= 3:
-            if word.startswith(k) and given_root(word[len(k) :]) in given:
-                return [k, given_root(word[len(k) :])]
-            if word.endswith(k) and word[: -len(k)] in given:
-                return [word[: -len(k)], k]
-    return [word]
-
-
-#: Words after which the key is not the thing named but a part of it or a list ("Pinky and the Brain").
-_LIST_WORDS = frozenset({"and", "or", "nor", "versus", "vs"})
 _MANY_ADDED = 3
 
 
@@ -374,7 +301,7 @@ def _key_within_reply(
     if any(is_number(w) or w in DISTINGUISHING_WORDS for w in added):
         return None
     said_all, key_all = Counter(said_norm.split()), Counter(key_norm.split())
-    if any(said_all[w] > key_all[w] for w in _LIST_WORDS) or response.count(",") > form.text.count(","):
+    if any(said_all[w] > key_all[w] for w in LIST_WORDS) or response.count(",") > form.text.count(","):
         reason = f"'{response}' names '{form.text}' among other things"
         return MatchResult(False, similarity, "list", reason, form.text, similarity=similarity, confident=False)
     if form.person and len(key) > 1:
@@ -425,7 +352,7 @@ def _reply_within_key(
         return MatchResult(True, 0.85, "opening", reason, form.text, similarity=similarity, confident=False)
     if form.quoted and before:  # "trades" is not `"A jack of all trades"`: a quotation has no modifiers
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)
-    if any(w in _LIST_WORDS for w in key_norm.split()) or all(w in KNOWN_NAMES for w in said):
+    if any(w in LIST_WORDS for w in key_norm.split()) or all(w in KNOWN_NAMES for w in said):
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
     if form.person or len("".join(said)) < SHORT_LENGTH:
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)
