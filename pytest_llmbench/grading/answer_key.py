@@ -167,6 +167,19 @@ def _shared_tail(parts: list[str]) -> list[str]:
     return parts
 
 
+_SPELLED_OUT = re.compile(r"(?:[A-Za-z]-){2,}[A-Za-z]")
+
+
+def _spelled_out(text: str, category: str) -> list[str]:
+    """ "G-U-I-L-L-A-U-M-E": a key spelt letter by letter stands for the word it spells (read backwards when the
+    category says the word is spelt so)."""
+    if not _SPELLED_OUT.fullmatch(text):
+        return []
+    word = text.replace("-", "")
+    backwards = re.search(r"\b(?:backwards?|reversed?)\b", category, re.I)
+    return [(word[::-1] if backwards else word).capitalize()]
+
+
 def _clue_mentions_person(clue: str) -> bool:
     words = set(re.findall(r"[a-z]+(?:-[a-z]+)?", clean_text(clue).casefold()))
     return bool(words & PERSON_CUES)
@@ -231,7 +244,7 @@ def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
             expanded += _shared_tail(slash)
         else:
             expanded.append(piece)
-    expanded = [form for piece in expanded for form in nickname_forms(piece)]
+    expanded = [form for piece in expanded for form in nickname_forms(piece)] + _spelled_out(text, category)
     forms: dict[str, KeyForm] = {}
     for piece in expanded:
         for candidate in _expand_parentheticals(piece):

@@ -45,6 +45,7 @@ from pytest_llmbench.grading.lexicon import (
     DISTINGUISHING_WORDS,
     GENERIC_DESCRIPTORS,
     KNOWN_NAMES,
+    PLACES,
     TYPE_WORDS,
 )
 from pytest_llmbench.grading.names import (
@@ -55,6 +56,7 @@ from pytest_llmbench.grading.names import (
     initials_agree,
     is_surname,
     middle_initials_only,
+    names_for_initials,
     regnal_number_added,
     similar_names,
 )
@@ -228,7 +230,12 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if (form.person or proper) and epithet_added(said, key, said_norm):
         reason = f"'{response}' is '{form.text}' with an epithet"
         return MatchResult(True, 0.85, "epithet", reason, form.text, similarity=similarity, confident=False)
-    veto = _veto(said, key, form.person, (said_sfx, key_sfx))
+    if form.person and names_for_initials(said, key, form.text):
+        reason = f"'{response}' spells out the initials of '{form.text}'"
+        return MatchResult(True, 0.85, "initials", reason, form.text, similarity=similarity, confident=False)
+    # The opening words of a quotation name it, whatever numbers follow ("Four score" of the Gettysburg Address).
+    opening = form.quoted and 2 <= len(said) < len(key) and key_c[: len(said_c)] == said_c
+    veto = None if opening else _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
         # A word in place of another (North for South, 1493 for 1492) is another entity for sure; a word only
@@ -246,7 +253,11 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if same_length and not form.person and all(plural_of(a, b) for a, b in zip(said, key, strict=True)):
         reason = f"'{response}' is a singular or plural of '{form.text}'"
         return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
-    if same_length and not form.person and all(word_form_of(a, b) for a, b in zip(said_c, key_c, strict=True)):
+    if (
+        same_length
+        and not form.person
+        and all(word_form_of(a, b) or word_form_of(c, d) for a, b, c, d in zip(said, key, said_c, key_c, strict=True))
+    ):
         # "checking" for `check`, "Shintoism" for `Shinto`: another form of the same word, usually the same
         # answer but not always (organic/organism), so unsure.
         reason = f"'{response}' is another form of the word(s) of '{form.text}'"
@@ -300,6 +311,10 @@ def _key_within_reply(
     North (left to the vetoes), a list of several things, or, for a person, another given or middle name."""
     if any(is_number(w) or w in DISTINGUISHING_WORDS for w in added):
         return None
+    if response.casefold().endswith(f", {form.text.casefold()}") and all(w in PLACES for w in key):
+        # "Osaka, Japan" for `Japan`: a place and the country or state it is in, named as the key names it.
+        reason = f"'{response}' names a place in '{form.text}'"
+        return MatchResult(True, 0.85, "place-in", reason, form.text, similarity=similarity, confident=False)
     said_all, key_all = Counter(said_norm.split()), Counter(key_norm.split())
     if any(said_all[w] > key_all[w] for w in LIST_WORDS) or response.count(",") > form.text.count(","):
         reason = f"'{response}' names '{form.text}' among other things"
@@ -340,11 +355,11 @@ def _reply_within_key(
     part that is itself another known name ("France" of `Air France`)."""
     before, after = kept
     dropped = before + after
-    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in dropped):
-        return None  # the vetoes say why
     shown = f"'{response}' leaves words of '{form.text}' off"
     if form.joined:  # "Ivan the Terrible" is half of `Ivan the Terrible Twos`
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
+    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in dropped) and not (form.quoted and not before):
+        return None  # the vetoes say why
     if form.quoted and not before and len(said) >= 2 and len(key) >= 3:
         # "But, soft!" for `"But, soft! What light through yonder window breaks?"`: the opening words of a
         # quotation name it; a judge usually takes them, not always.

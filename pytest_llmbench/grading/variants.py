@@ -99,6 +99,8 @@ def name_variant(said: list[str], key: list[str], person: bool, proper: bool) ->
             rules.append("given-spelling")
         elif proper and transliterated(a, b):
             rules.append("transliteration")
+        elif proper and not person and len(bare_key) > 1 and max(a, b, key=len) == min(a, b, key=len) + "s":
+            rules.append("plural")  # "the Sierra Nevada" for `Sierra Nevadas`: the range by either name
         else:
             return None
     if not rules and bare_said == bare_key and said != key:
@@ -110,6 +112,7 @@ def name_variant(said: list[str], key: list[str], person: bool, proper: bool) ->
         "given-spelling": "with the given name spelt another way",
         "particle": "with another particle",
         "transliteration": "in another spelling",
+        "plural": "in the singular or plural",
     }[rules[0]]
     return Variant(True, rules[0], how)
 

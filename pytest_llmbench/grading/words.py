@@ -28,7 +28,8 @@ _SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
 
 def content_words(words: list[str], person: bool) -> tuple[list[str], set[str]]:
     suffixes = {w for w in words if w in _SUFFIX_TOKENS}
-    out = [w for w in words if w not in STOPWORDS and w not in _SUFFIX_TOKENS]
+    # "to uproot": the infinitive's "to" says no more than an article does.
+    out = [w for i, w in enumerate(words) if w not in STOPWORDS and w not in _SUFFIX_TOKENS and (i or w != "to")]
     while len(out) > 1 and out[0] in TITLES and (person or out[0] != "saint"):
         out = out[1:]
     if not person and len(out) > 1:
