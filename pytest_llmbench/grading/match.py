@@ -316,7 +316,11 @@ def _key_within_reply(
         reason = f"'{response}' names a place in '{form.text}'"
         return MatchResult(True, 0.85, "place-in", reason, form.text, similarity=similarity, confident=False)
     said_all, key_all = Counter(said_norm.split()), Counter(key_norm.split())
-    if any(said_all[w] > key_all[w] for w in LIST_WORDS) or response.count(",") > form.text.count(","):
+    # "the Franklin D. Roosevelt Presidential Library and Museum": an "and" before a type word joins two names
+    # of one place, not the key and another thing.
+    typed_tail = all(w in TYPE_WORDS for w in said_norm.rsplit(" and ", 1)[-1].split()) and " and " in said_norm
+    listed = any(said_all[w] > key_all[w] for w in LIST_WORDS) and not typed_tail
+    if listed or response.count(",") > form.text.count(","):
         reason = f"'{response}' names '{form.text}' among other things"
         return MatchResult(False, similarity, "list", reason, form.text, similarity=similarity, confident=False)
     if form.person and len(key) > 1:

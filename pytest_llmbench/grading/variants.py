@@ -81,9 +81,14 @@ def name_variant(said: list[str], key: list[str], person: bool, proper: bool) ->
         return None
     bare_said = [w for w in said if w not in PARTICLES_IN_SURNAMES]
     bare_key = [w for w in key if w not in PARTICLES_IN_SURNAMES]
-    if not bare_key or (len(bare_said) != len(bare_key) and not proper):
+    if not bare_key:
         return None
-    if len(bare_said) != len(bare_key):  # "Ulaanbaatar" for `Ulan Bator`: written as one word
+    if len(bare_said) != len(bare_key):
+        # "Ulaanbaatar" for `Ulan Bator`: a place written as one word. Never a person: "Richard E. Byrd" run
+        # together differs from "Richard Byrd" only by a vowel, yet a middle initial may make another person.
+        one_word = min(len(bare_said), len(bare_key)) == 1 and min(map(len, bare_said + bare_key)) >= 3
+        if not (proper and one_word and not person):
+            return None
         bare_said, bare_key = ["".join(bare_said)], ["".join(bare_key)]
     rules: list[str] = []
     for i, (a, b) in enumerate(zip(bare_said, bare_key, strict=True)):
@@ -103,7 +108,7 @@ def name_variant(said: list[str], key: list[str], person: bool, proper: bool) ->
             rules.append("plural")  # "the Sierra Nevada" for `Sierra Nevadas`: the range by either name
         else:
             return None
-    if not rules and bare_said == bare_key and said != key:
+    if not rules and proper and len(said) == len(key) and bare_said == bare_key and said != key:
         rules.append("particle")  # "Madame de Pompadour" for `Madame du Pompadour`
     if not rules:
         return None
