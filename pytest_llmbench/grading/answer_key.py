@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from pytest_llmbench.grading.lexicon import NON_PERSON_TOKENS, PERSON_CUES, PLACES
 from pytest_llmbench.grading.normalize import clean_text, normalize, roman_value
+from pytest_llmbench.grading.words import distinguishing
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,7 @@ def _person(text: str, clue: str) -> tuple[bool, str | None]:
         bare = w.strip(".'").casefold()
         if bare in _PARTICLES:
             continue
-        if not w[:1].isupper() or bare in NON_PERSON_TOKENS:
+        if not w[:1].isupper() or bare in NON_PERSON_TOKENS or distinguishing(bare):  # also "Nothern"
             return False, None
     last = words[-1].strip(".")
     if len(last) < 2 or not last.replace("'", "").replace("-", "").isalpha() or roman_value(last) is not None:
@@ -240,7 +241,8 @@ def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
     expanded: list[str] = [text] if len(pieces) > 1 else []
     for piece in pieces:
         slash = _top_level_split(piece, re.compile(r"\s*/\s*"))
-        if len(slash) > 1 and all(len(s) >= 3 and not s.isdigit() for s in slash):
+        # "Tree/timber line", "3.6 levs/$2"; never a fraction ("1/4") or single letters ("A/B").
+        if len(slash) > 1 and all((len(s) >= 3 or any(c.isdigit() for c in s)) and not s.isdigit() for s in slash):
             expanded += _shared_tail(slash)
         else:
             expanded.append(piece)

@@ -66,6 +66,7 @@ from pytest_llmbench.grading.variants import epithet_added, name_variant
 from pytest_llmbench.grading.words import (
     added_words,
     content_words,
+    distinguishing,
     kept_run,
     number_with_words,
     plural_of,
@@ -117,7 +118,9 @@ def _conjuncts(said_norm: str, key_norm: str, typos: bool) -> tuple[bool, bool] 
 def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
     extra = Counter(said) - Counter(key)
     missing = Counter(key) - Counter(said)
-    differing = list(extra) + list(missing)
+    # "Northern Ireland" for a key misspelt `Nothern Ireland`: a slip in a word is still that word.
+    slips = {w for a in extra for b in missing if is_typo(a, b) for w in (a, b)}
+    differing = [w for w in list(extra) + list(missing) if w not in slips]
     numbers = [w for w in differing if is_number(w)]
     if numbers:
         return f"the numbers differ ({', '.join(sorted(numbers))})"
@@ -362,7 +365,7 @@ def _reply_within_key(
     shown = f"'{response}' leaves words of '{form.text}' off"
     if form.joined:  # "Ivan the Terrible" is half of `Ivan the Terrible Twos`
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
-    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in dropped) and not (form.quoted and not before):
+    if any(is_number(w) or distinguishing(w) for w in dropped) and not (form.quoted and not before):
         return None  # the vetoes say why
     if form.quoted and not before and len(said) >= 2 and len(key) >= 3:
         # "But, soft!" for `"But, soft! What light through yonder window breaks?"`: the opening words of a

@@ -128,6 +128,13 @@ def is_typo(said: str, key: str) -> bool:
     return True
 
 
+def distinguishing(word: str) -> bool:
+    """A word like North or New that makes another entity, or a slip for one ("Nothern" in a misspelt key)."""
+    if word in DISTINGUISHING_WORDS:
+        return True
+    return len(word) >= 6 and any(len(d) >= 6 and is_typo(word, d) for d in DISTINGUISHING_WORDS)
+
+
 def same_words_in_another_case(response: str, key: str) -> bool:
     """Case matters to ``normalize`` only where it tells words apart ("US" the country, "us" the pronoun);
     the key's own words in another case ("aa uae" for "AA UAE") still name the same thing."""

@@ -35,6 +35,7 @@ def _result(response: str, key: str, clue: str = "", category: str = "") -> tupl
         ("Mohammed", "Muhammad", "This prophet", "transliteration"),
         ("Tchadorra", "Tchadarra", "This town", "transliteration"),
         ("Ulaanbaatar", "Ulan Bator", "This capital", "transliteration"),
+        ("Wenzi", "Wen-tzu", "This sage", "transliteration"),  # Wade-Giles tz, pinyin z
         ("the Tolliver Hill", "the Tolliver Hills", "This range", "plural"),
         ("Pliny the Younger", "Pliny", "This Roman writer", "epithet"),
         ("the Great Obelisk", "the Obelisk", "This monument", "epithet"),
@@ -134,3 +135,16 @@ def test_a_key_spelt_letter_by_letter(key: str, category: str, reply: str, accep
 )
 def test_times_infinitives_and_compound_names(response: str, key: str, accepted: bool) -> None:
     assert _result(response, key)[0] is accepted
+
+
+def test_every_alternative_of_a_slash_key_even_a_short_sum() -> None:
+    assert "$2" in parse_key("4 pesos/$2").alternatives
+    assert parse_key("1/4").alternatives == ("1/4",)  # a fraction, not two answers
+    assert parse_key("A/B").alternatives == ("A/B",)
+
+
+def test_a_misspelt_word_of_the_key_keeps_its_meaning() -> None:
+    clue = "She sailed to these mountains"  # a person cue: "Sotuhern Alps" must still not read as a name
+    assert _result("the Southern Alps", "Sotuhern Alps", clue)[0]
+    assert not _result("the Alps", "Sotuhern Alps", clue)[0]
+    assert not _result("the Northern Alps", "Sotuhern Alps", clue)[0]
