@@ -8,10 +8,15 @@ The rules run in order and the first that decides wins:
 2. equal content words: stopwords (the, of, and, ...), leading titles ("Queen"), a leading or trailing
    descriptor ("Mount", "River") and a Jr./Sr. on one side only do not count; word order does not matter;
    spelling variants of a word compare equal (sulphur/sulfur, Cracow/Krakow: ``spelled``);
+   the same name **written another way** (``variants``): a familiar given name for the formal one ("Teddy"
+   for `Theodore`, never the other way round: James Brown is not `Jim Brown`), a given name spelt another way,
+   another surname particle, a transliteration (Quran/Koran, Laozi/Lao-tzu), a range's name in the singular;
+   a quoted nickname in the reply ('William "Boss" Tweed') is read as the key's nicknames are;
 3. the surname alone, when the key is a person's name; a full name for a bare surname key;
 4. **words added** to the key ("Richard Nixon" for `Nixon`, "Purple Rain by Prince"): accepted unless they
    are a number or a distinguishing word, make a list, or sit inside a person's name;
-5. a name and its **initials** (JFK, J.S. Bach, OPEC);
+5. a name and its **initials** (JFK, J.S. Bach, OPEC, "Vladimir Lenin" for `V.I. Lenin`); an epithet added
+   ("Hans Holbein the Younger", "the Great Sphinx"); the opening words of a quotation, whatever follows;
 6. **vetoes**: a difference in a number, a direction or other distinguishing word (North/South, New, post-),
    a known name replaced by another known name (Austria/Australia), or given names of a person -> different
    entity;
@@ -26,7 +31,8 @@ The rules run in order and the first that decides wins:
     name; last, a non-person key of 8+ characters written nine letters in ten the same.
 
 Every result says whether the rules are sure of it (``confident``): added words of uncertain meaning,
-middle names, word forms, close spellings, one-sided vetoes and rejections that overlap the key are not, and
+middle names, word forms, close spellings, names written another way, epithets, one-sided vetoes and
+rejections that overlap the key are not, and
 ``adaptive`` asks its judge about those.
 
 Vetoed results carry ``vetoed=True`` so no fuzzier grader and no judge ever overturns them.
@@ -90,8 +96,9 @@ def _substitution(said: list[str], key: list[str]) -> bool:
 def _parts(text: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"\band\b", text) if p.strip()]
     last = parts[-1].split() if parts else []
-    if len(parts) > 1 and len(last) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
-        parts = [f"{p} {last[-1]}" for p in parts[:-1]] + [parts[-1]]  # "Lynn & Vanessa Redgrave"
+    shared = len(parts) > 1 and len(last) > 1 and all(len(p.split()) == 1 and p != last[-1] for p in parts[:-1])
+    if shared:  # "Lynn & Vanessa Redgrave"; but `Ireland & Northern Ireland` names Ireland itself
+        parts = [f"{p} {last[-1]}" for p in parts[:-1]] + [parts[-1]]
     return parts
 
 

@@ -148,3 +148,10 @@ def test_a_misspelt_word_of_the_key_keeps_its_meaning() -> None:
     assert _result("the Southern Alps", "Sotuhern Alps", clue)[0]
     assert not _result("the Alps", "Sotuhern Alps", clue)[0]
     assert not _result("the Northern Alps", "Sotuhern Alps", clue)[0]
+
+
+def test_a_key_naming_a_place_and_its_northern_part() -> None:
+    # The lone first word is the last part's own name, not a given name the parts share (Lynn & Vanessa Redgrave).
+    key = "Macedonia & North Macedonia"
+    assert _result("North Macedonia and the Republic of Macedonia", key, "These 2 countries")[0]
+    assert not _result("North Macedonia and South Macedonia", key, "These 2 countries")[0]
