@@ -84,6 +84,7 @@ from pytest_llmbench.grading.words import is_typo as is_typo
 from pytest_llmbench.grading.words import spelled as spelled
 
 SHORT_LENGTH = 4
+_QUOTATION = 4  # content words from which a quoted key is a quotation, not a title
 UNSURE_OVERLAP = 0.4
 CLOSE_SPELLING = 0.9
 
@@ -244,7 +245,8 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         reason = f"'{response}' spells out the initials of '{form.text}'"
         return MatchResult(True, 0.85, "initials", reason, form.text, similarity=similarity, confident=False)
     # The opening words of a quotation name it, whatever numbers follow ("Four score" of the Gettysburg Address).
-    opening = form.quoted and 2 <= len(said) < len(key) and key_c[: len(said_c)] == said_c
+    # A title's number is part of its name ("Rocky" is not `"Rocky II"`): only a longer quotation.
+    opening = form.quoted and 2 <= len(said) < len(key) and len(key) >= _QUOTATION and key_c[: len(said_c)] == said_c
     veto = None if opening else _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
@@ -372,7 +374,9 @@ def _reply_within_key(
     shown = f"'{response}' leaves words of '{form.text}' off"
     if form.joined:  # "Ivan the Terrible" is half of `Ivan the Terrible Twos`
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
-    if any(is_number(w) or distinguishing(w) for w in dropped) and not (form.quoted and not before):
+    if any(is_number(w) or distinguishing(w) for w in dropped) and not (
+        form.quoted and not before and len(key) >= _QUOTATION
+    ):
         return None  # the vetoes say why
     if form.quoted and not before and len(said) >= 2 and len(key) >= 3:
         # "But, soft!" for `"But, soft! What light through yonder window breaks?"`: the opening words of a

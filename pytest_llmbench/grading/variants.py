@@ -47,14 +47,15 @@ def _loose(word: str) -> str:
 
 
 def given_spelling(said: str, key: str) -> bool:
-    """A given name spelt another way (Karen/Karin, Allen/Alan, Steven/Stephen): same first letter, one slip
-    once doubled letters and ph/v are set aside, and neither a known name nor the other with an ending (Julia is
-    not Julian, Paula not Paul)."""
+    """A given name spelt another way (Karen/Karin, Allen/Alan, Steven/Stephen): the same first letter and
+    consonants, one vowel slip once doubled letters and ph/v are set aside, and neither a known name nor the
+    other with an ending (Julia is not Julian, Mary not Mark, Eric not Erin)."""
     if said[:1] != key[:1] or min(len(said), len(key)) < 4 or not (said + key).isalpha():
         return False
     if said in KNOWN_NAMES or key in KNOWN_NAMES or said.startswith(key) or key.startswith(said):
         return False
-    return OSA.distance(_loose(said), _loose(key)) <= 1
+    a, b = _loose(said), _loose(key)
+    return a[0] + _VOWELS.sub("", a[1:]) == b[0] + _VOWELS.sub("", b[1:]) and OSA.distance(a, b) <= 1
 
 
 def _skeleton(word: str) -> str:
