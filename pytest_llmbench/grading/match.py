@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
@@ -231,10 +232,21 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         typed = added_words(said, said_c, singular)
         if typed and all(w in TYPE_WORDS or w in GENERIC_DESCRIPTORS for w in typed):
             added = typed
+    reformed = added is None and len(said) > len(key) and not (form.shortened or form.person)
+    reformed = reformed and not any(c.isupper() for c in response)
+    if reformed:
+        # "liquidating your assets" for `liquidate`, "the larval stage" for `larva`: another form of the key's
+        # word, with words added. Unsure: a form may be another thing (organic/organism); and never for names,
+        # where a form is another name (the Society of Jesus is not the Jesuits by its words).
+        as_key = [
+            next((kc for k, kc in zip(key, key_c, strict=True) if word_form_of(w, k)), c)
+            for w, c in zip(said, said_c, strict=True)
+        ]
+        added = added_words(said, as_key, key_c)
     if added is not None and not suffix_clash:
         decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
         if decided is not None:
-            return decided
+            return replace(decided, rule="word-form", confident=False) if reformed and decided.accepted else decided
     if acronym_of(response, key) or acronym_of(form.text, said) or initials_agree(response, said, form.text, key):
         reason = f"'{response}' and '{form.text}' are the same name, one by its initials"
         return MatchResult(True, 0.9, "initials", reason, form.text, similarity=similarity)

@@ -158,3 +158,18 @@ def test_a_key_naming_a_place_and_its_northern_part() -> None:
     key = "Macedonia & North Macedonia"
     assert _result("North Macedonia and the Republic of Macedonia", key, "These 2 countries")[0]
     assert not _result("North Macedonia and South Macedonia", key, "These 2 countries")[0]
+
+
+@pytest.mark.parametrize(
+    ("response", "key", "accepted"),
+    [
+        ("pickling the cucumbers", "to pickle", True),
+        ("the fungal spores", "a fungus", True),
+        ("pickling the cucumbers", "to pucker", False),
+        ("the Society of Jesus", "Jesuits", False),  # a name's "form" is another name
+    ],
+)
+def test_another_form_of_the_key_with_words_added(response: str, key: str, accepted: bool) -> None:
+    result = _result(response, key)
+    assert result[0] is accepted
+    assert not (result[0] and result[1]), "unsure"
