@@ -74,6 +74,7 @@ from pytest_llmbench.grading.words import (
     added_words,
     content_words,
     distinguishing,
+    forms_in_any_order,
     kept_run,
     number_with_words,
     plural_of,
@@ -280,7 +281,10 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if (
         same_length
         and not form.person
-        and all(word_form_of(a, b) or word_form_of(c, d) for a, b, c, d in zip(said, key, said_c, key_c, strict=True))
+        and (
+            all(word_form_of(a, b) or word_form_of(c, d) for a, b, c, d in zip(said, key, said_c, key_c, strict=True))
+            or forms_in_any_order(said, key)
+        )
     ):
         # "checking" for `check`, "Shintoism" for `Shinto`: another form of the same word, usually the same
         # answer but not always (organic/organism), so unsure.

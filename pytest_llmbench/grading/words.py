@@ -87,6 +87,20 @@ def word_form_of(a: str, b: str) -> bool:
     return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
+def forms_in_any_order(said: list[str], key: list[str]) -> bool:
+    """ "shot blocking" for `blocked shots`: each of the key's words once, in another form or number and in any
+    order (words in another order already compare equal as they are)."""
+    if len(said) != len(key) or len(key) < 2:
+        return False
+    left = list(key)
+    for word in said:
+        found = next((k for k in left if word_form_of(word, k) or plural_of(word, k)), None)
+        if found is None:
+            return False
+        left.remove(found)
+    return True
+
+
 _LATIN_PLURALS = (("us", "i"), ("um", "a"), ("is", "es"), ("a", "ae"), ("on", "a"), ("ex", "ices"), ("ix", "ices"))
 
 

@@ -167,6 +167,8 @@ def test_a_key_naming_a_place_and_its_northern_part() -> None:
         ("the fungal spores", "a fungus", True),
         ("pickling the cucumbers", "to pucker", False),
         ("the Society of Jesus", "Jesuits", False),  # a name's "form" is another name
+        ("tree planting", "planted trees", True),  # the key's words in other forms and order
+        ("tree planting", "planted flowers", False),
     ],
 )
 def test_another_form_of_the_key_with_words_added(response: str, key: str, accepted: bool) -> None:
