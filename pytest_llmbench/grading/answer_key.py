@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from pytest_llmbench.grading.lexicon import NON_PERSON_TOKENS, PERSON_CUES, PLACES
 from pytest_llmbench.grading.normalize import clean_text, normalize, roman_value
+from pytest_llmbench.grading.words import distinguishing
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +147,8 @@ _NICKNAME = re.compile(
 )
 
 
-def _nickname_forms(piece: str) -> list[str]:
-    """ 'Ernesto "Che" Guevara', 'Stan "The Man" Musial': the name with or without the nickname, and the
+def nickname_forms(piece: str) -> list[str]:
+    """'Ernesto "Che" Guevara', 'Stan "The Man" Musial': the name with or without the nickname, and the
     nickname with the surname when it is a given name ("Che Guevara")."""
     m = _NICKNAME.match(piece)
     if m is None:
@@ -165,6 +166,19 @@ def _shared_tail(parts: list[str]) -> list[str]:
     if len(head) == 1 and len(last) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
         return [f"{p} {' '.join(last[1:])}" for p in parts[:-1]] + [parts[-1]]
     return parts
+
+
+_SPELLED_OUT = re.compile(r"(?:[A-Za-z]-){2,}[A-Za-z]")
+
+
+def _spelled_out(text: str, category: str) -> list[str]:
+    """ "G-U-I-L-L-A-U-M-E": a key spelt letter by letter stands for the word it spells (read backwards when the
+    category says the word is spelt so)."""
+    if not _SPELLED_OUT.fullmatch(text):
+        return []
+    word = text.replace("-", "")
+    backwards = re.search(r"\b(?:backwards?|reversed?)\b", category, re.I)
+    return [(word[::-1] if backwards else word).capitalize()]
 
 
 def _clue_mentions_person(clue: str) -> bool:
@@ -185,7 +199,7 @@ def _person(text: str, clue: str) -> tuple[bool, str | None]:
         bare = w.strip(".'").casefold()
         if bare in _PARTICLES:
             continue
-        if not w[:1].isupper() or bare in NON_PERSON_TOKENS:
+        if not w[:1].isupper() or bare in NON_PERSON_TOKENS or distinguishing(bare):  # also "Nothern"
             return False, None
     last = words[-1].strip(".")
     if len(last) < 2 or not last.replace("'", "").replace("-", "").isalpha() or roman_value(last) is not None:
@@ -227,11 +241,12 @@ def parse_key(answer: str, clue: str = "", category: str = "") -> AnswerKey:
     expanded: list[str] = [text] if len(pieces) > 1 else []
     for piece in pieces:
         slash = _top_level_split(piece, re.compile(r"\s*/\s*"))
-        if len(slash) > 1 and all(len(s) >= 3 and not s.isdigit() for s in slash):
+        # "Tree/timber line", "3.6 levs/$2"; never a fraction ("1/4") or single letters ("A/B").
+        if len(slash) > 1 and all((len(s) >= 3 or any(c.isdigit() for c in s)) and not s.isdigit() for s in slash):
             expanded += _shared_tail(slash)
         else:
             expanded.append(piece)
-    expanded = [form for piece in expanded for form in _nickname_forms(piece)]
+    expanded = [form for piece in expanded for form in nickname_forms(piece)] + _spelled_out(text, category)
     forms: dict[str, KeyForm] = {}
     for piece in expanded:
         for candidate in _expand_parentheticals(piece):

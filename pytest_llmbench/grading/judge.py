@@ -35,9 +35,7 @@ JUDGE_SYSTEM_PROMPT = (
 class JudgeFailed(ProviderError):
     """The judge model could not give a verdict: the item is an infrastructure error."""
 
-    def __init__(
-        self, message: str, *, kind: ErrorKind = ErrorKind.BAD_RESPONSE, cost_usd: float = 0.0
-    ) -> None:
+    def __init__(self, message: str, *, kind: ErrorKind = ErrorKind.BAD_RESPONSE, cost_usd: float = 0.0) -> None:
         super().__init__(message)
         self.kind = kind
         self.cost_usd = cost_usd

@@ -47,8 +47,12 @@ class Vote:
     def to_json(self) -> dict[str, Any]:
         """The stored form (the results' ``judge_json`` column)."""
         return {
-            "role": "judge", "model": self.model, "verdict": self.verdict.value if self.verdict else None,
-            "reason": self.raw[:200], "cost_usd": self.cost_usd, "error": self.error,
+            "role": "judge",
+            "model": self.model,
+            "verdict": self.verdict.value if self.verdict else None,
+            "reason": self.raw[:200],
+            "cost_usd": self.cost_usd,
+            "error": self.error,
         }
 
 
@@ -87,8 +91,8 @@ def verdict_completion(spec: str, votes: Sequence[Vote]) -> Completion:
         f"{v.model} {v.verdict.value.upper()}" if v.verdict else f"{v.model} failed ({v.error})" for v in votes
     )
     if verdict is None:
-        return Completion(model=spec, error=f"the jury reached no verdict: {said}", error_kind=ErrorKind.BAD_RESPONSE,
-                          cost_usd=cost)
+        return Completion(
+            model=spec, error=f"the jury reached no verdict: {said}", error_kind=ErrorKind.BAD_RESPONSE, cost_usd=cost
+        )
     agreeing = sum(v.verdict is verdict for v in votes)
-    return Completion(model=spec, text=f"{verdict.value.upper()} (jury {agreeing}/{len(votes)}: {said})",
-                      cost_usd=cost)
+    return Completion(model=spec, text=f"{verdict.value.upper()} (jury {agreeing}/{len(votes)}: {said})", cost_usd=cost)

@@ -65,6 +65,7 @@ CONFUSABLE_NAMES: frozenset[str] = _words(
     hughes hugh hawkins hawking stevens stephens mathews matthews
     michaels michael jordan jordans nicholas nicolas columbia colombia columbus
     dominica dominican austrian australian swiss swede swedish
+    lenin lennon
     """
 )
 
@@ -117,6 +118,7 @@ TITLES: frozenset[str] = _words(
     mister mr mrs ms miss reverend captain senator governor professor dame count countess duke duchess baron
     earl sultan shah pharaoh chairman
     marshal admiral commodore sheriff bishop rabbi madame monsieur herr frau
+    mahatma ayatollah imam sheikh sheik swami guru caliph maharaja rajah
     """
 )
 
@@ -153,4 +155,85 @@ NON_PERSON_TOKENS: frozenset[str] = (
         """
     )
     | DISTINGUISHING_WORDS
+)
+
+
+def _familiar(text: str) -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    for line in text.strip().splitlines():
+        formal, familiar = line.split(":")
+        for name in formal.split():
+            table[name] = table.get(name, frozenset()) | frozenset(familiar.split())
+    return table
+
+
+#: Given names and the familiar forms (hypocorisms) people are known by: "Teddy" Roosevelt is Theodore,
+#: "Jimmy" Carter is James. Formal name on the left. Forms that are also common names of their own (Harry for
+#: Henry, Jack for John, Nancy for Ann) are left out: there the familiar form often names another person.
+FAMILIAR_FORMS: dict[str, frozenset[str]] = _familiar(
+    """
+    william: bill billy will willy willie liam
+    robert: bob bobby rob robbie
+    richard: dick rick ricky rich richie
+    james: jim jimmy jimmie jamie
+    joseph: joe joey
+    thomas: tom tommy
+    theodore: ted teddy theo
+    edward: ed eddie eddy ned ted teddy
+    charles: charlie chuck
+    michael: mike mikey mick mickey
+    christopher: chris
+    nicholas nicolas: nick nicky
+    anthony antony: tony
+    daniel: dan danny
+    david: dave davey davy
+    donald: don donnie
+    ronald: ron ronnie
+    benjamin: ben benny
+    samuel: sam sammy
+    gerald: jerry gerry
+    lawrence laurence: larry
+    leonard: len lenny
+    frederick frederic: fred freddie freddy
+    francis: frank frankie
+    franklin: frank
+    alexander: alex alec
+    andrew: andy
+    stephen steven: steve
+    peter: pete
+    patrick: pat paddy
+    raymond: ray
+    albert: al bert
+    walter: walt wally
+    gregory: greg
+    matthew: matt
+    timothy: tim timmy
+    kenneth: ken kenny
+    douglas: doug
+    eugene: gene
+    vincent: vince vinnie
+    zachary: zach zack
+    jacob: jake
+    rudolph rudolf: rudy
+    abraham: abe
+    johannes: jan hans
+    elizabeth: liz lizzie beth betty betsy libby
+    margaret: maggie meg peggy marge margie
+    katherine catherine kathryn: kate katie kathy cathy kitty
+    susan: sue susie
+    deborah: debbie deb
+    jennifer: jenny jen
+    patricia: pat patty trish
+    barbara: barb
+    dorothy: dot dottie dolly
+    rebecca: becky
+    judith: judy
+    abigail: abby
+    victoria: vicky
+    christina christine: chris tina
+    cynthia: cindy
+    josephine: jo josie
+    eleanor: ellie nell
+    theresa teresa: terry tess
+    """
 )

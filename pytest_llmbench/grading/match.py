@@ -8,10 +8,15 @@ The rules run in order and the first that decides wins:
 2. equal content words: stopwords (the, of, and, ...), leading titles ("Queen"), a leading or trailing
    descriptor ("Mount", "River") and a Jr./Sr. on one side only do not count; word order does not matter;
    spelling variants of a word compare equal (sulphur/sulfur, Cracow/Krakow: ``spelled``);
+   the same name **written another way** (``variants``): a familiar given name for the formal one ("Teddy"
+   for `Theodore`, never the other way round: James Brown is not `Jim Brown`), a given name spelt another way,
+   another surname particle, a transliteration (Quran/Koran, Laozi/Lao-tzu), a range's name in the singular;
+   a quoted nickname in the reply ('William "Boss" Tweed') is read as the key's nicknames are;
 3. the surname alone, when the key is a person's name; a full name for a bare surname key;
 4. **words added** to the key ("Richard Nixon" for `Nixon`, "Purple Rain by Prince"): accepted unless they
    are a number or a distinguishing word, make a list, or sit inside a person's name;
-5. a name and its **initials** (JFK, J.S. Bach, OPEC);
+5. a name and its **initials** (JFK, J.S. Bach, OPEC, "Vladimir Lenin" for `V.I. Lenin`); an epithet added
+   ("Hans Holbein the Younger", "the Great Sphinx"); the opening words of a quotation, whatever follows;
 6. **vetoes**: a difference in a number, a direction or other distinguishing word (North/South, New, post-),
    a known name replaced by another known name (Austria/Australia), or given names of a person -> different
    entity;
@@ -26,7 +31,8 @@ The rules run in order and the first that decides wins:
     name; last, a non-person key of 8+ characters written nine letters in ten the same.
 
 Every result says whether the rules are sure of it (``confident``): added words of uncertain meaning,
-middle names, word forms, close spellings, one-sided vetoes and rejections that overlap the key are not, and
+middle names, word forms, close spellings, names written another way, epithets, one-sided vetoes and
+rejections that overlap the key are not, and
 ``adaptive`` asks its judge about those.
 
 Vetoed results carry ``vetoed=True`` so no fuzzier grader and no judge ever overturns them.
@@ -36,16 +42,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from pytest_llmbench.grading.answer_key import KeyForm, given_root
+from pytest_llmbench.grading.answer_key import KeyForm, nickname_forms
+from pytest_llmbench.grading.clue_words import LIST_WORDS, clue_words_only
 from pytest_llmbench.grading.lexicon import (
     DISTINGUISHING_WORDS,
     GENERIC_DESCRIPTORS,
     KNOWN_NAMES,
-    STOPWORDS,
+    PLACES,
     TYPE_WORDS,
 )
 from pytest_llmbench.grading.names import (
@@ -56,13 +63,18 @@ from pytest_llmbench.grading.names import (
     initials_agree,
     is_surname,
     middle_initials_only,
+    names_for_initials,
     regnal_number_added,
     similar_names,
 )
 from pytest_llmbench.grading.normalize import is_number, normalize, normalize_light
+from pytest_llmbench.grading.result import MatchResult as MatchResult
+from pytest_llmbench.grading.variants import epithet_added, name_variant
 from pytest_llmbench.grading.words import (
     added_words,
     content_words,
+    distinguishing,
+    forms_in_any_order,
     kept_run,
     number_with_words,
     plural_of,
@@ -74,22 +86,9 @@ from pytest_llmbench.grading.words import is_typo as is_typo
 from pytest_llmbench.grading.words import spelled as spelled
 
 SHORT_LENGTH = 4
+_QUOTATION = 4  # content words from which a quoted key is a quotation, not a title
 UNSURE_OVERLAP = 0.4
 CLOSE_SPELLING = 0.9
-
-
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    accepted: bool
-    score: float  # similarity in [0, 1]
-    rule: str  # which rule decided: exact, spacing, equivalent, surname, veto-*, short, plural, typo, none
-    reason: str  # a sentence fragment saying why
-    form: str = ""
-    vetoed: bool = False
-    similarity: float = 0.0  # word-order-insensitive similarity of the content words (for adaptive)
-    #: False where the rules are not sure of the decision either way (an added word of uncertain meaning, a
-    #: middle name): ``adaptive`` sends those to its judge.
-    confident: bool = True
 
 
 def _substitution(said: list[str], key: list[str]) -> bool:
@@ -100,8 +99,9 @@ def _substitution(said: list[str], key: list[str]) -> bool:
 def _parts(text: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"\band\b", text) if p.strip()]
     last = parts[-1].split() if parts else []
-    if len(parts) > 1 and len(last) > 1 and all(len(p.split()) == 1 for p in parts[:-1]):
-        parts = [f"{p} {last[-1]}" for p in parts[:-1]] + [parts[-1]]  # "Lynn & Vanessa Redgrave"
+    shared = len(parts) > 1 and len(last) > 1 and all(len(p.split()) == 1 and p != last[-1] for p in parts[:-1])
+    if shared:  # "Lynn & Vanessa Redgrave"; but `Ireland & Northern Ireland` names Ireland itself
+        parts = [f"{p} {last[-1]}" for p in parts[:-1]] + [parts[-1]]
     return parts
 
 
@@ -128,7 +128,9 @@ def _conjuncts(said_norm: str, key_norm: str, typos: bool) -> tuple[bool, bool] 
 def _veto(said: list[str], key: list[str], person: bool, suffixes: tuple[set[str], set[str]]) -> str | None:
     extra = Counter(said) - Counter(key)
     missing = Counter(key) - Counter(said)
-    differing = list(extra) + list(missing)
+    # "Northern Ireland" for a key misspelt `Nothern Ireland`: a slip in a word is still that word.
+    slips = {w for a in extra for b in missing if is_typo(a, b) for w in (a, b)}
+    differing = [w for w in list(extra) + list(missing) if w not in slips]
     numbers = [w for w in differing if is_number(w)]
     if numbers:
         return f"the numbers differ ({', '.join(sorted(numbers))})"
@@ -151,6 +153,10 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     said_norm, key_norm = normalize(response), normalize(form.text)
     if not said_norm:
         return MatchResult(False, 0.0, "none", "the reply has no answer", form.text)
+    for named in nickname_forms(response)[1:] if '"' in response else ():  # 'William "Boss" Tweed'
+        result = match_answer(named, form, typos=typos)
+        if result.accepted:
+            return result
     ratio = fuzz.ratio(said_norm, key_norm) / 100
     if said_norm == key_norm or same_words_in_another_case(response, form.text):
         return MatchResult(True, 1.0, "exact", f"'{response}' matches '{form.text}'", form.text, similarity=1.0)
@@ -190,7 +196,17 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
             form.text,
             similarity=1.0,
         )
-    decided = _clue_words_only(response, form, said_norm, key_norm, said, key, similarity)
+    # Both written with capitals, as names are: J-Archive capitalises a key's first word ("Pupil"), models
+    # write "pupal" for another word but "Hercules" for a name.
+    proper = any(c.isupper() for c in form.text) and any(c.isupper() for c in response)
+    variant = name_variant(said, key, form.person, proper) if not suffix_clash else None
+    if variant is not None:
+        reason = f"'{response}' is '{form.text}' {variant.reason}" if variant.accepted else variant.reason
+        score = 0.9 if variant.accepted else ratio
+        return MatchResult(
+            variant.accepted, score, variant.rule, reason, form.text, similarity=similarity, confident=False
+        )
+    decided = clue_words_only(response, form, said_norm, key_norm, said, key, similarity)
     if decided is not None:
         return decided
     if form.person and form.surname and is_surname(said, form.surname):
@@ -217,23 +233,41 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         typed = added_words(said, said_c, singular)
         if typed and all(w in TYPE_WORDS or w in GENERIC_DESCRIPTORS for w in typed):
             added = typed
+    reformed = added is None and len(said) > len(key) and not (form.shortened or form.person)
+    reformed = reformed and not any(c.isupper() for c in response)
+    if reformed:
+        # "liquidating your assets" for `liquidate`, "the larval stage" for `larva`: another form of the key's
+        # word, with words added. Unsure: a form may be another thing (organic/organism); and never for names,
+        # where a form is another name (the Society of Jesus is not the Jesuits by its words).
+        as_key = [
+            next((kc for k, kc in zip(key, key_c, strict=True) if word_form_of(w, k)), c)
+            for w, c in zip(said, said_c, strict=True)
+        ]
+        added = added_words(said, as_key, key_c)
     if added is not None and not suffix_clash:
         decided = _key_within_reply(response, form, said_norm, key_norm, said, key, added, similarity)
         if decided is not None:
-            return decided
+            return replace(decided, rule="word-form", confident=False) if reformed and decided.accepted else decided
     if acronym_of(response, key) or acronym_of(form.text, said) or initials_agree(response, said, form.text, key):
         reason = f"'{response}' and '{form.text}' are the same name, one by its initials"
         return MatchResult(True, 0.9, "initials", reason, form.text, similarity=similarity)
-    veto = _veto(said, key, form.person, (said_sfx, key_sfx))
+    if (form.person or proper) and epithet_added(said, key, said_norm):
+        reason = f"'{response}' is '{form.text}' with an epithet"
+        return MatchResult(True, 0.85, "epithet", reason, form.text, similarity=similarity, confident=False)
+    if form.person and names_for_initials(said, key, form.text):
+        reason = f"'{response}' spells out the initials of '{form.text}'"
+        return MatchResult(True, 0.85, "initials", reason, form.text, similarity=similarity, confident=False)
+    # The opening words of a quotation name it, whatever numbers follow ("Four score" of the Gettysburg Address).
+    # A title's number is part of its name ("Rocky" is not `"Rocky II"`): only a longer quotation.
+    opening = form.quoted and 2 <= len(said) < len(key) and len(key) >= _QUOTATION and key_c[: len(said_c)] == said_c
+    veto = None if opening else _veto(said, key, form.person, (said_sfx, key_sfx))
     if veto:
         reason = f"'{response}' is not '{form.text}': {veto}"
         # A word in place of another (North for South, 1493 for 1492) is another entity for sure; a word only
         # added or only left off ("the Great Sphinx", "Lyndon Johnson" for `Lyndon B. Johnson`) usually is,
         # but not always.
         sure = _substitution(said, key) and not similar_names(said, key)
-        return MatchResult(
-            False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure
-        )
+        return MatchResult(False, ratio, "veto", reason, form.text, vetoed=True, similarity=similarity, confident=sure)
     if form.person and len(said) < len(key) and middle_initials_only(said, key):
         reason = f"'{response}' is '{form.text}' without the middle initial"
         return MatchResult(True, 0.85, "middle-initial", reason, form.text, similarity=similarity, confident=False)
@@ -244,7 +278,14 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     if same_length and not form.person and all(plural_of(a, b) for a, b in zip(said, key, strict=True)):
         reason = f"'{response}' is a singular or plural of '{form.text}'"
         return MatchResult(True, 0.95, "plural", reason, form.text, similarity=similarity)
-    if same_length and not form.person and all(word_form_of(a, b) for a, b in zip(said_c, key_c, strict=True)):
+    if (
+        same_length
+        and not form.person
+        and (
+            all(word_form_of(a, b) or word_form_of(c, d) for a, b, c, d in zip(said, key, said_c, key_c, strict=True))
+            or forms_in_any_order(said, key)
+        )
+    ):
         # "checking" for `check`, "Shintoism" for `Shinto`: another form of the same word, usually the same
         # answer but not always (organic/organism), so unsure.
         reason = f"'{response}' is another form of the word(s) of '{form.text}'"
@@ -258,9 +299,7 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
         reason = f"'{response}' is not '{form.text}', and short answers must match exactly"
         # "Yale" in "Yale Bowl", "law" for "lawyer": a shared word or stem may or may not be the answer.
         sure = not any(a[:3] == b[:3] for a in said for b in key)
-        return MatchResult(
-            False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity, confident=sure
-        )
+        return MatchResult(False, ratio, "short", reason, form.text, vetoed=True, similarity=similarity, confident=sure)
     if (
         typos
         and same_length
@@ -282,79 +321,6 @@ def match_answer(response: str, form: KeyForm, *, typos: bool = True) -> MatchRe
     return MatchResult(False, ratio, "none", reason, form.text, similarity=similarity, confident=confident)
 
 
-def _clue_words_only(
-    response: str,
-    form: KeyForm,
-    said_norm: str,
-    key_norm: str,
-    said: list[str],
-    key: list[str],
-    similarity: float,
-) -> MatchResult | None:
-    """The reply and the key differ only by words the clue (or category) already says: "Bull's Blood" for
-    `a bull` when the clue asks for this animal's "blood", "Manchester" for `the Manchester terrier` when it
-    asks for this terrier. Such words add no information, so what is left must be the same on both sides,
-    and must be something. Numbers and words like North still tell things apart, and "the Prime Minister of
-    Jamaica" names a minister, not Jamaica."""
-    if not form.given:
-        return None
-    given = form.given
-    key_r = [given_root(w) for w in key]
-    said_r = [part for w in said for part in _split_compound(given_root(w), key_r, given)]  # "Bull's Blood"
-    # Every word counts here, descriptors too: "the Corinth Canal" is not only "Corinth".
-    said_all = [given_root(w) for w in said_norm.split() if w not in STOPWORDS]
-    if said_r != key_r and all(w in given for w in said_all) and not all(w in given for w in key_r):
-        # "a terrier" for `the Manchester terrier` when the clue asks for this terrier: the reply says only
-        # what the clue said. Sure when it shares no word, nor a word's start, with the key ("Hugo Chavez"
-        # for `Venezuela`); "lumber" for `softwood lumber` or "lady beetles" for `ladybugs` may still be it.
-        reason = f"'{response}' only repeats the clue's words, not '{form.text}'"
-        sure = not any(a[:4] == b[:4] for a in said_all for b in key_r)
-        return MatchResult(False, similarity, "clue-words", reason, form.text, similarity=similarity, confident=sure)
-    extra = [w for w in said_r if w not in key_r]
-    missing = [w for w in key_r if w not in said_r]
-    extra_given, missing_given = [w for w in extra if w in given], [w for w in missing if w in given]
-    if form.joined and missing:
-        return None  # BEFORE & AFTER: every word of the key is half the answer
-    if not (extra_given or missing_given) or (extra_given and missing_given):
-        return None  # no clue word involved, or one in place of another: another answer whatever the clue says
-    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in extra + missing):
-        return None
-    said_core, key_core = [w for w in said_r if w not in given], [w for w in key_r if w not in given]
-    if not key_core or not said_core:
-        return None
-    # What is left is the key's own words, written as the key writes them, run together ("the Battle of Little
-    # Bighorn" for `the Little Big Horn`) or with a slip ("the Thyroid" for `the thryoid gland`).
-    slip = len(said_core) == len(key_core) and all(is_typo(a, b) for a, b in zip(said_core, key_core, strict=True))
-    if sorted(said_core) != sorted(key_core) and "".join(said_core) != "".join(key_core) and not slip:
-        return None
-    if f" of {key_norm}" in f" {said_norm}" and not said_norm.startswith("of "):
-        return None
-    # A list with the clue's own thing in it ("Lincoln and Douglas") usually names the answer, but not always.
-    listed = any(w in said_norm.split() and w not in key_norm.split() for w in _LIST_WORDS)
-    how = "adds" if extra_given else "leaves off"
-    reason = f"'{response}' {how} only words the clue itself gives to '{form.text}'"
-    # Leaving off a word the clue gives is unsure: in wordplay the clue quotes the very word the answer must
-    # complete ("Shelter" where you live out your fears: `a fallout shelter`).
-    sure = not listed and not missing_given and sorted(said_core) == sorted(key_core)
-    return MatchResult(True, 0.9, "clue-words", reason, form.text, similarity=similarity, confident=sure)
-
-
-def _split_compound(word: str, key: list[str], given: frozenset[str]) -> list[str]:
-    """ "redshift" as "red shift" when the key is `Shift` and the clue says "Red": a key word written as one
-    word with a word of the clue ("Whitefish Bay" for `White`, "Cardinalfish" for `a cardinal`)."""
-    if word in key:
-        return [word]
-    for k in key:
-        if len(word) - len(k) >= 3 and len(k) >= 3:
-            if word.startswith(k) and given_root(word[len(k) :]) in given:
-                return [k, given_root(word[len(k) :])]
-            if word.endswith(k) and word[: -len(k)] in given:
-                return [word[: -len(k)], k]
-    return [word]
-
-
-#: Words after which the key is not the thing named but a part of it or a list ("Pinky and the Brain").
-_LIST_WORDS = frozenset({"and", "or", "nor", "versus", "vs"})
 _MANY_ADDED = 3
 
 
@@ -373,8 +339,16 @@ def _key_within_reply(
     North (left to the vetoes), a list of several things, or, for a person, another given or middle name."""
     if any(is_number(w) or w in DISTINGUISHING_WORDS for w in added):
         return None
+    if response.casefold().endswith(f", {form.text.casefold()}") and all(w in PLACES for w in key):
+        # "Osaka, Japan" for `Japan`: a place and the country or state it is in, named as the key names it.
+        reason = f"'{response}' names a place in '{form.text}'"
+        return MatchResult(True, 0.85, "place-in", reason, form.text, similarity=similarity, confident=False)
     said_all, key_all = Counter(said_norm.split()), Counter(key_norm.split())
-    if any(said_all[w] > key_all[w] for w in _LIST_WORDS) or response.count(",") > form.text.count(","):
+    # "the Franklin D. Roosevelt Presidential Library and Museum": an "and" before a type word joins two names
+    # of one place, not the key and another thing.
+    typed_tail = all(w in TYPE_WORDS for w in said_norm.rsplit(" and ", 1)[-1].split()) and " and " in said_norm
+    listed = any(said_all[w] > key_all[w] for w in LIST_WORDS) and not typed_tail
+    if listed or response.count(",") > form.text.count(","):
         reason = f"'{response}' names '{form.text}' among other things"
         return MatchResult(False, similarity, "list", reason, form.text, similarity=similarity, confident=False)
     if form.person and len(key) > 1:
@@ -413,11 +387,13 @@ def _reply_within_key(
     part that is itself another known name ("France" of `Air France`)."""
     before, after = kept
     dropped = before + after
-    if any(is_number(w) or w in DISTINGUISHING_WORDS for w in dropped):
-        return None  # the vetoes say why
     shown = f"'{response}' leaves words of '{form.text}' off"
     if form.joined:  # "Ivan the Terrible" is half of `Ivan the Terrible Twos`
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
+    if any(is_number(w) or distinguishing(w) for w in dropped) and not (
+        form.quoted and not before and len(key) >= _QUOTATION
+    ):
+        return None  # the vetoes say why
     if form.quoted and not before and len(said) >= 2 and len(key) >= 3:
         # "But, soft!" for `"But, soft! What light through yonder window breaks?"`: the opening words of a
         # quotation name it; a judge usually takes them, not always.
@@ -425,7 +401,7 @@ def _reply_within_key(
         return MatchResult(True, 0.85, "opening", reason, form.text, similarity=similarity, confident=False)
     if form.quoted and before:  # "trades" is not `"A jack of all trades"`: a quotation has no modifiers
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)
-    if any(w in _LIST_WORDS for w in key_norm.split()) or all(w in KNOWN_NAMES for w in said):
+    if any(w in LIST_WORDS for w in key_norm.split()) or all(w in KNOWN_NAMES for w in said):
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity)
     if form.person or len("".join(said)) < SHORT_LENGTH:
         return MatchResult(False, similarity, "part", shown, form.text, similarity=similarity, confident=False)

@@ -65,6 +65,18 @@ def initials_agree(response: str, said: list[str], key_text: str, key: list[str]
     return any(w in initials for w in short) and letters(short) == [w[0] for w in long_]
 
 
+def names_for_initials(said: list[str], key: list[str], key_text: str) -> bool:
+    """ "Vladimir Lenin" for `V.I. Lenin`: the same surname, the reply's given names spelling out the key's
+    initials in order, and only initials of the key left over at the end (George W. Bush is not George H.W.)."""
+    if len(said) < 2 or len(key) < 2 or said[-1] != key[-1]:
+        return False
+    written = {m.replace(".", "").replace(" ", "").casefold() for m in _INITIALS.findall(key_text)}
+    given, initials = said[:-1], [c for w in key[:-1] for c in (w if w in written else [w])]
+    if len(given) >= len(initials) or any(len(w) != 1 for w in initials):
+        return False
+    return all(len(a) > 1 and a[0] == b for a, b in zip(given, initials, strict=False))
+
+
 PARTICLES_IN_SURNAMES = frozenset({"de", "van", "von", "da", "del", "du", "le", "la", "di", "der", "den", "al"})
 
 

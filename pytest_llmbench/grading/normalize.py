@@ -261,6 +261,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"'n'|\bn'\s", " and ", text)
     text = text.casefold().replace("&", " and ").replace("+", " and ")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = re.sub(r"\b(\d{1,2}):00(?=\s*[ap]\.?m\b)", r"\1", text)  # "7:00 p.m." is 7 pm
     text = re.sub(r"(?<![\w.])-(?=\d)", " minus ", text)
     text = re.sub(r"\bnegative\s+(?=\d|[a-z])", "minus ", text)
     text = re.sub(r"'(?=\d0s\b)", "", text)

@@ -28,7 +28,8 @@ _SUFFIX_TOKENS = frozenset({"jr", "sr", "junior", "senior"})
 
 def content_words(words: list[str], person: bool) -> tuple[list[str], set[str]]:
     suffixes = {w for w in words if w in _SUFFIX_TOKENS}
-    out = [w for w in words if w not in STOPWORDS and w not in _SUFFIX_TOKENS]
+    # "to uproot": the infinitive's "to" says no more than an article does.
+    out = [w for i, w in enumerate(words) if w not in STOPWORDS and w not in _SUFFIX_TOKENS and (i or w != "to")]
     while len(out) > 1 and out[0] in TITLES and (person or out[0] != "saint"):
         out = out[1:]
     if not person and len(out) > 1:
@@ -86,6 +87,20 @@ def word_form_of(a: str, b: str) -> bool:
     return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
+def forms_in_any_order(said: list[str], key: list[str]) -> bool:
+    """ "shot blocking" for `blocked shots`: each of the key's words once, in another form or number and in any
+    order (words in another order already compare equal as they are)."""
+    if len(said) != len(key) or len(key) < 2:
+        return False
+    left = list(key)
+    for word in said:
+        found = next((k for k in left if word_form_of(word, k) or plural_of(word, k)), None)
+        if found is None:
+            return False
+        left.remove(found)
+    return True
+
+
 _LATIN_PLURALS = (("us", "i"), ("um", "a"), ("is", "es"), ("a", "ae"), ("on", "a"), ("ex", "ices"), ("ix", "ices"))
 
 
@@ -125,6 +140,13 @@ def is_typo(said: str, key: str) -> bool:
     if long_.startswith(short) and long_[len(short) :] != "e":
         return False  # Helen/Helena, Victoria/Victorian: a different word, not a typo
     return True
+
+
+def distinguishing(word: str) -> bool:
+    """A word like North or New that makes another entity, or a slip for one ("Nothern" in a misspelt key)."""
+    if word in DISTINGUISHING_WORDS:
+        return True
+    return len(word) >= 6 and any(len(d) >= 6 and is_typo(word, d) for d in DISTINGUISHING_WORDS)
 
 
 def same_words_in_another_case(response: str, key: str) -> bool:
