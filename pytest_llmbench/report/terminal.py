@@ -145,10 +145,8 @@ ACCURACY = "accuracy (95% CI)"
 def model_section(summary: RunSummary) -> Section[ModelSummary]:
     def accuracy(m: ModelSummary) -> Text:
         # A model the run stopped before finishing: its accuracy covers the items it got to, and says so.
-        if m.model not in summary.partial:
-            return _accuracy(m)
-        graded, planned = summary.partial[m.model]
-        return Text(f"partial: {graded} of {planned} graded", style="bold yellow")
+        partial = summary.partial_label(m.model)
+        return _accuracy(m) if partial is None else Text(partial, style="bold yellow")
 
     columns = [replace(c, cell=accuracy) if c.header == ACCURACY else c for c in MODEL_COLUMNS]
     return Section("LLM benchmark summary", columns, summary.models, model_name)
@@ -246,11 +244,7 @@ def notes(summary: RunSummary) -> list[Text]:
     if summary.stop_reason:
         lines.append(_text(f"stopped: {summary.stop_reason}", style="bold red"))
     lines += [_text(line) for line in traffic_lines(summary.traffic)]
-    for model, (graded, planned) in summary.partial.items():
-        m = next(x for x in summary.models if x.model == model)
-        result = f"on those, {_accuracy(m).plain} (not a result for the whole benchmark)" if graded else "no result"
-        lines.append(_text(f"partial: {model} was stopped after {graded} of {planned} items; {result}",
-                          style="yellow"))
+    lines += [_text(note, style="yellow") for note in summary.partial_notes()]
     for model, ece in summary.calibration.items():
         lines.append(_text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     if summary.judging is not None:
@@ -261,8 +255,8 @@ def notes(summary: RunSummary) -> list[Text]:
         style = "dim" if not gate.applicable else "green" if gate.passed else "red"
         lines.append(_text(gate.line(), style=style))
     if summary.gates:
-        verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
-        lines.append(_text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
+        style = {"passed": "bold green", "failed": "bold red"}.get(summary.gates.status or "", "bold")
+        lines.append(_text(f"gate verdict: {summary.gates.verdict()}", style=style))
     if summary.run_id is not None:
         lines.append(_text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
     return lines
