@@ -17,7 +17,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from rich.console import Console
 from rich.measure import Measurement
@@ -29,7 +29,10 @@ from pytest_llmbench.engine.traffic import traffic_lines
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._display import printable
-from pytest_llmbench.stats import ModelSummary, PairedComparison, RepeatStats
+from pytest_llmbench.stats import GroupStat, ModelSummary, PairedComparison, RepeatStats
+
+if TYPE_CHECKING:
+    from pytest_llmbench.outcome.statistics import RunStatistics
 
 Row = TypeVar("Row")
 Justify = Literal["left", "center", "right"]
@@ -214,6 +217,34 @@ def test_section(summary: RunSummary) -> Section[PerTest]:
                    details=False)
 
 
+#: The board rows behind each difficulty (``stats.difficulty``), said once under the table.
+BOARD_ROWS = "board rows: easy 1-2, medium 3, hard 4-5; by board value: in the file reports"
+
+
+def _group_cell(table: dict[str, list[GroupStat]], group: str) -> Callable[[str], str]:
+    def cell(model: str) -> str:
+        stat = next((g for g in table.get(model, []) if g.group == group), None)
+        return "-" if stat is None else f"{fmt.pct(stat.accuracy)} ({stat.n})"
+
+    return cell
+
+
+def board_section(stats: RunStatistics) -> Section[str] | None:
+    """Jeopardy! accuracy by round and by board row, one row per model: the summary of the by-value block that
+    the file reports show in full (at 80 columns that block alone filled a screen)."""
+    if not stats.rounds:
+        return None
+    rounds = list(dict.fromkeys(g.group for groups in stats.rounds.values() for g in groups))
+    levels = [level for level in ("easy", "medium", "hard")
+              if any(g.group == level for groups in stats.difficulty.values() for g in groups)]
+    columns: list[Column[str]] = [
+        Column("model", _text, "left", core=True),
+        *(Column(name, _group_cell(stats.rounds, name), core=True) for name in rounds),
+        *(Column(level, _group_cell(stats.difficulty, level)) for level in levels),
+    ]
+    return Section("Jeopardy! accuracy by round and board row (answers)", columns, list(stats.rounds), _text)
+
+
 def sections(summary: RunSummary) -> list[Section[Any]]:
     out: list[Section[Any]] = [model_section(summary)]
     if summary.by_test:
@@ -273,8 +304,12 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         from pytest_llmbench.outcome.statistics import lines as statistics_lines
 
         # Before the notes: the gates and their verdict stay the last lines printed.
-        for text in statistics_lines(summary.statistics):
+        for text in statistics_lines(summary.statistics, board=False):
             console.print(_text(text))
+        board = board_section(summary.statistics)
+        if board is not None:
+            print_section(console, board, width)
+            console.print(_text(BOARD_ROWS, style="dim"))
     for line in notes(summary):
         console.print(line)
     # rich pads each line to the full width: trailing blanks only make a copied log harder to read.
