@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from rich.cells import cell_len
 
 from pytest_llmbench.report._display import printable
 from pytest_llmbench.report.fmt import UNWRAPPED
@@ -64,6 +63,13 @@ class WrongLine:
         if why:
             out.append(shorten(f"      why: {why}", width))
         return out
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells ``text`` takes (a wide character takes two)."""
+    from rich.cells import cell_len as cells  # rich waits until a run benchmarks: this module loads with pytest
+
+    return cells(text)
 
 
 #: The fewest columns a shortened quoted text keeps: its quotes, a few characters and the ellipsis.

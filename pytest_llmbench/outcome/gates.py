@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 #: What a gate, or the gates as a whole, came to. A gate naming a model the run did not benchmark is "not
 #: applicable": it neither passes nor fails the run.
 GateStatus = Literal["passed", "failed", "not applicable"]
+#: A status as a short tag (the terminal's gate lines, JUnit, the HTML report and the viewer).
+VERDICT: dict[GateStatus, str] = {"passed": "PASS", "failed": "FAIL", "not applicable": "N/A"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,7 @@ class GateResult:
     @property
     def verdict(self) -> str:
         """The short tag: PASS, FAIL or N/A."""
-        return {"passed": "PASS", "failed": "FAIL", "not applicable": "N/A"}[self.status]
+        return VERDICT[self.status]
 
     def line(self) -> str:
         return f"{self.verdict} {self.name}: {self.detail}"

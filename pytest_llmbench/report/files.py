@@ -153,7 +153,7 @@ def render(kind: str, data: ReportData) -> str:
     if kind == "csv":
         return render_csv(data)
     if kind == "md":
-        return render_markdown(data.summary, data.records, run=data.run, gates=data.gates)
+        return render_markdown(data.summary, data.records, run=data.run)
     raise UsageError(f"Unknown report kind {kind!r}; use html, json, csv or md.")
 
 
