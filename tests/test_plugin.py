@@ -140,7 +140,7 @@ def test_gate_met_exits_zero_despite_wrong_answers(project: pytest.Pytester) -> 
                                           "--llm-min-accuracy=sim/strong=0.5", "--llm-min-accuracy=0.0")
     assert result.parseoutcomes().get("failed", 0) > 0
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*PASS sim/strong accuracy*>= 0.500*", "*all gates passed*"])
+    result.stdout.fnmatch_lines(["*PASS sim/strong accuracy*>= 50.0%*", "*all gates passed*"])
 
 
 def test_impossible_gate_exits_one_and_names_the_model(project: pytest.Pytester) -> None:
@@ -148,7 +148,7 @@ def test_impossible_gate_exits_one_and_names_the_model(project: pytest.Pytester)
     if result.parseoutcomes().get("failed", 0) == 0:
         pytest.fail("sim/weak answered everything; the fixture questions are too easy for this test")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*FAIL sim/weak accuracy*< 1.000*", "*gates FAILED*"])
+    result.stdout.fnmatch_lines(["*FAIL sim/weak accuracy*< 100.0%*", "*gates FAILED*"])
 
 
 @pytest.mark.parametrize(

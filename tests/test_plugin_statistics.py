@@ -27,7 +27,9 @@ def test_three_models_show_clustered_intervals_holm_and_coryat_everywhere(pytest
     out = result.stdout.str()
     assert "intervals clustered by category:" in out
     assert re.search(r"sim/strong\s+0\.\d{3} \[0\.\d{3}-[01]\.\d{3}\]\s+design effect \d+\.\d\d", out)
-    assert "McNemar p raw / Holm-adjusted" in out and "Coryat $" in out and "accuracy by value" in out
+    assert "McNemar p raw / Holm-adjusted" in out and "Coryat $" in out
+    # The terminal summarises the board in a table by round and board row; the file reports keep every value.
+    assert "Jeopardy! accuracy by round and board row" in out and "accuracy by value" not in out
     assert "sim/strong clustered (by category) 95% lower bound" in out  # the gate says which bound it used
 
     report = json.loads((pytester.path / "out.json").read_text())
@@ -51,8 +53,10 @@ def test_three_models_show_clustered_intervals_holm_and_coryat_everywhere(pytest
     assert float(props["llm_ci_clustered_low[sim/strong]"]) == pytest.approx(low, rel=1e-5)
     assert props["llm_coryat[sim/weak]"] == str({s["model"]: s for s in stats["coryat"]}["sim/weak"]["score"])
     assert "llm_p_holm[sim/strong vs sim/weak]" in props
-    assert "### Statistics" in (pytester.path / "out.md").read_text()
-    assert 'id="llmbench-statistics"' in (pytester.path / "out.html").read_text()
+    markdown, html = (pytester.path / "out.md").read_text(), (pytester.path / "out.html").read_text()
+    assert "### Statistics" in markdown and "accuracy by value (answers)" in markdown
+    assert 'id="llmbench-statistics"' in html and "accuracy by value (answers)" in html
+    assert stats["accuracy_by_difficulty"]["sim/strong"]
 
 
 def test_question_files_are_not_clustered_unless_asked(pytester: pytest.Pytester) -> None:

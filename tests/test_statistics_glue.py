@@ -88,7 +88,7 @@ def test_a_lower_bound_gate_uses_the_clustered_bound_and_says_so() -> None:
     (gate, *_) = evaluate_gates(settings, models, statistics=stats)
     low = stats.clustered["a"].ci_low
     assert low is not None and low < (models[0].ci_low or 0)  # the clustered bound is the wider one here
-    assert gate.name == "a clustered (by category) 95% lower bound" and gate.detail.startswith(f"{low:.3f}")
+    assert gate.name == "a clustered (by category) 95% lower bound" and gate.detail.startswith(f"{low * 100:.1f}%")
     (plain, *_) = evaluate_gates(settings, models, statistics=build_statistics(records, cluster="none"))
     assert plain.name == "a Wilson 95% lower bound"
 

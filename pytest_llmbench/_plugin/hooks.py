@@ -336,9 +336,14 @@ class _SessionHooks:
         finally:
             if held:
                 terminalreporter.stats["failed"] = failed
+        from pytest_llmbench.report.fmt import output_width
+
+        writer = terminalreporter._tw
+        # pytest's writer keeps the stream it writes to; off a terminal, sentences and tables come out unwrapped.
+        width = output_width(getattr(writer, "_file", None), writer.fullwidth)
         if held:
             terminalreporter.section("wrong answers", sep="-")
-            for line in wrong.render(held):
+            for line in wrong.render(held, width):
                 terminalreporter.write_line(line)
         estimate = config.stash.get(ESTIMATE_KEY, None)
         if estimate is not None:
@@ -351,14 +356,9 @@ class _SessionHooks:
         summary = config.stash.get(SUMMARY_KEY, None)
         if summary is None:
             return
-        from pytest_llmbench.report.fmt import output_width
         from pytest_llmbench.report.terminal import render
 
         terminalreporter.section("llmbench")
-
-        writer = terminalreporter._tw
-        # pytest's writer keeps the stream it writes to; off a terminal, sentences and tables come out unwrapped.
-        width = output_width(getattr(writer, "_file", None), writer.fullwidth)
         terminalreporter.write(render(summary, width=width, color=writer.hasmarkup))
         if summary.gates:
             # The gates decide the exit status, so they decide the colour of pytest's final line too.

@@ -78,6 +78,8 @@ class RunStatistics:
     coryat: list[CoryatScore] = field(default_factory=list)
     rounds: dict[str, list[GroupStat]] = field(default_factory=dict)
     board: dict[str, list[GroupStat]] = field(default_factory=dict)
+    #: accuracy by the clue's row on the board: easy (rows 1-2), medium (3), hard (4-5), final, unknown
+    difficulty: dict[str, list[GroupStat]] = field(default_factory=dict)
     targets: list[TargetStop] = field(default_factory=list)
 
     @property
@@ -126,6 +128,7 @@ def build_statistics(
         stats.coryat = coryat_scores(jeopardy)
         stats.rounds = breakdown(jeopardy, "round")
         stats.board = board_breakdown(jeopardy)
+        stats.difficulty = breakdown(jeopardy, "difficulty")
     for model, report in (targets or {}).items():
         skipped, saved = _saved(model, records)
         stats.targets.append(TargetStop(model, half_width or 0.0, report, skipped, saved))
@@ -143,8 +146,9 @@ def _acc(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def lines(stats: RunStatistics) -> list[str]:
-    """The plain-text block of the terminal summary (and of the Markdown report's code block)."""
+def lines(stats: RunStatistics, *, board: bool = True) -> list[str]:
+    """The plain-text block of the file reports and, with ``board=False`` (accuracy by round and board value
+    left out: the terminal shows them as a table of its own), of the terminal summary."""
     out: list[str] = []
     names = [*stats.clustered, *(s.model for s in stats.coryat), *stats.rounds, *(t.model for t in stats.targets)]
     width = max((len(n) for n in names), default=0)
@@ -169,7 +173,9 @@ def lines(stats: RunStatistics) -> list[str]:
             out.append(f"  {s.model.ljust(width)}  accuracy {_acc(acc.get(s.model))}  Coryat ${s.score:,} of "
                        f"${s.possible:,}  ({s.right}/{s.clues} clues right, {s.daily_doubles_right}/{s.daily_doubles} "
                        "Daily Doubles)")
-    for title, table in (("accuracy by round", stats.rounds), ("accuracy by value (answers)", stats.board)):
+    tables = (("accuracy by round", stats.rounds), ("accuracy by value (answers)", stats.board),
+              ("accuracy by board row: easy = rows 1-2, medium = 3, hard = 4-5 (answers)", stats.difficulty))
+    for title, table in tables if board else ():
         if table:
             out.append(f"{title}:")
             for model, groups in table.items():
@@ -203,6 +209,7 @@ def to_dict(stats: RunStatistics) -> dict[str, object]:
         "coryat": [s.to_dict() for s in stats.coryat],
         "accuracy_by_round": {m: _groups(g) for m, g in stats.rounds.items()},
         "accuracy_by_value": {m: _groups(g) for m, g in stats.board.items()},
+        "accuracy_by_difficulty": {m: _groups(g) for m, g in stats.difficulty.items()},
         "target_ci": [t.to_dict() for t in stats.targets],
     }
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.outcome.baseline import BaselineComparison
-from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.gates import Gates
 from pytest_llmbench.outcome.judging import JudgingSummary
 from pytest_llmbench.outcome.provenance import provenance_notes
 from pytest_llmbench.outcome.statistics import RunStatistics
+from pytest_llmbench.report import fmt
 from pytest_llmbench.stats import (
     ModelSummary,
     PairedComparison,
@@ -32,7 +33,7 @@ class RunSummary:
     repeats: list[RepeatStats] = field(default_factory=list)
     calibration: dict[str, float] = field(default_factory=dict)  # expected calibration error per model
     baseline: list[BaselineComparison] = field(default_factory=list)
-    gates: list[GateResult] = field(default_factory=list)
+    gates: Gates = field(default_factory=Gates)
     notes: list[str] = field(default_factory=list)
     #: Sentences of the reports that could not be written: the session then ends with exit status 4.
     report_failures: list[str] = field(default_factory=list)
@@ -53,7 +54,26 @@ class RunSummary:
 
     @property
     def gates_passed(self) -> bool:
-        return all(g.passed for g in self.gates)
+        return self.gates.passed
+
+    def partial_label(self, model: str) -> str | None:
+        """What every report shows instead of the accuracy of a model the run stopped before finishing."""
+        if model not in self.partial:
+            return None
+        graded, planned = self.partial[model]
+        return f"partial: {graded} of {planned} graded"
+
+    def partial_notes(self) -> list[str]:
+        """One sentence per partial model: where it stopped, and what its accuracy covers."""
+        out = []
+        for model, (graded, planned) in self.partial.items():
+            m = next((x for x in self.models if x.model == model), None)
+            result = "no result"
+            if graded and m is not None:
+                ci = "" if m.ci_low is None or m.ci_high is None else f" [{m.ci_low * 100:.0f}-{m.ci_high * 100:.0f}]"
+                result = f"on those, {fmt.pct(m.accuracy)}{ci} (not a result for the whole benchmark)"
+            out.append(f"partial: {model} was stopped after {graded} of {planned} items; {result}")
+        return out
 
     @property
     def unpriced(self) -> int:
@@ -113,6 +133,19 @@ def mark_partial(summary: RunSummary, records: Sequence[ResultRecord], planned: 
             summary.partial[m.model] = (m.answered, m.items + max(0, planned.get(m.model, 0) - m.items))
 
 
+def partial_from_totals(totals: Mapping[str, object] | None) -> dict[str, tuple[int, int]]:
+    """The partial models a finished run stored (``totals["partial"]``, see ``totals``)."""
+    raw = (totals or {}).get("partial")
+    out: dict[str, tuple[int, int]] = {}
+    if isinstance(raw, dict):
+        for model, counts in raw.items():
+            if isinstance(counts, dict):
+                graded, planned = counts.get("graded"), counts.get("planned")
+                if isinstance(graded, int) and isinstance(planned, int):
+                    out[str(model)] = (graded, planned)
+    return out
+
+
 def performance_row(m: ModelSummary) -> dict[str, Any]:
     return {
         "model": m.model, "simulated": m.simulated, "items": m.items, "answered": m.answered, "correct": m.correct,
@@ -132,9 +165,9 @@ def totals(summary: RunSummary) -> dict[str, Any]:
         "unpriced": summary.unpriced,
         "cached": sum(m.cached for m in summary.models),
         "cost_saved_usd": summary.cost_saved,
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail, "applicable": g.applicable}
-                  for g in summary.gates],
+        "gates": summary.gates.to_dicts(),
         "gates_passed": summary.gates_passed if summary.gates else None,
+        "gates_status": summary.gates.status,
         "stop_reason": summary.stop_reason,
         "partial": {model: {"graded": g, "planned": n} for model, (g, n) in summary.partial.items()},
         "simulated": summary.simulated,

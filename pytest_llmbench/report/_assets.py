@@ -30,6 +30,7 @@ box-shadow:0 1px 2px rgba(16,24,40,.04)}
 .badge{display:inline-block;font-size:10.5px;font-weight:700;letter-spacing:.05em;text-transform:uppercase;
 padding:2px 7px;border-radius:6px;background:#fff1d6;color:#8a4b00;border:1px solid #f5c46f;vertical-align:1px}
 .acc{font-size:34px;font-weight:700;margin:10px 0 0;letter-spacing:-.02em;line-height:1.1}
+.acc.partial{font-size:20px;color:#8a4b00}
 svg.ci{width:100%;height:14px;margin:6px 0 2px}svg.ci .track{fill:#eaecf0}
 .kv{display:grid;grid-template-columns:auto 1fr;gap:3px 12px;margin-top:10px;font-size:13px}
 .kv dt{color:var(--muted)}.kv dd{margin:0;text-align:right;font-variant-numeric:tabular-nums}

@@ -8,7 +8,10 @@ instead: what is there stays visible, and nothing acts on the terminal.
 from __future__ import annotations
 
 import re
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_llmbench.outcome.gates import Gates
 
 #: C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that reorder text.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -55,3 +58,20 @@ def md_escape(text: str, limit: int | None = None) -> str:
         text = text[: limit - 1] + "…"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+#: A gate's status in Markdown: a gate that does not apply to the run is neither a pass nor a fail.
+_MD_TAG = {"passed": "✅ PASS", "failed": "❌ FAIL", "not applicable": "➖ N/A"}
+_MD_MARK = {"passed": "✅", "failed": "❌", "not applicable": "➖"}
+
+
+def md_gates(gates: Gates) -> list[str]:
+    """The gates as Markdown list items (the Markdown report and the GitHub step summary)."""
+    return [f"- {_MD_TAG[g.status]} {md_escape(g.name)}: {md_escape(g.detail)}" for g in gates]
+
+
+def md_verdict(gates: Gates, *, mark: bool = True) -> str:
+    """The gates' verdict in bold (after its mark: ✅, ❌ or ➖), or "" without gates."""
+    if gates.status is None:
+        return ""
+    return f"**{_MD_MARK[gates.status] + ' ' if mark else ''}{gates.verdict()}**"

@@ -90,19 +90,32 @@ def report_dict(data: ReportData) -> dict[str, Any]:
         },
         "settings": None if run is None else run.config,
         "summary": {
-            "models": [asdict(m) for m in data.summary.models],
+            # "partial": {graded, planned} for a model the run stopped before finishing (its accuracy covers
+            # only the graded items), else null.
+            "models": [{**asdict(m), "partial": _partial(data, m.model)} for m in data.summary.models],
             "spent_usd": data.summary.spent,
             "budget_usd": data.summary.budget,
             "simulated": data.summary.simulated,
             "stop_reason": data.summary.stop_reason,
             "notes": data.summary.notes,
+            "partial": {m: _partial(data, m) for m in data.summary.partial},
         },
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail} for g in data.gates],
-        "gates_passed": all(g.passed for g in data.gates) if data.gates else None,
+        # Each gate has "status" ("passed", "failed" or "not applicable"); "passed" is kept for older readers
+        # and stays true for a gate that does not apply (it fails nothing).
+        "gates": data.gates.to_dicts(),
+        "gates_passed": data.gates.passed if data.gates else None,
+        "gates_status": data.gates.status,
         "comparisons": [c.to_dict() for c in data.comparisons()],
         "records": [r.to_dict() for r in data.records],
         "statistics": None if data.summary.statistics is None else statistics_dict(data.summary.statistics),
     }
+
+
+def _partial(data: ReportData, model: str) -> dict[str, int] | None:
+    if model not in data.summary.partial:
+        return None
+    graded, planned = data.summary.partial[model]
+    return {"graded": graded, "planned": planned}
 
 
 def render_json(data: ReportData) -> str:
@@ -140,7 +153,7 @@ def render(kind: str, data: ReportData) -> str:
     if kind == "csv":
         return render_csv(data)
     if kind == "md":
-        return render_markdown(data.summary, data.records, run=data.run, gates=data.gates)
+        return render_markdown(data.summary, data.records, run=data.run)
     raise UsageError(f"Unknown report kind {kind!r}; use html, json, csv or md.")
 
 

@@ -53,7 +53,8 @@ def render_html(
     body = [
         nav,
         _header(data),
-        '<section class="cards">' + "".join(_card(m, colours[m.model]) for m in models) + "</section>",
+        '<section class="cards">' + "".join(_card(m, colours[m.model], data.summary.partial_label(m.model))
+                                            for m in models) + "</section>",
         '<div class="grid2">',
         _panel(
             "Accuracy vs cost",
@@ -89,10 +90,11 @@ def render_html(
                 "correct": m.correct,
                 "answered": m.answered,
                 "cost_usd": m.cost_usd,
+                "partial": m.model in data.summary.partial,
             }
             for m in models
         ],
-        "gates": [{"name": g.name, "passed": g.passed, "detail": g.detail, "verdict": g.verdict} for g in data.gates],
+        "gates": [{**g.to_dict(), "verdict": g.verdict} for g in data.gates],
     }
     if item_href is None:  # read by the script only when a transcript is opened
         summary_json["items"] = transcripts(data)
@@ -139,10 +141,8 @@ def _header(data: ReportData) -> str:
     if s.budget is not None:
         meta.append(("budget", fmt.usd(s.budget)))
     verdict = ""
-    if data.gates:
-        applied = [g for g in data.gates if g.applicable]
-        state = "N/A" if not applied else "PASSED" if all(g.passed for g in applied) else "FAILED"
-        css = {"N/A": "na", "PASSED": "pass", "FAILED": "fail"}[state]
+    if data.gates.status is not None:
+        state, css = _VERDICT[data.gates.status]
         verdict = f' <span class="verdict {css}">GATES {state}</span>'
     out = [f'<header><h1>{escape(data.title)}{verdict}</h1><div class="meta">']
     out += [f"<span>{escape(k)} <b>{escape(v)}</b></span>" for k, v in meta]
@@ -155,11 +155,20 @@ def _header(data: ReportData) -> str:
         )
     if s.stop_reason:
         out.append(f'<div class="banner">Stopped early: {escape(s.stop_reason)}</div>')
+    out += [f'<div class="banner">{escape(note)}</div>' for note in s.partial_notes()]
     return "".join(out) + "</header>"
 
 
-def _card(m: ModelSummary, col: str) -> str:
+#: The gates' status -> the header's verdict and its CSS class.
+_VERDICT = {"passed": ("PASSED", "pass"), "failed": ("FAILED", "fail"), "not applicable": ("N/A", "na")}
+
+
+def _card(m: ModelSummary, col: str, partial: str | None = None) -> str:
+    """One model's card. ``partial`` (``RunSummary.partial_label``): the run stopped before the model finished, so
+    its accuracy covers the graded items only; the card says that in place of the accuracy."""
     badge = ' <span class="badge">simulated</span>' if m.simulated else ""
+    if partial is not None:
+        badge += ' <span class="badge">partial</span>'
     ci = "" if m.ci_low is None or m.ci_high is None else f"95% CI {fmt.pct(m.ci_low)} – {fmt.pct(m.ci_high)}"
     rows = [
         ("correct", f"{m.correct:,} / {m.answered:,}"),
@@ -174,7 +183,9 @@ def _card(m: ModelSummary, col: str) -> str:
     kv = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     return (
         f'<article class="card" style="--c:{col}"><h3>{escape(m.model)}{badge}</h3>'
-        f'<div class="acc">{fmt.pct(m.accuracy)}</div><div class="muted">{escape(ci) or "nothing answered"}</div>'
+        + (f'<div class="acc">{fmt.pct(m.accuracy)}</div>' if partial is None else
+           f'<div class="acc partial">{escape(partial)}</div><div class="muted">on those: {fmt.pct(m.accuracy)}</div>')
+        + f'<div class="muted">{escape(ci) or "nothing answered"}</div>'
         f'{charts.interval_bar(m.ci_low, m.ci_high, m.accuracy, col)}<dl class="kv">{kv}</dl></article>'
     )
 

@@ -62,6 +62,7 @@ def suite_properties(summary: RunSummary) -> list[tuple[str, str]]:
         props.append((f"llm_gate[{gate.name}]", f"{gate.verdict.lower()}: {gate.detail}"))
     if summary.gates:
         props.append(("llm_gates_passed", _fmt(summary.gates_passed)))
+        props.append(("llm_gates_status", summary.gates.status or ""))
     if summary.statistics is not None:
         from pytest_llmbench.outcome.statistics import suite_properties as statistics_properties
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.gates import Gates
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._display import md_escape as md_escape  # re-exported: its home is _display
+from pytest_llmbench.report._display import md_gates, md_verdict
 from pytest_llmbench.report.model import SIMULATED_NOTE
 from pytest_llmbench.report.paired import pairwise
 from pytest_llmbench.report.stats_section import markdown_section
@@ -26,16 +27,15 @@ def render_markdown(
     records: Sequence[ResultRecord],
     *,
     run: RunInfo | None = None,
-    gates: Sequence[GateResult] | None = None,
+    gates: Gates | None = None,
     max_disagreements: int = 20,
     title: str | None = None,
 ) -> str:
-    gates = list(summary.gates if gates is None else gates)
+    gates = summary.gates if gates is None else gates
     heading = title or (f"Run {run.id}: {run.name}" if run else (summary.run_name or "LLM benchmark"))
     lines = [f"## {md_escape(heading)}", ""]
     if gates:
-        ok = all(g.passed for g in gates)
-        lines += [f"**{'✅ all gates passed' if ok else '❌ gates failed'}**", ""]
+        lines += [md_verdict(gates), ""]
     facts = []
     if summary.dataset:
         facts.append(f"dataset {md_escape(summary.dataset)}")
@@ -53,9 +53,8 @@ def render_markdown(
     for m in summary.models:
         ci = "" if m.ci_low is None or m.ci_high is None else f" ({fmt.pct(m.ci_low, 0)}–{fmt.pct(m.ci_high, 0)})"
         name = md_escape(m.model) + (" *(simulated)*" if m.simulated else "")
-        accuracy = f"{fmt.pct(m.accuracy)}{ci}"
-        if m.model in summary.partial:
-            accuracy = "**partial: {} of {} graded**".format(*summary.partial[m.model])
+        partial = summary.partial_label(m.model)
+        accuracy = f"{fmt.pct(m.accuracy)}{ci}" if partial is None else f"**{partial}**"
         lines.append(
             f"| {name} | {accuracy} | {m.correct}/{m.answered} | {m.errors} | {m.skipped} | "
             f"{fmt.ms(m.latency_p50_ms)} / {fmt.ms(m.latency_p95_ms)} | "
@@ -73,7 +72,7 @@ def render_markdown(
                              f"{m.correct}/{m.answered} | {m.errors} | {m.skipped} |")
     if gates:
         lines += ["", "**Gates**", ""]
-        lines += [f"- {'✅' if g.passed else '❌'} {md_escape(g.name)}: {md_escape(g.detail)}" for g in gates]
+        lines += md_gates(gates)
     comparisons = pairwise(list(records), [m.model for m in summary.models])
     if comparisons:
         lines += [
@@ -92,6 +91,8 @@ def render_markdown(
     lines += _disagreements(summary, records, max_disagreements)
     if summary.stop_reason:
         lines += ["", f"Stopped early: {md_escape(summary.stop_reason)}"]
+    if summary.partial:
+        lines += ["", *(f"> {md_escape(note)}" for note in summary.partial_notes())]
     lines += markdown_section(summary.statistics)
     return "\n".join(lines) + "\n"
 

@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pytest_llmbench.outcome.gates import GateResult
-from pytest_llmbench.outcome.summary import RunSummary
+from pytest_llmbench.outcome.gates import Gates
+from pytest_llmbench.outcome.summary import RunSummary, partial_from_totals
 from pytest_llmbench.report.paired import PairedComparison, pairwise
 from pytest_llmbench.storage.repository import Repository, RunInfo
 from pytest_llmbench.types import ResultRecord
@@ -64,10 +64,18 @@ class ReportData:
     summary: RunSummary
     records: list[ResultRecord]
     run: RunInfo | None = None
-    gates: list[GateResult] = field(default_factory=list)
     generated_at: dt.datetime = field(  # naive UTC, like every timestamp in the database
         default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     )
+
+    @property
+    def gates(self) -> Gates:
+        """The summary's gates: one list, whichever report reads it."""
+        return self.summary.gates
+
+    @gates.setter
+    def gates(self, gates: Gates) -> None:
+        self.summary.gates = gates
 
     @property
     def models(self) -> list[str]:
@@ -136,23 +144,16 @@ def _group_order(by: str, group: str, counts: dict[str, int]) -> tuple[int, floa
     return (0, 0.0, group)
 
 
-def gates_from_totals(totals: dict[str, object] | None) -> list[GateResult]:
+def gates_from_totals(totals: dict[str, object] | None) -> Gates:
     """The gates as stored with a finished run (``totals["gates"]``)."""
-    raw = (totals or {}).get("gates") or []
-    out: list[GateResult] = []
-    if isinstance(raw, list):
-        for g in raw:
-            if isinstance(g, dict) and "name" in g:
-                # Runs stored before N/A gates have no "applicable": every gate of theirs applied.
-                out.append(GateResult(str(g["name"]), bool(g.get("passed")), str(g.get("detail", "")),
-                                      applicable=bool(g.get("applicable", True))))
-    return out
+    return Gates.from_dicts((totals or {}).get("gates"))
 
 
 def build_report(
     records: Sequence[ResultRecord], *, run: RunInfo | None = None, live: RunSummary | None = None
 ) -> ReportData:
-    """A report of ``records``. ``live`` (the session's own summary) lends its gates, notes and stop reason."""
+    """A report of ``records``. ``live`` (the session's own summary) lends its gates, notes, stop reason and
+    partial models; without it, they are the stored run's."""
     budget = run.config.get("max_cost") if run is not None else None
     summary = RunSummary.from_records(
         list(records),
@@ -163,9 +164,13 @@ def build_report(
         budget=budget if isinstance(budget, int | float) else (live.budget if live else None),
     )
     if live is not None:
-        summary.gates, summary.notes, summary.stop_reason = list(live.gates), list(live.notes), live.stop_reason
+        summary.gates, summary.notes, summary.stop_reason = live.gates, list(live.notes), live.stop_reason
+        summary.partial = dict(live.partial)
     elif run is not None:
         summary.gates = gates_from_totals(run.totals)
+        stop = (run.totals or {}).get("stop_reason")
+        summary.stop_reason = stop if isinstance(stop, str) else None
+        summary.partial = partial_from_totals(run.totals)
     if live is not None and live.statistics is not None:
         summary.statistics = live.statistics
     else:
@@ -174,7 +179,7 @@ def build_report(
         cluster = run.config.get("cluster") if run is not None else None
         summary.statistics = build_statistics(list(records), cluster=cluster if isinstance(cluster, str) else None,
                                               seed=run.seed if run is not None else 0)
-    return ReportData(summary=summary, records=list(records), run=run, gates=summary.gates)
+    return ReportData(summary=summary, records=list(records), run=run)
 
 
 def load_report(repo: Repository, ref: str | int, *, live: RunSummary | None = None) -> ReportData:

@@ -8,25 +8,19 @@ or inject HTML.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.outcome.summary import RunSummary
-from pytest_llmbench.report._display import printable
+from pytest_llmbench.report._display import md_escape, md_gates, md_verdict
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
-
-# Inline markup only: a cell or list item never starts a block, and "(" is only a link after an escaped "]".
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def escape(text: object) -> str:
     """Text that renders literally in a Markdown table cell: no markup, no HTML, no line breaks."""
-    flat = printable(" ".join(str(text).split()))
-    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", flat)
+    return md_escape(str(text))
 
 
 def _pct(value: float | None) -> str:
@@ -51,20 +45,18 @@ def render_markdown(summary: RunSummary, *, title: str = "LLM benchmark") -> str
         ci = "–" if m.ci_low is None or m.ci_high is None else f"{m.ci_low * 100:.0f}–{m.ci_high * 100:.0f}%"
         known = "-" if m.cost_usd is None else (">= " if m.unpriced else "") + _usd(m.cost_usd)
         cost = known + ("\\*" if m.cost_estimated else "")
-        lines.append(f"| {name} | {m.items} | {m.correct} | {_pct(m.accuracy)} | {ci} | {m.errors} | {m.skipped} | "
-                     f"{cost} |")
+        partial = summary.partial_label(m.model)
+        accuracy = _pct(m.accuracy) if partial is None else f"**{partial}**"
+        lines.append(f"| {name} | {m.items} | {m.correct} | {accuracy} | {ci} | {m.errors} | {m.skipped} | {cost} |")
     lines.append("")
     if summary.gates:
-        verdict = "**all gates passed**" if summary.gates_passed else "**gates FAILED**"
-        lines += [f"Gate verdict: {verdict}", ""]
-        for g in summary.gates:
-            lines.append(f"- {'✅ PASS' if g.passed else '❌ FAIL'} {escape(g.name)}: {escape(g.detail)}")
-        lines.append("")
+        lines += [f"Gate verdict: {md_verdict(summary.gates, mark=False)}", "", *md_gates(summary.gates), ""]
     notes = list(summary.notes)
     if summary.simulated:
         notes.append(f"{', '.join(summary.simulated)} are built-in simulated models, not measurements of real ones.")
     if summary.stop_reason:
         notes.append(f"stopped: {summary.stop_reason}")
+    notes += summary.partial_notes()
     notes += summary.cost_lines()
     lines += [f"> {escape(n)}" for n in notes]
     return "\n".join(lines).rstrip() + "\n\n"

@@ -17,7 +17,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from rich.console import Console
 from rich.measure import Measurement
@@ -29,7 +29,10 @@ from pytest_llmbench.engine.traffic import traffic_lines
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._display import printable
-from pytest_llmbench.stats import ModelSummary, PairedComparison, RepeatStats
+from pytest_llmbench.stats import GroupStat, ModelSummary, PairedComparison, RepeatStats
+
+if TYPE_CHECKING:
+    from pytest_llmbench.outcome.statistics import RunStatistics
 
 Row = TypeVar("Row")
 Justify = Literal["left", "center", "right"]
@@ -145,10 +148,8 @@ ACCURACY = "accuracy (95% CI)"
 def model_section(summary: RunSummary) -> Section[ModelSummary]:
     def accuracy(m: ModelSummary) -> Text:
         # A model the run stopped before finishing: its accuracy covers the items it got to, and says so.
-        if m.model not in summary.partial:
-            return _accuracy(m)
-        graded, planned = summary.partial[m.model]
-        return Text(f"partial: {graded} of {planned} graded", style="bold yellow")
+        partial = summary.partial_label(m.model)
+        return _accuracy(m) if partial is None else Text(partial, style="bold yellow")
 
     columns = [replace(c, cell=accuracy) if c.header == ACCURACY else c for c in MODEL_COLUMNS]
     return Section("LLM benchmark summary", columns, summary.models, model_name)
@@ -216,6 +217,34 @@ def test_section(summary: RunSummary) -> Section[PerTest]:
                    details=False)
 
 
+#: The board rows behind each difficulty (``stats.difficulty``), said once under the table.
+BOARD_ROWS = "board rows: easy 1-2, medium 3, hard 4-5; by board value: in the file reports"
+
+
+def _group_cell(table: dict[str, list[GroupStat]], group: str) -> Callable[[str], str]:
+    def cell(model: str) -> str:
+        stat = next((g for g in table.get(model, []) if g.group == group), None)
+        return "-" if stat is None else f"{fmt.pct(stat.accuracy)} ({stat.n})"
+
+    return cell
+
+
+def board_section(stats: RunStatistics) -> Section[str] | None:
+    """Jeopardy! accuracy by round and by board row, one row per model: the summary of the by-value block that
+    the file reports show in full (at 80 columns that block alone filled a screen)."""
+    if not stats.rounds:
+        return None
+    rounds = list(dict.fromkeys(g.group for groups in stats.rounds.values() for g in groups))
+    levels = [level for level in ("easy", "medium", "hard")
+              if any(g.group == level for groups in stats.difficulty.values() for g in groups)]
+    columns: list[Column[str]] = [
+        Column("model", _text, "left", core=True),
+        *(Column(name, _group_cell(stats.rounds, name), core=True) for name in rounds),
+        *(Column(level, _group_cell(stats.difficulty, level)) for level in levels),
+    ]
+    return Section("Jeopardy! accuracy by round and board row (answers)", columns, list(stats.rounds), _text)
+
+
 def sections(summary: RunSummary) -> list[Section[Any]]:
     out: list[Section[Any]] = [model_section(summary)]
     if summary.by_test:
@@ -246,11 +275,7 @@ def notes(summary: RunSummary) -> list[Text]:
     if summary.stop_reason:
         lines.append(_text(f"stopped: {summary.stop_reason}", style="bold red"))
     lines += [_text(line) for line in traffic_lines(summary.traffic)]
-    for model, (graded, planned) in summary.partial.items():
-        m = next(x for x in summary.models if x.model == model)
-        result = f"on those, {_accuracy(m).plain} (not a result for the whole benchmark)" if graded else "no result"
-        lines.append(_text(f"partial: {model} was stopped after {graded} of {planned} items; {result}",
-                          style="yellow"))
+    lines += [_text(note, style="yellow") for note in summary.partial_notes()]
     for model, ece in summary.calibration.items():
         lines.append(_text(f"calibration: {model} expected calibration error {ece:.3f} (self-reported confidence)"))
     if summary.judging is not None:
@@ -261,8 +286,8 @@ def notes(summary: RunSummary) -> list[Text]:
         style = "dim" if not gate.applicable else "green" if gate.passed else "red"
         lines.append(_text(gate.line(), style=style))
     if summary.gates:
-        verdict = "all gates passed" if summary.gates_passed else "gates FAILED"
-        lines.append(_text(f"gate verdict: {verdict}", style="bold green" if summary.gates_passed else "bold red"))
+        style = {"passed": "bold green", "failed": "bold red"}.get(summary.gates.status or "", "bold")
+        lines.append(_text(f"gate verdict: {summary.gates.verdict()}", style=style))
     if summary.run_id is not None:
         lines.append(_text(f"stored as run {summary.run_id}" + (f" ({summary.run_name})" if summary.run_name else "")))
     return lines
@@ -279,8 +304,12 @@ def render(summary: RunSummary, *, width: int = 120, color: bool = False) -> str
         from pytest_llmbench.outcome.statistics import lines as statistics_lines
 
         # Before the notes: the gates and their verdict stay the last lines printed.
-        for text in statistics_lines(summary.statistics):
+        for text in statistics_lines(summary.statistics, board=False):
             console.print(_text(text))
+        board = board_section(summary.statistics)
+        if board is not None:
+            print_section(console, board, width)
+            console.print(_text(BOARD_ROWS, style="dim"))
     for line in notes(summary):
         console.print(line)
     # rich pads each line to the full width: trailing blanks only make a copied log harder to read.

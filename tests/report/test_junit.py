@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult, Gates
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report.junit import add_suite_properties, properties, suite_properties
 from pytest_llmbench.types import Outcome, ResultRecord
@@ -22,7 +22,7 @@ PYTEST_XML = (
 def _summary() -> RunSummary:
     records = [ResultRecord(model="m", question_key="d:1", outcome=Outcome.FAILED, correct=False, cost_usd=0.5)]
     summary = RunSummary.from_records(records, run_id=9)
-    summary.gates = [GateResult("m accuracy", False, "0.000 < 0.500 (-0.500; 0/1 correct)")]
+    summary.gates = Gates([GateResult("m accuracy", False, "0.000 < 0.500 (-0.500; 0/1 correct)")])
     return summary
 
 

@@ -7,7 +7,7 @@ import re
 
 from _records import EVIL_ANSWER, EVIL_CLUE
 
-from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult, Gates
 from pytest_llmbench.report.html import render_html, script_json
 from pytest_llmbench.report.model import ReportData
 
@@ -63,10 +63,10 @@ def test_sections_and_numbers(report: ReportData) -> None:
 
 
 def test_gates_and_verdict(report: ReportData) -> None:
-    report.gates = [
+    report.gates = Gates([
         GateResult("openai/gpt-4o-mini accuracy", True, "0.8 >= 0.7"),
         GateResult("infrastructure errors", False, "1 > 0 allowed"),
-    ]
+    ])
     html = render_html(report)
     assert "GATES FAILED" in html
     assert '<span class="tag fail">FAIL</span><b>infrastructure errors</b>' in html
@@ -76,11 +76,11 @@ def test_gates_and_verdict(report: ReportData) -> None:
 
 
 def test_a_gate_for_a_model_outside_the_run_is_shown_n_a(report: ReportData) -> None:
-    report.gates = [GateResult("other/model accuracy", True, "not applicable: no items", applicable=False)]
+    report.gates = Gates([GateResult("other/model accuracy", True, "not applicable: no items", applicable=False)])
     html = render_html(report)
     assert "GATES N/A" in html and "GATES PASSED" not in html
     assert '<span class="tag na">N/A</span><b>other/model accuracy</b>' in html
-    report.gates.append(GateResult("infrastructure errors", True, "0 <= 0 allowed"))
+    report.gates = Gates([*report.gates, GateResult("infrastructure errors", True, "0 <= 0 allowed")])
     html = render_html(report)
     assert "GATES PASSED" in html and '<span class="tag pass">PASS</span><b>infrastructure errors</b>' in html
     summary = re.search(r'<script type="application/json" id="llmbench-summary">(.*?)</script>', html)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pytest_llmbench.errors import UsageError
-from pytest_llmbench.outcome.gates import GateResult
+from pytest_llmbench.outcome.gates import GateResult, Gates
 from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.report.step_summary import append_step_summary, escape, render_markdown
 from pytest_llmbench.types import Outcome, ResultRecord
@@ -15,7 +15,7 @@ def _summary(model: str = "org/model") -> RunSummary:
     records = [ResultRecord(model=model, question_key=f"d:{i}", outcome=Outcome.PASSED if i else Outcome.FAILED,
                             correct=bool(i), cost_usd=0.01) for i in range(4)]
     summary = RunSummary.from_records(records, run_id=3, dataset="jeopardy")
-    summary.gates = [GateResult(f"{model} accuracy", True, "0.750 >= 0.500")]
+    summary.gates = Gates([GateResult(f"{model} accuracy", True, "0.750 >= 0.500")])
     return summary
 
 

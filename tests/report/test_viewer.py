@@ -264,7 +264,7 @@ def test_the_run_page_searches_filters_sorts_and_pages_on_the_server(tmp_path: P
 def test_a_stored_n_a_gate_stays_n_a_in_the_run_list_and_the_run_page(tmp_path: Path) -> None:
     from _records import make_records
 
-    from pytest_llmbench.outcome.gates import GateResult
+    from pytest_llmbench.outcome.gates import GateResult, Gates
     from pytest_llmbench.outcome.summary import totals
     from pytest_llmbench.report.model import build_report
 
@@ -278,7 +278,7 @@ def test_a_stored_n_a_gate_stays_n_a_in_the_run_list_and_the_run_page(tmp_path: 
                                 config={})
         repo.add_results(run_id, records)
         summary = build_report(records).summary
-        summary.gates = gates
+        summary.gates = Gates(gates)
         repo.finish_run(run_id, status="completed", totals=totals(summary), exit_status=0)
         runs.append(run_id)
     repo.close()

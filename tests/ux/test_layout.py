@@ -80,6 +80,10 @@ def test_under_a_real_pseudo_terminal(project: pytest.Pytester, columns: int) ->
     screen = ANSI.sub("", run.stdout)
     assert run.returncode == 0, screen
     summary = screen[screen.index("LLM benchmark summary"):]
+    # The wrong answers fit the terminal too: only their replies and reasons may be shortened, never the ids.
+    wrong = screen[screen.index("wrong answers"):screen.index("LLM benchmark summary")].splitlines()
+    assert max(len(line) for line in wrong) <= columns, "\n".join(wrong)
+    assert sum(bool(re.match(r"  sim/weak q\d+: expected '", line)) for line in wrong) >= 1
     lines = summary.splitlines()
     assert max(len(line) for line in lines) <= columns, summary
     assert "…" not in summary

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -49,3 +52,35 @@ def test_a_finished_run_is_completed(project: pytest.Pytester) -> None:
     summary = result.stdout.str().split("LLM benchmark summary")[1]
     assert "partial" not in summary and "stopped" not in summary
     assert _status(project)[0][0] == "completed"
+
+
+def test_every_report_flags_the_partial_model_the_same_way(project: pytest.Pytester,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def after_two(context: RequestContext) -> Fault | None:
+        return Fault.http(402) if context.number > 2 else None
+
+    step = project.path / "step.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step))
+    reports = [f"--llm-report={kind}:out.{kind}" for kind in ("html", "json", "md")]
+    with FakeOpenRouter(latency=0.0, policy=fixed("What is Mars?"), faults=after_two) as server:
+        project.runpytest_subprocess(*ARGS, "--llm-models=openai/gpt-4o-mini", f"--llm-base-url={server.base_url}",
+                                     *reports)
+    flag = "partial: 2 of 10 graded"
+    html = (project.path / "out.html").read_text()
+    card = html[html.index('<article class="card"'):html.index("</article>")]
+    assert flag in card and '<span class="badge">partial</span>' in card
+    assert '<div class="acc">' not in card  # no plain accuracy on the card
+    assert "partial: openai/gpt-4o-mini was stopped after 2 of 10 items" in html
+    row = next(line for line in (project.path / "out.md").read_text().splitlines()
+               if line.startswith("| openai/gpt-4o-mini"))
+    assert f"**{flag}**" in row
+    step_row = next(line for line in step.read_text().splitlines() if line.startswith("| openai/gpt-4o-mini"))
+    assert f"**{flag}**" in step_row and "50.0%" not in step_row
+    data = json.loads((project.path / "out.json").read_text())
+    assert data["summary"]["models"][0]["partial"] == {"graded": 2, "planned": 10}
+    assert data["summary"]["partial"] == {"openai/gpt-4o-mini": {"graded": 2, "planned": 10}}
+    # Later, from the stored run alone (no live summary): llmbench runs show and llmbench report say it too.
+    shown = subprocess.run([sys.executable, "-m", "pytest_llmbench", "runs", "show", "latest"], cwd=project.path,
+                           capture_output=True, text=True, check=True).stdout
+    assert flag in shown and "stopped: the OpenRouter account is out of credits (402)" in shown
+    assert "partial: openai/gpt-4o-mini was stopped after 2 of 10 items" in shown

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from pytest_llmbench._plugin.wrong import ATTR, WrongLine, render
+
 ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly", "--llm-models=sim/weak")
 
 
@@ -56,3 +58,41 @@ def test_the_final_line_follows_the_gates(project: pytest.Pytester) -> None:
     assert failing.stdout.lines[-1].startswith(red)
     without_gates = project.runpytest_subprocess(*ARGS, "--color=yes")
     assert without_gates.ret == 1 and without_gates.stdout.lines[-1].startswith(red)
+
+
+LONG_MODEL = "meta-llama/llama-3.1-405b-instruct-with-a-very-long-suffix"
+
+
+def _wrong(model: str = "sim/fast-cheap") -> WrongLine:
+    return WrongLine(test="t.py::test_quiz", model=model, question="structured:capitals",
+                     expected="'{\"capitals\": [\"Rome\", \"Madrid\", \"Lisbon\"]}'",
+                     got="'{\"capitals\": [\"Rome\", \"Tuesday\", \"Lisbon\"]}'",
+                     why='2 of 3 expected keys match; failed: capitals: missing "Madrid" (got ["Rome", "Tuesday"]).')
+
+
+def test_at_80_columns_the_answers_are_shortened_never_the_ids() -> None:
+    line = _wrong()
+    narrow = line.lines(80)
+    assert len(narrow) == 2 and all(len(text) <= 80 for text in narrow), narrow
+    assert narrow[0].startswith("  sim/fast-cheap structured:capitals: expected '{\"capitals")
+    assert re.fullmatch(r"  \S+ \S+: expected '[^']*…', got '[^']*…'", narrow[0]), narrow  # quotes kept
+    assert narrow[1].startswith("      why: 2 of 3 expected keys match") and narrow[1].endswith("…")
+    # Off a terminal (the default width) nothing is cut: one logical line per line, as before.
+    assert line.lines() == [f"  sim/fast-cheap structured:capitals: expected {line.expected}, got {line.got}",
+                            f"      why: {line.why}"]
+    assert line.lines(200) == line.lines()
+
+
+def test_a_model_id_too_long_to_share_a_line_gets_its_own() -> None:
+    narrow = _wrong(LONG_MODEL).lines(80)
+    assert narrow[0] == f"  {LONG_MODEL} structured:capitals:"  # whole, even where the ids alone are wider
+    assert narrow[1].startswith("      expected '{") and ", got '{" in narrow[1]
+    assert len(narrow) == 3 and all(len(text) <= 80 for text in narrow[1:]), narrow
+
+
+def test_the_section_is_fitted_to_the_width_it_is_given() -> None:
+    from types import SimpleNamespace
+
+    reports = [SimpleNamespace(**{ATTR: _wrong().to_dict()})]
+    assert all(len(text) <= 80 for text in render(reports, 80))
+    assert max(len(text) for text in render(reports)) > 80  # unwrapped off a terminal

@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from pytest_llmbench.outcome.gates import VERDICT
 from pytest_llmbench.report import fmt
 from pytest_llmbench.report._assets import CSS, JS
 from pytest_llmbench.report.html import gate_tag, render_html
@@ -101,8 +102,9 @@ def _gate(run: RunInfo) -> str:
     passed = (run.totals or {}).get("gates_passed")
     if passed is None:
         return '<span class="muted">–</span>'
-    gates = gates_from_totals(run.totals)
-    return gate_tag("N/A" if gates and not any(g.applicable for g in gates) else "PASS" if passed else "FAIL")
+    # Runs stored before the gates themselves were stored have only the verdict.
+    status = gates_from_totals(run.totals).status or ("passed" if passed else "failed")
+    return gate_tag(VERDICT[status])
 
 
 def _models_cell(run: RunInfo, perf: list[dict[str, Any]]) -> str:
