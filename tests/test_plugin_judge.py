@@ -186,3 +186,38 @@ def test_an_estimate_with_a_judge_model_sends_nothing(project: pytest.Pytester) 
     with FakeOpenRouter(policy=_policy) as server:
         result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-estimate")
     assert result.ret == 0 and server.chat_requests == []
+
+
+HOOK = '''
+from pytest_llmbench import Grade
+
+
+def pytest_llmbench_grade(question, completion, grader):
+    with open("hook_calls.txt", "a", encoding="utf-8") as calls:
+        calls.write(question.clue + "\\n")
+    if "Hamlet" in question.clue:
+        return Grade(correct=False, score=0.0, method="conftest-override")
+    return None
+'''
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_a_grade_hook_is_asked_once_per_item_before_the_prefetched_judge(
+    project: pytest.Pytester, workers: tuple[str, ...]
+) -> None:
+    """As without prefetching: the hook decides first, and a reply it grades is never sent to the judge."""
+    project.makeconftest(HOOK)
+    judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
+    with FakeOpenRouter(policy=_policy, judge=judge) as server:
+        result = _run(project, server, *workers, "--llm-grader=judge", "--llm-judge-model=j/one")
+    result.assert_outcomes(passed=1, failed=2)  # Mars judged correct, Hamlet overridden, the ocean judged wrong
+    judged = [json.dumps(r.body) for r in server.chat_requests if r.model == "j/one"]
+    assert len(judged) == 2 and not any("Hamlet" in body for body in judged)
+    calls = (project.path / "hook_calls.txt").read_text(encoding="utf-8").splitlines()
+    assert sorted(calls) == sorted(q["question"] for q in QUESTIONS)  # once per item, not again in the body
+    with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:
+        methods = dict(db.execute("select q.clue, r.grade_method from benchmark_results r "
+                                  "join questions q on q.id = r.question_id").fetchall())
+    assert methods["Author of Hamlet"] == "conftest-override"
+    assert _stored(project)["Author of Hamlet"][2] is None  # no judge votes for the item the hook decided
+    assert "judge: j/one decided 2 of 3 graded replies" in result.stdout.str()

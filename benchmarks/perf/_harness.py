@@ -37,12 +37,20 @@ def write_project(folder: Path, questions: int) -> Path:
 
 @contextmanager
 def fake_server(
-    latency: float, answer: str = ANSWER, faults: str = "none", *, catalog_prices: bool = False
+    latency: float,
+    answer: str = ANSWER,
+    faults: str = "none",
+    *,
+    catalog_prices: bool = False,
+    extra: Sequence[str] = (),
 ) -> Iterator[str]:
-    """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's)."""
+    """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's).
+
+    ``extra``: more of the server's options (``python -m pytest_llmbench.testing --help``), e.g. its judge mode.
+    """
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer,
-         "--faults", faults, *(["--catalog-prices"] if catalog_prices else [])],
+         "--faults", faults, *(["--catalog-prices"] if catalog_prices else []), *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
