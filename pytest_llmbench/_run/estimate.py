@@ -182,10 +182,13 @@ def _span(low: float | None, high: float | None, render: Callable[[float], str])
 def _judge_lines(result: Estimate) -> list[str]:
     if not result.judges:
         return []
-    ranged = any(j.possible.items for j in result.judges)
-    lines = ["Judging (--llm-judge-model), apart from answering: the judge grader asks every juror about every "
-             "reply" + ("; adaptive only about the replies its rules are unsure of, unknown before they exist, "
-                        "so its calls are a range from none to all (tokens at the upper end)" if ranged else "")]
+    how = []
+    if any(j.certain.items for j in result.judges):
+        how.append("the judge grader asks every juror about every reply")
+    if any(j.possible.items for j in result.judges):
+        how.append("adaptive asks only about the replies its rules are unsure of, unknown before they are "
+                   "answered: a range from none to all of them (tokens at the upper end)")
+    lines = [f"Judging (--llm-judge-model), apart from answering: {'; '.join(how)}"]
     rows = [
         (
             j.model + (" (simulated)" if j.simulated else ""),
