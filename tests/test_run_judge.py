@@ -150,6 +150,25 @@ def test_a_hook_that_raises_ahead_raises_in_the_test_body_and_asks_no_judge() ->
     assert engine.judge_jobs() == [] and hook.calls == [MARS.clue]
 
 
+def test_a_hook_that_skips_on_the_dispatcher_skips_the_test_and_the_dispatcher_goes_on() -> None:
+    def hook(question: Question, completion: Completion, grader: str) -> Grade | None:
+        if "planet" in question.clue:
+            pytest.skip("not this one")  # a BaseException, not an Exception
+        return None
+
+    engine = FakeEngine({"j/a": "CORRECT"})
+    stage = _stage(engine, "j/a", hook)
+    (mars_job, mars), (ocean_job, ocean) = _answer("item-mars", "What is Mars?"), _answer("item-ocean", LONG)
+    stage.watch([(mars_job, MARS, "judge"), (ocean_job, OCEAN, "judge")])
+    engine.arrive(mars_job, mars)
+    engine.arrive(ocean_job, ocean)
+    _wait_for(engine, 1)  # the ocean's verdict is still asked: the skip did not end the dispatcher
+    stage.close()
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    with pytest.raises(pytest.skip.Exception, match="not this one"):
+        grading.grade(MARS, mars, "judge", key="item-mars")
+
+
 def test_adaptive_prefetches_only_what_its_rules_are_unsure_of() -> None:
     engine = FakeEngine({"j/a": "CORRECT"})
     stage = _stage(engine, "j/a")

@@ -20,8 +20,8 @@ asks it as the answer arrives (so on the dispatcher's thread) and the test body 
 exception; an item nobody prefetched asks it in the test body (``hook_once``: whoever comes first asks it).
 
 Each item's juror requests take its answer's place in the engine's line (``Engine.submit(beside=...)``), not a
-place behind every answer still waiting: the tests need them at the same turn, so verdicts arrive in the order
-pytest reads them, and a run takes about the ideal instead of waiting for all answers before the first verdict.
+place behind every answer still waiting: the tests need both at the same turn, so verdicts arrive in the
+order pytest reads them rather than mostly after the answers.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class JudgeStage:
         if mine:
             try:
                 said.set_result(self._hook(question, completion, grader))
-            except Exception as exc:  # the test body re-raises it, as if it had asked the hook itself
+            except BaseException as exc:  # pytest.skip() too: the test body re-raises it, as if it had asked
                 said.set_exception(exc)
         return said
 
