@@ -138,6 +138,22 @@ def test_an_item_nobody_prefetched_asks_the_hook_in_the_test_body_the_same_way()
     assert len(engine.judge_jobs()) == 1 and hook.calls == [MARS.clue, OCEAN.clue]
 
 
+def test_an_answer_announced_again_after_its_test_was_graded_asks_neither_hook_nor_judge() -> None:
+    """An xdist worker hands its look-ahead over before every test: the same items come again and again."""
+    engine = FakeEngine({"j/a": "CORRECT"})
+    hook = CountingHook()
+    stage = _stage(engine, "j/a", hook)
+    job, mars = _answer("item-mars", "What is Mars?")
+    stage.watch([(job, MARS, "judge")])
+    stage.watch([(job, MARS, "judge")])
+    assert len(engine.waiting[job.key]) == 1  # watched once
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    assert grading.grade(MARS, mars, "judge", key="item-mars").method == "conftest"
+    assert stage.prefetch(MARS, mars, "judge", key="item-mars") == []  # as when its answer arrives late
+    stage.close()
+    assert engine.judge_jobs() == [] and hook.calls == [MARS.clue]
+
+
 def test_a_hook_that_raises_ahead_raises_in_the_test_body_and_asks_no_judge() -> None:
     engine = FakeEngine({"j/a": "CORRECT"})
     hook = CountingHook(raises="planet")

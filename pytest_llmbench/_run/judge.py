@@ -18,6 +18,7 @@ The grade hook (``pytest_llmbench_grade``) keeps the meaning it has without a st
 item, before any judge, and a grade it returns means no judge is asked. For a prefetched item the dispatcher
 asks it as the answer arrives (so on the dispatcher's thread) and the test body takes that answer, or its
 exception; an item nobody prefetched asks it in the test body (``hook_once``: whoever comes first asks it).
+Like its answer, an item whose test never runs (``-x``, an interrupt) may have been asked about already.
 
 Each item's juror requests take its answer's place in the engine's line (``Engine.submit(beside=...)``), not a
 place behind every answer still waiting: the tests need both at the same turn, so verdicts arrive in the
@@ -90,6 +91,7 @@ class JudgeStage:
         self._prepare = prepare
         self._hook = hook
         self._hooked: dict[str, concurrent.futures.Future[Grade | None]] = {}  # item key -> the hook's answer
+        self._watched: set[str] = set()
         self._probes: dict[str, Grader] = {}
         self._rules: dict[str, tuple[str, Grader]] = {}
         self._charged: set[str] = set()
@@ -104,6 +106,9 @@ class JudgeStage:
     def watch(self, items: Iterable[tuple[Job, Question, str]]) -> None:
         """Judge these answers' replies (job, question, grader name) as soon as each arrives, if they need it."""
         for job, question, grader in items:
+            if job.key in self._watched:  # an xdist worker hands over its look-ahead again before every test
+                continue
+            self._watched.add(job.key)
             self._engine().when_done(job, self._arrived(job.key, question, grader))
         if self._thread is None:
             self._thread = threading.Thread(target=self._dispatch, name="llmbench-judge", daemon=True)
@@ -134,8 +139,8 @@ class JudgeStage:
             return []
         if key is not None:
             said = self._hook_call(key, question, completion, grader)
-            if said.exception() is not None or said.result() is not None:
-                return []
+            if said is _GRADED or said.exception() is not None or said.result() is not None:
+                return []  # the test is graded already, or the hook decided (or failed): no judge for it
         request = self.wanted(question, completion, grader)
         if request is None:
             return []
@@ -182,8 +187,8 @@ class JudgeStage:
     def hook_once(self, key: str, question: Question, completion: Completion, grader: str) -> Grade | None:
         """The grade hook's answer for item ``key``: the one the dispatcher got, else asked now."""
         said = self._hook_call(key, question, completion, grader)
-        with self._lock:  # the item is graded once: keep only a marker that it was asked
-            self._hooked[key] = _ASKED
+        with self._lock:  # the item is graded once: keep only a marker that it was
+            self._hooked[key] = _GRADED
         return said.result()
 
     def judge(self, request: ChatRequest) -> Completion:
@@ -240,9 +245,9 @@ class JudgeStage:
             self._thread = None
 
 
-#: Stands for an item whose hook answer the test body took (kept so the dispatcher never asks the hook again).
-_ASKED: concurrent.futures.Future[Grade | None] = concurrent.futures.Future()
-_ASKED.set_result(None)
+#: Stands for an item its test body graded: the dispatcher never asks its hook again, nor its judge.
+_GRADED: concurrent.futures.Future[Grade | None] = concurrent.futures.Future()
+_GRADED.set_result(None)
 
 
 def _probe(request: ChatRequest) -> Completion:
