@@ -53,3 +53,21 @@ def test_a_job_already_answered_or_never_submitted_is_reported_too() -> None:
         assert arrived.wait(5) and got[0].ok
     finally:
         engine.close()
+
+
+def test_jobs_submitted_beside_an_answer_take_its_place_in_line_not_the_last() -> None:
+    """What the judge stage relies on: a verdict is sent before the answers pytest needs after it."""
+    provider = ScriptedProvider(ok, delay=0.05)  # the one slot stays busy while the others queue up
+    engine = Engine([provider], EngineSettings(cache_mode="off", concurrency=1))
+    try:
+        answers = [Job(f"item-{i}", req(i)) for i in range(4)]
+        judged, late = Job("judge-1", req(101)), Job("judge-late", req(109))
+        engine.submit(answers)
+        engine.submit([judged], beside="item-1")
+        engine.submit([late])  # no place given: behind every answer
+        for job in (*answers, judged, late):
+            engine.result(job)
+        sent = [str(c.messages[0]["content"]) for c in provider.calls]
+        assert sent == ["q0", "q1", "q101", "q2", "q3", "q109"]
+    finally:
+        engine.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -115,6 +116,35 @@ def test_a_jury_of_three_takes_the_majority_and_reports_its_agreement(project: p
     # Binary ratings (T,T,T), (T,T,F), (F,T,F): P-bar = 5/9 and chance 5/9, so Fleiss' kappa is 0.
     assert "judge agreement: jurors agree on 33.3% of 3 items, Fleiss kappa 0.000" in out
     assert "AssertionError" not in out
+    _assert_costs_match_the_stored_bills(project, out)
+
+
+def _assert_costs_match_the_stored_bills(project: pytest.Pytester, out: str) -> None:
+    """The summary's judging cost is what the judge calls were billed (nine of them here), apart from answering."""
+    said = re.search(r"judging cost: \$([0-9.]+) \(answering: \$([0-9.]+)\)", out)
+    assert said is not None, out
+    with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:
+        judging, answering = db.execute("select sum(grade_cost_usd), sum(cost_usd) from benchmark_results").fetchone()
+    assert judging > 0 and answering > 0
+    assert float(said.group(1)) == pytest.approx(judging, abs=5e-5)  # printed to 4 decimals
+    assert float(said.group(2)) == pytest.approx(answering, abs=5e-5)
+
+
+def test_two_judges_report_cohen_kappa_and_what_judging_cost(project: pytest.Pytester) -> None:
+    rows = [_row("The Red Planet", "CORRECT", "j/a"), _row("The Red Planet", "CORRECT", "j/b"),
+            _row("Author of Hamlet", "CORRECT", "j/a"), _row("Author of Hamlet", "INCORRECT", "j/b"),
+            _row("Largest ocean", "INCORRECT", "j/a"), _row("Largest ocean", "INCORRECT", "j/b")]
+    judge = JudgeVerdicts.from_rows(rows, models=frozenset({"j/a", "j/b"}))
+    with FakeOpenRouter(policy=_policy, judge=judge) as server:
+        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b")
+    result.assert_outcomes(passed=1, failed=2)  # Hamlet: one each, and a tie is not correct
+    out = result.stdout.str()
+    assert "judge: jury of 2 (j/a, j/b) decided 3 of 3 graded replies (100.0%)" in out
+    # (T,T), (T,F), (F,F): observed 2/3; chance 2/3 x 1/3 + 1/3 x 2/3 = 4/9; kappa (2/9) / (5/9) = 0.4.
+    assert "judge agreement: jurors agree on 66.7% of 3 items, Cohen kappa 0.400" in out
+    # The rules (lenient) accept Mars and Shakespeare and reject the ocean; the jury accepted only Mars.
+    assert "judge vs rules (lenient): agree on 66.7% of 3 judged items, Cohen kappa 0.400" in out
+    _assert_costs_match_the_stored_bills(project, out)
 
 
 def test_a_failing_judge_is_an_infrastructure_error_not_a_wrong_answer(project: pytest.Pytester) -> None:
@@ -186,3 +216,38 @@ def test_an_estimate_with_a_judge_model_sends_nothing(project: pytest.Pytester) 
     with FakeOpenRouter(policy=_policy) as server:
         result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-estimate")
     assert result.ret == 0 and server.chat_requests == []
+
+
+HOOK = '''
+from pytest_llmbench import Grade
+
+
+def pytest_llmbench_grade(question, completion, grader):
+    with open("hook_calls.txt", "a", encoding="utf-8") as calls:
+        calls.write(question.clue + "\\n")
+    if "Hamlet" in question.clue:
+        return Grade(correct=False, score=0.0, method="conftest-override")
+    return None
+'''
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_a_grade_hook_is_asked_once_per_item_before_the_prefetched_judge(
+    project: pytest.Pytester, workers: tuple[str, ...]
+) -> None:
+    """As without prefetching: the hook decides first, and a reply it grades is never sent to the judge."""
+    project.makeconftest(HOOK)
+    judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
+    with FakeOpenRouter(policy=_policy, judge=judge) as server:
+        result = _run(project, server, *workers, "--llm-grader=judge", "--llm-judge-model=j/one")
+    result.assert_outcomes(passed=1, failed=2)  # Mars judged correct, Hamlet overridden, the ocean judged wrong
+    judged = [json.dumps(r.body) for r in server.chat_requests if r.model == "j/one"]
+    assert len(judged) == 2 and not any("Hamlet" in body for body in judged)
+    calls = (project.path / "hook_calls.txt").read_text(encoding="utf-8").splitlines()
+    assert sorted(calls) == sorted(q["question"] for q in QUESTIONS)  # once per item, not again in the body
+    with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:
+        methods = dict(db.execute("select q.clue, r.grade_method from benchmark_results r "
+                                  "join questions q on q.id = r.question_id").fetchall())
+    assert methods["Author of Hamlet"] == "conftest-override"
+    assert _stored(project)["Author of Hamlet"][2] is None  # no judge votes for the item the hook decided
+    assert "judge: j/one decided 2 of 3 graded replies" in result.stdout.str()

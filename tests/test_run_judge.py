@@ -12,7 +12,7 @@ from pytest_llmbench._run.judge import JudgeStage, judge_entries
 from pytest_llmbench.engine.core import Job
 from pytest_llmbench.grading import JudgeFailed, get_grader
 from pytest_llmbench.grading.jury import Vote, majority, verdict_completion
-from pytest_llmbench.types import ChatRequest, Completion, Question, Verdict
+from pytest_llmbench.types import ChatRequest, Completion, Grade, Question, Verdict
 
 MARS = Question(id="1", clue="This planet is red", answer="Mars")
 OCEAN = Question(id="2", clue="Largest ocean", answer="the Pacific")
@@ -26,14 +26,16 @@ class FakeEngine:
     def __init__(self, says: dict[str, str | None]) -> None:
         self.says = says
         self.submitted: list[Job] = []
+        self.beside: dict[str, str | None] = {}  # submitted key -> the job whose place in line it took
         self.results: list[str] = []  # keys read with result()
         self.waiting: dict[str, list[Callable[[Completion], None]]] = {}
         self.done = threading.Event()
 
-    def submit(self, jobs: Iterable[Job]) -> None:
+    def submit(self, jobs: Iterable[Job], *, beside: str | None = None) -> None:
         for job in jobs:
             if all(j.key != job.key for j in self.submitted):
                 self.submitted.append(job)
+                self.beside[job.key] = beside
 
     def result(self, job: Job) -> Completion:
         self.submit([job])
@@ -54,9 +56,10 @@ class FakeEngine:
         return [j for j in self.submitted if j.key.startswith("judge:")]
 
 
-def _stage(engine: FakeEngine, spec: str) -> JudgeStage:
-    return JudgeStage(lambda: engine, spec, make_grader=lambda name, judge, model: get_grader(name, judge=judge,
-                                                                                         judge_model=model))
+def _stage(engine: FakeEngine, spec: str, hook: Callable[[Question, Completion, str], Grade | None] | None = None
+           ) -> JudgeStage:
+    return JudgeStage(lambda: engine, spec, hook=hook or (lambda q, c, g: None),
+                      make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))
 
 
 def _answer(key: str, text: str) -> tuple[Job, Completion]:
@@ -86,6 +89,100 @@ def test_judge_requests_are_submitted_when_the_answer_arrives_before_any_test_re
     assert grade.correct and grade.cost_usd == 0.01
     assert engine.results == [sent.key]  # the test body read the prefetched job, nothing new was sent
     assert len(engine.judge_jobs()) == 1
+
+
+class CountingHook:
+    """A user's grade hook: overrides the items whose clue names ``overrides``, raises for ``raises``."""
+
+    def __init__(self, overrides: str = "planet", raises: str = "never") -> None:
+        self.overrides, self.raises = overrides, raises
+        self.calls: list[str] = []
+
+    def __call__(self, question: Question, completion: Completion, grader: str) -> Grade | None:
+        self.calls.append(question.clue)
+        if self.raises in question.clue:
+            raise ValueError("the hook is broken")
+        return Grade(correct=False, score=0.0, method="conftest") if self.overrides in question.clue else None
+
+
+def test_a_prefetched_item_asks_the_hook_first_and_once_and_a_hook_grade_asks_no_judge() -> None:
+    engine = FakeEngine({"j/a": "CORRECT"})
+    hook = CountingHook()
+    stage = _stage(engine, "j/a", hook)
+    (mars_job, mars), (ocean_job, ocean) = _answer("item-mars", "What is Mars?"), _answer("item-ocean", LONG)
+    stage.watch([(mars_job, MARS, "judge"), (ocean_job, OCEAN, "judge")])
+    engine.arrive(mars_job, mars)
+    engine.arrive(ocean_job, ocean)
+    _wait_for(engine, 1)  # the dispatcher takes them in order: Mars is done once the ocean's verdict is asked
+    stage.close()
+    assert ["Largest ocean" in str(j.request.messages) for j in engine.judge_jobs()] == [True]
+    assert engine.beside == {engine.judge_jobs()[0].key: "item-ocean"}  # in the answer's place in line
+    assert hook.calls == [MARS.clue, OCEAN.clue]
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    overridden = grading.grade(MARS, mars, "judge", key="item-mars")
+    judged = grading.grade(OCEAN, ocean, "judge", key="item-ocean")
+    assert overridden.method == "conftest" and not overridden.correct
+    assert judged.correct and judged.verdict is Verdict.CORRECT
+    assert hook.calls == [MARS.clue, OCEAN.clue]  # the test bodies took the dispatcher's answers
+
+
+def test_an_item_nobody_prefetched_asks_the_hook_in_the_test_body_the_same_way() -> None:
+    engine = FakeEngine({"j/a": "CORRECT"})
+    hook = CountingHook()
+    stage = _stage(engine, "j/a", hook)
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    assert grading.grade(MARS, Completion(model="m", text="What is Mars?"), "judge", key="item-mars").method == (
+        "conftest")
+    assert engine.judge_jobs() == [] and hook.calls == [MARS.clue]
+    assert grading.grade(OCEAN, Completion(model="m", text=LONG), "judge", key="item-ocean").correct
+    assert len(engine.judge_jobs()) == 1 and hook.calls == [MARS.clue, OCEAN.clue]
+
+
+def test_an_answer_announced_again_after_its_test_was_graded_asks_neither_hook_nor_judge() -> None:
+    """An xdist worker hands its look-ahead over before every test: the same items come again and again."""
+    engine = FakeEngine({"j/a": "CORRECT"})
+    hook = CountingHook()
+    stage = _stage(engine, "j/a", hook)
+    job, mars = _answer("item-mars", "What is Mars?")
+    stage.watch([(job, MARS, "judge")])
+    stage.watch([(job, MARS, "judge")])
+    assert len(engine.waiting[job.key]) == 1  # watched once
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    assert grading.grade(MARS, mars, "judge", key="item-mars").method == "conftest"
+    assert stage.prefetch(MARS, mars, "judge", key="item-mars") == []  # as when its answer arrives late
+    stage.close()
+    assert engine.judge_jobs() == [] and hook.calls == [MARS.clue]
+
+
+def test_a_hook_that_raises_ahead_raises_in_the_test_body_and_asks_no_judge() -> None:
+    engine = FakeEngine({"j/a": "CORRECT"})
+    hook = CountingHook(raises="planet")
+    stage = _stage(engine, "j/a", hook)
+    completion = Completion(model="m", text="What is Mars?")
+    assert stage.prefetch(MARS, completion, "judge", key="item-mars") == []
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    with pytest.raises(ValueError, match="the hook is broken"):
+        grading.grade(MARS, completion, "judge", key="item-mars")
+    assert engine.judge_jobs() == [] and hook.calls == [MARS.clue]
+
+
+def test_a_hook_that_skips_on_the_dispatcher_skips_the_test_and_the_dispatcher_goes_on() -> None:
+    def hook(question: Question, completion: Completion, grader: str) -> Grade | None:
+        if "planet" in question.clue:
+            pytest.skip("not this one")  # a BaseException, not an Exception
+        return None
+
+    engine = FakeEngine({"j/a": "CORRECT"})
+    stage = _stage(engine, "j/a", hook)
+    (mars_job, mars), (ocean_job, ocean) = _answer("item-mars", "What is Mars?"), _answer("item-ocean", LONG)
+    stage.watch([(mars_job, MARS, "judge"), (ocean_job, OCEAN, "judge")])
+    engine.arrive(mars_job, mars)
+    engine.arrive(ocean_job, ocean)
+    _wait_for(engine, 1)  # the ocean's verdict is still asked: the skip did not end the dispatcher
+    stage.close()
+    grading = Grading(hook=hook, judge=stage.judge, judge_model="j/a", hook_once=stage.hook_once)
+    with pytest.raises(pytest.skip.Exception, match="not this one"):
+        grading.grade(MARS, mars, "judge", key="item-mars")
 
 
 def test_adaptive_prefetches_only_what_its_rules_are_unsure_of() -> None:

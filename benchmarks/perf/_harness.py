@@ -37,12 +37,23 @@ def write_project(folder: Path, questions: int) -> Path:
 
 @contextmanager
 def fake_server(
-    latency: float, answer: str = ANSWER, faults: str = "none", *, catalog_prices: bool = False
+    latency: float,
+    answer: str = ANSWER,
+    faults: str = "none",
+    *,
+    catalog_prices: bool = False,
+    extra: Sequence[str] = (),
+    arrivals: list[str] | None = None,
 ) -> Iterator[str]:
-    """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's)."""
+    """``python -m pytest_llmbench.testing`` in its own process (its CPU is not the measured run's).
+
+    ``extra``: more of the server's options (``python -m pytest_llmbench.testing --help``), e.g. its judge mode.
+    ``arrivals``: filled when the server stops with the model of every chat request, in arrival order.
+    """
+    extra = [*extra, *(["--record"] if arrivals is not None else [])]
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", answer,
-         "--faults", faults, *(["--catalog-prices"] if catalog_prices else [])],
+         "--faults", faults, *(["--catalog-prices"] if catalog_prices else []), *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -53,6 +64,8 @@ def fake_server(
         yield proc.stdout.readline().strip()
     finally:
         proc.stdin.close()
+        if arrivals is not None:
+            arrivals.extend(json.loads(proc.stdout.readline() or '{"models": []}')["models"])
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -15,39 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import ANSWER, llm_args, run_pytest, write_project
+from _harness import ANSWER, fake_server, llm_args, run_pytest, write_project
 
 TARGET = 2.5
-
-
-@contextmanager
-def judging_server(latency: float, verdicts: Path, judges: list[str]) -> Iterator[str]:
-    """The fake server in its own process: answers ``ANSWER``, judges from ``verdicts``, both after ``latency``."""
-    command = [sys.executable, "-m", "pytest_llmbench.testing", "--latency", str(latency), "--answer", ANSWER,
-               "--judge-verdicts", str(verdicts), "--judge-latency", str(latency)]
-    for judge in judges:
-        command += ["--judge-model", judge]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    assert proc.stdout is not None and proc.stdin is not None
-    try:
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def main() -> int:
@@ -66,16 +42,22 @@ def main() -> int:
                 for i in range(n))
         verdicts.write_text("\n".join(rows) + "\n", encoding="utf-8")
         ideal = (1 + len(judges)) * n * latency / c
-        with judging_server(latency, verdicts, judges) as url:
-            common = [f"--llm-base-url={url}", "--llm-models=perf/model", f"--llm-concurrency={c}",
-                      "--llm-grader=judge", f"--llm-judge-model={','.join(judges)}", "--llm-cache=off"]
-            env = {"OPENROUTER_API_KEY": ""}
-            run_pytest(folder, [*llm_args(Path(tmp) / "warm.db", *common), "--collect-only"], env)  # warm byte code
-            fixed = run_pytest(folder, [*llm_args(Path(tmp) / "fixed.db", *common), "--collect-only"], env)
-            run = run_pytest(folder, llm_args(Path(tmp) / "run.db", *common), env)
+        # The fake server judges from ``verdicts`` after the same latency as it answers.
+        judging = ["--judge-verdicts", str(verdicts), "--judge-latency", str(latency)]
+        judging += [a for judge in judges for a in ("--judge-model", judge)]
+        arrivals: list[str] = []
+        env = {"OPENROUTER_API_KEY": ""}
+        common = [f"--llm-concurrency={c}", "--llm-models=perf/model", "--llm-cache=off"]
+        judged = [*common, "--llm-grader=judge", f"--llm-judge-model={','.join(judges)}"]
+        with fake_server(latency, extra=judging, arrivals=arrivals) as url:
+            run_pytest(folder, llm_args(Path(tmp) / "warm.db", f"--llm-base-url={url}", *judged, "--collect-only"),
+                       env)  # warm the byte code
+            fixed = run_pytest(folder, llm_args(Path(tmp) / "fixed.db", f"--llm-base-url={url}", *judged,
+                                                "--collect-only"), env)
+            run = run_pytest(folder, llm_args(Path(tmp) / "run.db", f"--llm-base-url={url}", *judged), env)
+        with fake_server(latency) as url:
             # The same answers graded by the rules alone: what the machine gives the answers without any judge.
-            rules = [a for a in common if not a.startswith(("--llm-grader", "--llm-judge-model"))]
-            plain = run_pytest(folder, llm_args(Path(tmp) / "plain.db", *rules), env)
+            plain = run_pytest(folder, llm_args(Path(tmp) / "plain.db", f"--llm-base-url={url}", *common), env)
         ratio = run.wall / ideal
         print(f"judge-graded run: N={n} L={latency}s C={c} judges={len(judges)}")
         print(f"  pytest: {run.tail}")
@@ -87,6 +69,15 @@ def main() -> int:
         print(f"  without a judge (lenient): wall {plain.wall:.2f}s, ideal {answers_ideal:.2f}s, "
               f"{plain.wall / answers_ideal:.2f}x; the judge added {run.wall - plain.wall:.2f}s "
               f"(its ideal share {ideal - answers_ideal:.2f}s)")
+        # On a shared machine the wall time follows the load; the CPU the run needs does not, much.
+        print(f"  pytest CPU (user + system): {run.cpu:.2f}s with the judge, {plain.cpu:.2f}s without; "
+              f"{fixed.cpu:.2f}s to collect only")
+        # Load-independent: whether verdicts go out as their answers arrive or wait behind the queued answers.
+        # Interleaved, about half of the first half of all requests are judge requests (one per juror each).
+        first_half = arrivals[: len(arrivals) // 2]
+        judge_share = sum(m in judges for m in first_half) / max(1, len(first_half))
+        print(f"  judge requests among the first half of the run's {len(arrivals)} requests: {judge_share:.0%} "
+              f"(interleaved: about {len(judges) / (1 + len(judges)):.0%}; all after the answers: 0%)")
         if run.exit_code != 0:
             print(f"  pytest exited {run.exit_code}: see the run's output", file=sys.stderr)
             return 1

@@ -43,6 +43,9 @@ def pytest_llmbench_build_messages(question: Question, model: str, template: str
 def pytest_llmbench_grade(question: Question, completion: Completion, grader: str) -> Grade | None:
     """Return a ``Grade`` to override grading of ``completion``, or None to use ``grader``.
 
+    Called once per item, before any judge model is asked (a grade returned here means no judge call). With
+    ``--llm-judge-model`` it may be called on the judge stage's thread as the answer arrives, ahead of the test.
+
     Example::
 
         def pytest_llmbench_grade(question, completion, grader):

@@ -2,8 +2,8 @@
 
 ``grade_completion`` picks how a grader reads an answer (tool calls are in the completion, not its text).
 ``Grading`` adds what a run has on top: the ``pytest_llmbench_grade`` hook (a user's grader wins), one grader
-object per name, and the judge's model calls through the engine. ``grade_all`` is the seam where a judge
-stage that batches its requests will sit: it takes completions and returns their grades.
+object per name, and the judge's model calls through the engine (or the judge stage, ``judge.py``, which may
+have asked an item's hook already: ``hook_once``).
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ class Grading:
         hook: Callable[[Question, Completion, str], Grade | None],
         judge: Callable[[ChatRequest], Completion],
         judge_model: str | None,
+        hook_once: Callable[[str, Question, Completion, str], Grade | None] | None = None,
     ) -> None:
         self._hook = hook
+        self._hook_once = hook_once  # by item key: the judge stage asks each item's hook once, maybe ahead
         self._judge = judge
         self._judge_model = judge_model
         self._graders: dict[str, Grader] = {}
@@ -47,8 +49,12 @@ class Grading:
             self._graders[name] = get_grader(name, judge=self._judge, judge_model=self._judge_model)
         return self._graders[name]
 
-    def grade(self, question: Question, completion: Completion, grader: str) -> Grade:
-        override = self._hook(question, completion, grader)
+    def grade(self, question: Question, completion: Completion, grader: str, *, key: str | None = None) -> Grade:
+        """``key``: the item's (its answer job's), whose hook answer the judge stage may already have."""
+        if key is not None and self._hook_once is not None:
+            override = self._hook_once(key, question, completion, grader)
+        else:
+            override = self._hook(question, completion, grader)
         if override is not None:
             return override
         return grade_completion(self.grader(grader), question, completion)

@@ -14,12 +14,20 @@ have started earlier; an item nobody prefetched (no prefetch, a resumed run's st
 submits its juror requests right then. A failed juror is handled by the jury's rules (``grading/jury.py``);
 an undecided jury is a failed judge: ``JudgeFailed`` from the grader, an infrastructure error for the item.
 
-A grade hook (``pytest_llmbench_grade``) is not run by the probe (hooks belong to the pytest thread): an item
-whose hook overrides the grade may have been judged for nothing; the verdict is then unused.
+The grade hook (``pytest_llmbench_grade``) keeps the meaning it has without a stage: it is asked once per
+item, before any judge, and a grade it returns means no judge is asked. For a prefetched item the dispatcher
+asks it as the answer arrives (so on the dispatcher's thread) and the test body takes that answer, or its
+exception; an item nobody prefetched asks it in the test body (``hook_once``: whoever comes first asks it).
+Like its answer, an item whose test never runs (``-x``, an interrupt) may have been asked about already.
+
+Each item's juror requests take its answer's place in the engine's line (``Engine.submit(beside=...)``), not a
+place behind every answer still waiting: the tests need both at the same turn, so verdicts arrive in the
+order pytest reads them rather than mostly after the answers.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -41,7 +49,7 @@ RULES_FOR_JUDGE = "lenient"
 class StageEngine(Protocol):
     """What the stage needs of ``engine.core.Engine`` (a fake engine in unit tests)."""
 
-    def submit(self, jobs: Iterable[Job]) -> None: ...
+    def submit(self, jobs: Iterable[Job], *, beside: str | None = None) -> None: ...
 
     def result(self, job: Job) -> Completion: ...
 
@@ -71,6 +79,7 @@ class JudgeStage:
         *,
         make_grader: Callable[[str, Callable[[ChatRequest], Completion] | None, str | None], Grader],
         prepare: Callable[[Question, Completion], Completion] = lambda q, c: c,
+        hook: Callable[[Question, Completion, str], Grade | None] = lambda q, c, g: None,
     ) -> None:
         from pytest_llmbench.engine.core import Job, cache_key
 
@@ -80,12 +89,15 @@ class JudgeStage:
         self.jurors = jury_models(judge_spec)
         self._make_grader = make_grader
         self._prepare = prepare
+        self._hook = hook
+        self._hooked: dict[str, concurrent.futures.Future[Grade | None]] = {}  # item key -> the hook's answer
+        self._watched: set[str] = set()
         self._probes: dict[str, Grader] = {}
         self._rules: dict[str, tuple[str, Grader]] = {}
         self._charged: set[str] = set()
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._queue: queue.SimpleQueue[tuple[Question, str, Completion] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, Question, str, Completion] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.requested = 0  # juror requests the dispatcher submitted ahead of the tests
 
@@ -94,35 +106,46 @@ class JudgeStage:
     def watch(self, items: Iterable[tuple[Job, Question, str]]) -> None:
         """Judge these answers' replies (job, question, grader name) as soon as each arrives, if they need it."""
         for job, question, grader in items:
-            self._engine().when_done(job, self._arrived(question, grader))
+            if job.key in self._watched:  # an xdist worker hands over its look-ahead again before every test
+                continue
+            self._watched.add(job.key)
+            self._engine().when_done(job, self._arrived(job.key, question, grader))
         if self._thread is None:
             self._thread = threading.Thread(target=self._dispatch, name="llmbench-judge", daemon=True)
             self._thread.start()
 
-    def _arrived(self, question: Question, grader: str) -> Callable[[Completion], None]:
+    def _arrived(self, key: str, question: Question, grader: str) -> Callable[[Completion], None]:
         def arrived(completion: Completion) -> None:  # on the engine's loop: only queue it
-            self._queue.put((question, grader, completion))
+            self._queue.put((key, question, grader, completion))
 
         return arrived
 
     def _dispatch(self) -> None:
         while (item := self._queue.get()) is not None:
-            question, grader, completion = item
+            key, question, grader, completion = item
             try:
-                self.prefetch(question, completion, grader)
+                self.prefetch(question, completion, grader, key=key)
             except Exception:  # the test body grades again and reports any error properly
                 continue
 
-    def prefetch(self, question: Question, completion: Completion, grader: str) -> list[Job]:
-        """Submit the juror requests ``grader`` will want for this reply (none if it decides alone)."""
+    def prefetch(self, question: Question, completion: Completion, grader: str, *, key: str | None = None) -> list[Job]:
+        """Submit the juror requests ``grader`` will want for this reply (none if it decides alone).
+
+        ``key``: the item's answer job; its grade hook is asked first (a grade from it: no judge) and the
+        juror requests take the answer's place in the engine's line.
+        """
         completion = self._prepare(question, completion)
         if not completion.ok:
             return []
+        if key is not None:
+            said = self._hook_call(key, question, completion, grader)
+            if said is _GRADED or said.exception() is not None or said.result() is not None:
+                return []  # the test is graded already, or the hook decided (or failed): no judge for it
         request = self.wanted(question, completion, grader)
         if request is None:
             return []
         jobs = [self._juror_job(request, juror) for juror in self.jurors]
-        self._engine().submit(jobs)
+        self._engine().submit(jobs, beside=key)
         with self._lock:
             self.requested += len(jobs)
         return jobs
@@ -144,7 +167,29 @@ class JudgeStage:
         juror_request = replace(request, model=juror)
         return self._job(f"judge:{self._cache_key(juror_request)}", juror_request)
 
+    def _hook_call(self, key: str, question: Question, completion: Completion, grader: str
+                   ) -> concurrent.futures.Future[Grade | None]:
+        """The grade hook's answer for item ``key``, asked once: by whichever thread comes first."""
+        with self._lock:
+            said = self._hooked.get(key)
+            mine = said is None
+            if said is None:
+                said = self._hooked[key] = concurrent.futures.Future()
+        if mine:
+            try:
+                said.set_result(self._hook(question, completion, grader))
+            except BaseException as exc:  # pytest.skip() too: the test body re-raises it, as if it had asked
+                said.set_exception(exc)
+        return said
+
     # --- in the test body --------------------------------------------------------------------------------
+
+    def hook_once(self, key: str, question: Question, completion: Completion, grader: str) -> Grade | None:
+        """The grade hook's answer for item ``key``: the one the dispatcher got, else asked now."""
+        said = self._hook_call(key, question, completion, grader)
+        with self._lock:  # the item is graded once: keep only a marker that it was
+            self._hooked[key] = _GRADED
+        return said.result()
 
     def judge(self, request: ChatRequest) -> Completion:
         """The graders' judge function: each juror's (prefetched) answer, and the jury's majority."""
@@ -198,6 +243,11 @@ class JudgeStage:
             self._queue.put(None)
             self._thread.join(timeout=5)
             self._thread = None
+
+
+#: Stands for an item its test body graded: the dispatcher never asks its hook again, nor its judge.
+_GRADED: concurrent.futures.Future[Grade | None] = concurrent.futures.Future()
+_GRADED.set_result(None)
 
 
 def _probe(request: ChatRequest) -> Completion:

@@ -105,7 +105,7 @@ class BenchSession:
 
         stage = self.judge_stage
         return Grading(hook=self.hooks.grade, judge=stage.judge if stage else self.engine_call,
-                       judge_model=self.settings.judge_model)
+                       judge_model=self.settings.judge_model, hook_once=stage.hook_once if stage else None)
 
     @cached_property
     def judge_stage(self) -> JudgeStage | None:
@@ -115,7 +115,7 @@ class BenchSession:
         from pytest_llmbench._run.judge import JudgeStage
         from pytest_llmbench.grading import get_grader
 
-        return JudgeStage(self.asker.engine, self.settings.judge_model,
+        return JudgeStage(self.asker.engine, self.settings.judge_model, hook=self.hooks.grade,
                           prepare=lambda q, c: self.asker.kinds().annotate(q, c),
                           make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))
 
@@ -188,9 +188,9 @@ class BenchSession:
 
         price_of, catalog = catalog_for_estimate(self.settings.db, self.rootdir)
         wanted = (EstimateItem(spec.model, self.asker.messages(spec), spec.template,
-                               self.template(spec.template).params.get("max_tokens"))
+                               self.template(spec.template).params.get("max_tokens"), spec.question, spec.grader)
                   for _, spec, asks in items if asks)
-        result = estimate(wanted, price_of)
+        result = estimate(wanted, price_of, jurors=self._judges())
         result.catalog = catalog
         return result
 
@@ -257,13 +257,13 @@ class BenchSession:
                 state.judges = stored.judges
             try:
                 state.grade = stored.grade if stored is not None and stored.grade is not None else (
-                    self._graded(state, state.completion))
+                    self._graded(state, state.completion, nodeid))
             except ProviderError as exc:  # the judge model failed: an infrastructure error, not a wrong answer
                 state.completion = replace(state.completion, error=f"grading failed: {exc}", error_kind=exc.kind)
                 return state.completion
         return ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
 
-    def _graded(self, state: ItemState, completion: Completion) -> Grade:
+    def _graded(self, state: ItemState, completion: Completion, nodeid: str) -> Grade:
         """The item's grade; with a judge stage, also the jurors' votes and the rules' verdict beside them."""
         stage = self.judge_stage
         if stage is None:
@@ -272,7 +272,7 @@ class BenchSession:
 
         with stage.capture() as votes:
             try:
-                grade = self.grading.grade(state.spec.question, completion, state.spec.grader)
+                grade = self.grading.grade(state.spec.question, completion, state.spec.grader, key=nodeid)
             finally:  # a failed judge's votes are kept too: they say why the item is an error
                 state.judges = judge_entries(votes, None, "") or None
         if votes:

@@ -145,6 +145,7 @@ class Engine:
         self._done: dict[str, Completion] = {}
         self._futures: dict[str, concurrent.futures.Future[Completion]] = {}
         self._submitted = 0
+        self._places: dict[str, int] = {}  # job key -> its place in line, for ``submit(beside=...)``
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="llmbench-engine", daemon=True)
@@ -158,8 +159,12 @@ class Engine:
 
     # --- public, called from the pytest thread ------------------------------------------------------
 
-    def submit(self, jobs: Iterable[Job]) -> None:
-        """Start these jobs (in order) unless already started. Returns at once."""
+    def submit(self, jobs: Iterable[Job], *, beside: str | None = None) -> None:
+        """Start these jobs (in order) unless already started. Returns at once.
+
+        ``beside``: the key of a job submitted earlier whose place in line these take (a judge's requests go
+        where their answer was, since pytest needs both at that item's turn), not a place after every job so far.
+        """
         with self._lock:
             fresh: dict[str, Job] = {}
             for job in jobs:
@@ -170,15 +175,17 @@ class Engine:
             keys = [cache_key(j.request) for j in fresh.values()]
             hits = self._cache_lookup(keys)
             to_run: list[tuple[Job, int, concurrent.futures.Future[Completion]]] = []
+            place = self._places.get(beside) if beside is not None else None
             for job, key in zip(fresh.values(), keys, strict=True):
+                order = self._places[job.key] = self._submitted if place is None else place
+                self._submitted += 1  # the job's place in line (see _limits.OrderedSlots)
                 hit = hits.get(key)
                 if hit is not None:
                     self._done[job.key] = hit
                 else:
                     future: concurrent.futures.Future[Completion] = concurrent.futures.Future()
                     self._futures[job.key] = future
-                    to_run.append((job, self._submitted, future))
-                self._submitted += 1  # the job's place in line (see _limits.OrderedSlots)
+                    to_run.append((job, order, future))
         if to_run:
             # One wake-up of the loop for the whole batch, not one per job.
             self._loop.call_soon_threadsafe(self._spawn, to_run)

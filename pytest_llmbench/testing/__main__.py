@@ -6,6 +6,7 @@ Prints the base URL on the first line of stdout, then serves until stdin closes 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from pytest_llmbench.testing._judge import JudgeVerdicts
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"served {server.chat_count} chat requests, max in flight {server.max_in_flight}", file=sys.stderr
         )
+        if args.record:  # for the perf scripts: which model each chat request was for, in arrival order
+            print(json.dumps({"models": [r.model for r in server.chat_requests]}), flush=True)
     return 0
 
 
