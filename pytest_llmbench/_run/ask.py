@@ -20,6 +20,7 @@ from pytest_llmbench.types import ChatRequest, Completion, Message, Question
 
 if TYPE_CHECKING:
     from pytest_llmbench.engine.core import Engine, Job
+    from pytest_llmbench.engine.limits import LimitShare
     from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.kinds import RequestKinds
     from pytest_llmbench.prompts import Template
@@ -36,7 +37,7 @@ class Asker:
     build_messages: Callable[[Question, str, str], list[Message] | None]
     models: Callable[[], Sequence[str]]  # every model the run may ask, markers' included
     repository: Callable[[], Repository]
-    budget_pool: str | None = None  # an xdist worker: the database row of the run's shared budget
+    budget_pool: str | None = None  # an xdist worker: the run's rows of the shared budget and rate limits
     _templates: dict[str, Template] = field(default_factory=dict)
     _messages: dict[tuple[str, str, str], list[Message]] = field(default_factory=dict)
     _kinds: RequestKinds | None = None
@@ -144,6 +145,7 @@ class Asker:
             cache=self.response_cache,
             costs=costs,
             budget=self._shared_budget(),
+            shared_limits=self._shared_limits(),
         )
 
     def _shared_budget(self) -> SharedBudget | None:
@@ -152,6 +154,14 @@ class Asker:
         from pytest_llmbench.storage.budget import SharedBudget
 
         return SharedBudget(self.repository().engine, self.budget_pool, self.settings.max_cost)
+
+    def _shared_limits(self) -> Callable[[str, int], LimitShare] | None:
+        if self.budget_pool is None:
+            return None
+        from pytest_llmbench.storage.shared_limits import SharedLimits, this_worker
+
+        worker = this_worker()
+        return None if worker is None else SharedLimits(self.repository().engine, self.budget_pool, *worker).for_model
 
     def catalog(self) -> RunCatalog:
         """The run's one model catalog (see ``storage/run_catalog.py``), resolved on first use."""

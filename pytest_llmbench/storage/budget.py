@@ -50,7 +50,7 @@ class SharedBudget:
         except IntegrityError:
             pass  # another worker created the row first: the same budget
         except SQLAlchemyError as exc:
-            raise StorageError(f"Could not share the budget through the database: {_reason(exc)}.") from None
+            raise StorageError(f"Could not share the budget through the database: {db_reason(exc)}.") from None
 
     def reserve(self, amount: float) -> bool:
         t = BUDGET_TABLE
@@ -91,5 +91,5 @@ class SharedBudget:
         return self.limit is None or (spent < self.limit and spent + amount <= self.limit + _EPSILON)
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def db_reason(exc: SQLAlchemyError) -> str:
     return str(getattr(exc, "orig", None) or exc).splitlines()[0]
