@@ -7,6 +7,7 @@ and the budget; under xdist the workers share that budget through the database (
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -149,11 +150,19 @@ class Asker:
         )
 
     def _shared_budget(self) -> SharedBudget | None:
-        if self.budget_pool is None or self.settings.max_cost is None:
+        s = self.settings
+        if s.max_cost is None or (self.budget_pool is None and s.shard is None):
             return None
-        from pytest_llmbench.storage.budget import SharedBudget
+        from pytest_llmbench.storage.budget import SharedBudget, join_shard_pool, shard_benchmark
 
-        return SharedBudget(self.repository().engine, self.budget_pool, self.settings.max_cost)
+        engine = self.repository().engine
+        pool = self.budget_pool
+        if s.shard is not None:  # the shards of one benchmark on this database share its budget
+            benchmark = shard_benchmark(s.shard.total, s.dataset, s.seed, s.sample, s.grader, self.models(),
+                                        s.max_cost)
+            pool = join_shard_pool(engine, benchmark, s.shard.index, self.budget_pool or uuid.uuid4().hex)
+        assert pool is not None
+        return SharedBudget(engine, pool, s.max_cost)
 
     def _shared_limits(self) -> Callable[[str, int], LimitShare] | None:
         if self.budget_pool is None:

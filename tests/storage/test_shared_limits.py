@@ -30,7 +30,9 @@ def _start(limit: AdaptiveLimit) -> int:
     return epoch
 
 
-def test_a_cut_one_worker_makes_holds_the_other_workers_and_recovery_is_shared(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cut_one_worker_makes_holds_the_other_workers_and_recovery_is_shared(
+    repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(AdaptiveLimit, "SYNC", 0.0)  # read the row at every start (it is 0.25 s)
     try:
         one, two = _workers(repo, 2, 8)
