@@ -151,6 +151,9 @@ def test_a_server_reporting_no_usage_shows_unknowns_not_zeros(project: pytest.Py
                                  "*budget: --llm-max-cost cannot price local/llama*did not limit it*"])
     [model] = json.loads((project.path / "run.json").read_text())["summary"]["models"]
     assert (model["cost_usd"], model["prompt_tokens"], model["unpriced"]) == (None, None, N)
+    # ... and in the database too (schema 4): NULL, which 'runs list' and the viewer show as unknown.
+    perf = stored(project, "select prompt_tokens, completion_tokens, cost_usd from model_performance")
+    assert perf == [(None, None, None)]
 
 
 def test_each_result_keeps_its_provenance_and_the_summary_flags_cut_replies_and_mixed_providers(

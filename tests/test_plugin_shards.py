@@ -4,6 +4,8 @@ database, merged by ``llmbench db merge`` into one run with one summary and one 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,38 @@ def test_a_missing_shard_is_refused(project: pytest.Pytester, tmp_path: Path,
     assert "Shard 2/3 is missing" in capsys.readouterr().err
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from benchmark_runs").fetchone() == (2,)
+
+
+def test_shards_on_one_database_share_one_budget(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    from pytest_llmbench.testing import FakeOpenRouter
+
+    project = quiz_project(pytester, [{"question": f"Clue {i}", "answer": "Mars"} for i in range(30)])
+    db = tmp_path / "shared.db"
+    # A model the (fake) live catalog prices as the fake server bills it. Each answer costs about $0.00006 and
+    # reserves up to $0.0006 first: the 15 items of one shard fit in the budget alone, the 30 of both do not.
+    entry = {"id": "test/priced", "name": "Priced", "pricing": {"prompt": "0.000001", "completion": "0.000002"}}
+    budget = 0.0012
+    args = [sys.executable, "-m", "pytest", "--llm-dataset=questions.jsonl", "--llm-sample=all", "-p",
+            "no:cacheprovider", "--llm-cache=off", "--llm-models=test/priced", f"--llm-db=sqlite:///{db}",
+            f"--llm-max-cost={budget}", "--llm-concurrency=2", "-rs"]
+    with FakeOpenRouter(policy="What is Mars?", models=[entry], latency=0.05) as server:
+        base = [*args, f"--llm-base-url={server.base_url}"]
+        logs = [tmp_path / f"shard{i}.log" for i in (1, 2)]
+        shards = [project.popen([*base, f"--llm-shard={i}/2"], stdout=log.open("w"), stderr=subprocess.STDOUT)
+                  for i, log in zip((1, 2), logs, strict=True)]  # both at once, as two CI jobs
+        codes = [shard.wait(timeout=120) for shard in shards]
+        outputs = [log.read_text() for log in logs]
+        spent = _spent(db)
+        again = project.popen([*base, "--llm-shard=1/2"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        again.wait(timeout=120)
+    assert all(code in (0, 1) for code in codes), outputs
+    assert "Budget exhausted" in "".join(outputs)  # together they ran out, where each alone would not have
+    assert 0 < spent <= budget
+    # Run again later, the benchmark gets its budget again: a new generation of the shards' shared pool.
+    assert 0 < _spent(db, 3) <= budget
+
+
+def _spent(db: Path, run_id: int | None = None) -> float:
+    with sqlite3.connect(db) as conn:
+        where = f" where run_id = {int(run_id)}" if run_id else ""
+        return float(conn.execute("select coalesce(sum(cost_usd), 0) from benchmark_results" + where).fetchone()[0])

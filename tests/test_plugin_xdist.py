@@ -3,6 +3,8 @@ properties), the step summary, and the same plugin runs against SQLite and a rea
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -205,3 +207,36 @@ def test_the_controllers_summary_counts_the_workers_retries_and_429s(project: py
     n = len(QUESTIONS)
     [line] = [line for line in result.outlines if line.startswith("traffic: openai/gpt-4o-mini:")]
     assert f"{2 * n} requests, {n} retries, {n // 2} rate-limited (429), 0 resets" in line  # both workers' counts
+
+
+def test_one_rate_limit_holds_across_workers(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    from pytest_llmbench.testing import FakeOpenRouter, Fault
+
+    project = quiz_project(pytester, [{"question": f"Clue {i}", "answer": "Mars"} for i in range(48)])
+    db = tmp_path / "r.db"
+    arrivals: list[tuple[int, int, int]] = []  # per request: in flight at arrival, the run's limit, its epoch
+
+    def full_over_four(context: Any) -> Fault | None:
+        # The shared limit as the workers left it in the database when this request arrived.
+        row = None
+        if db.exists():
+            with contextlib.suppress(sqlite3.Error), contextlib.closing(sqlite3.connect(db, timeout=5)) as con:
+                row = con.execute("select total, epoch from llmbench_limits").fetchone()
+        arrivals.append((context.in_flight, *(row or (16, 0))))
+        return Fault.rate_limited(retry_after=None) if context.in_flight > 4 else None
+
+    with FakeOpenRouter(policy="What is Mars?", faults=full_over_four, latency=0.15) as server:
+        result = project.runpytest_subprocess(
+            *ARGS, "--llm-models=openai/gpt-4o-mini", f"--llm-base-url={server.base_url}", f"--llm-db=sqlite:///{db}",
+            "--llm-concurrency=16", "--llm-retries=12", "-n", "2",  # a loaded machine may see an item refused often
+        )
+    result.assert_outcomes(passed=48)
+    [(cap, epoch)] = rows(f"sqlite:///{db}", "select cap, epoch from llmbench_limits")
+    assert cap == 16 and epoch >= 1  # one limit for the run, cut by the 429s (by whichever worker saw them)
+    first_cut = next(i for i, (_, _, e) in enumerate(arrivals) if e >= 1)
+    assert first_cut > 0
+    for i in range(first_cut, len(arrivals)):
+        # Within the run's limit: the highest the workers' shares allowed when any request still in flight was
+        # sent (no more than the cap's worth of requests ago; each of them was sent under one of those limits).
+        in_force = max(t for _, t, _ in arrivals[max(0, i - cap) : i + 1])
+        assert arrivals[i][0] <= in_force, (i, arrivals[i], in_force)

@@ -15,9 +15,12 @@
   fallback should that internal ever change.
 - **One budget for the run**: the workers reserve and settle ``--llm-max-cost`` in one database row
   (``storage/budget.py``), so together they spend at most the budget and stop where a serial run would
-  (within one in-flight request per worker), however unevenly the work is spread. Concurrency and rpm are
-  split evenly (concurrency/N, rpm/N, at least 1 each): their sum never exceeds what the user set, with no
-  coordination at run time. Without a run id (no database) the budget is split evenly too.
+  (within one in-flight request per worker), however unevenly the work is spread.
+- **One rate limit for the run**: each model's adaptive in-flight limit is one row too
+  (``storage/shared_limits.py``): a cut or a Retry-After pause one worker decides holds every worker, and the
+  workers' shares of the limit add up to it. Caps, concurrency and rpm are split evenly (concurrency/N,
+  rpm/N, at least 1 each): their sum never exceeds what the user set. Without a run id (no database) the
+  budget is split evenly too and each worker adapts its limit alone.
 """
 
 from __future__ import annotations
@@ -84,9 +87,10 @@ def split_settings(settings: Settings, workers: int, *, shared_budget: bool = Fa
 
 
 def budget_pool(config: pytest.Config, settings: Settings) -> str | None:
-    """The database row this worker's budget lives in: one per run, shared by all its workers."""
+    """The database rows this worker's budget and rate limits live in: one pool per run, shared by all its
+    workers (the budget's only when there is one)."""
     run_id = resumed_run_id(config)
-    if settings.max_cost is None or run_id is None or worker_count(config) <= 1:
+    if run_id is None or worker_count(config) <= 1:
         return None
     # xdist's id of this session: a resumed run gets a fresh budget, as a serial resume does.
     session = str(getattr(config, "workerinput", {}).get("testrunuid", ""))[:16]

@@ -7,6 +7,7 @@ and the budget; under xdist the workers share that budget through the database (
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pytest_llmbench.types import ChatRequest, Completion, Message, Question
 
 if TYPE_CHECKING:
     from pytest_llmbench.engine.core import Engine, Job
+    from pytest_llmbench.engine.limits import LimitShare
     from pytest_llmbench.engine.traffic import ModelTraffic
     from pytest_llmbench.kinds import RequestKinds
     from pytest_llmbench.prompts import Template
@@ -36,7 +38,7 @@ class Asker:
     build_messages: Callable[[Question, str, str], list[Message] | None]
     models: Callable[[], Sequence[str]]  # every model the run may ask, markers' included
     repository: Callable[[], Repository]
-    budget_pool: str | None = None  # an xdist worker: the database row of the run's shared budget
+    budget_pool: str | None = None  # an xdist worker: the run's rows of the shared budget and rate limits
     _templates: dict[str, Template] = field(default_factory=dict)
     _messages: dict[tuple[str, str, str], list[Message]] = field(default_factory=dict)
     _kinds: RequestKinds | None = None
@@ -144,14 +146,31 @@ class Asker:
             cache=self.response_cache,
             costs=costs,
             budget=self._shared_budget(),
+            shared_limits=self._shared_limits(),
         )
 
     def _shared_budget(self) -> SharedBudget | None:
-        if self.budget_pool is None or self.settings.max_cost is None:
+        s = self.settings
+        if s.max_cost is None or (self.budget_pool is None and s.shard is None):
             return None
-        from pytest_llmbench.storage.budget import SharedBudget
+        from pytest_llmbench.storage.budget import SharedBudget, join_shard_pool, shard_benchmark
 
-        return SharedBudget(self.repository().engine, self.budget_pool, self.settings.max_cost)
+        engine = self.repository().engine
+        pool = self.budget_pool
+        if s.shard is not None:  # the shards of one benchmark on this database share its budget
+            benchmark = shard_benchmark(s.shard.total, s.dataset, s.seed, s.sample, s.grader, self.models(),
+                                        s.max_cost)
+            pool = join_shard_pool(engine, benchmark, s.shard.index, self.budget_pool or uuid.uuid4().hex)
+        assert pool is not None
+        return SharedBudget(engine, pool, s.max_cost)
+
+    def _shared_limits(self) -> Callable[[str, int], LimitShare] | None:
+        if self.budget_pool is None:
+            return None
+        from pytest_llmbench.storage.shared_limits import SharedLimits, this_worker
+
+        worker = this_worker()
+        return None if worker is None else SharedLimits(self.repository().engine, self.budget_pool, *worker).for_model
 
     def catalog(self) -> RunCatalog:
         """The run's one model catalog (see ``storage/run_catalog.py``), resolved on first use."""

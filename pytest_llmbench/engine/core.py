@@ -37,7 +37,7 @@ from pytest_llmbench.engine.costs import (
     UnpricedModels,
     count_prompt_tokens,
 )
-from pytest_llmbench.engine.limits import AdaptiveLimit, OrderedSlots, RateLimiter
+from pytest_llmbench.engine.limits import AdaptiveLimit, LimitShare, OrderedSlots, RateLimiter
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.errors import (
@@ -128,6 +128,7 @@ class Engine:
         costs: CostEstimator | None = None,
         rng: random.Random | None = None,
         budget: BudgetLike | None = None,
+        shared_limits: Callable[[str, int], LimitShare] | None = None,
     ) -> None:
         _spare_httpcore_the_sniffio_search()
         self.settings = settings
@@ -136,6 +137,8 @@ class Engine:
         self.costs: CostEstimator = costs or (lambda model, prompt, completion: None)
         # ``budget``: one shared with other processes (xdist workers), else this process's own.
         self.budget: BudgetLike = budget if budget is not None else Budget(settings.max_cost)
+        # ``shared_limits(model, cap)``: the model's limit shared with other processes (xdist workers), if any.
+        self.shared_limits = shared_limits
         self.unpriced = UnpricedModels()
         self.stop_reason: str | None = None
         self.model_stops: dict[str, str] = {}  # model -> why none of its requests is sent any more
@@ -279,7 +282,9 @@ class Engine:
     def _model_limit(self, model: str) -> AdaptiveLimit:
         limit = self.model_limits.get(model)
         if limit is None:
-            limit = self.model_limits[model] = AdaptiveLimit(self.settings.model_cap)
+            cap = self.settings.model_cap
+            shared = self.shared_limits(model, cap) if self.shared_limits is not None else None
+            limit = self.model_limits[model] = AdaptiveLimit(cap, shared=shared)
         return limit
 
     def traffic(self) -> dict[str, ModelTraffic]:

@@ -12,6 +12,10 @@ of the answers since the last cut: a provider that fails a steady third of reque
 not slowed to a crawl. Half a limit of successes adds one, up to the cap, so a cut is undone within a few
 round trips. A model whose every recent answer is a 429 also holds its new requests for ``Retry-After``. Each
 model's limit is its own: a paused or throttled model never holds another model's requests.
+
+Under xdist the workers' limits of one model are shares of one (``LimitShare``, ``storage.shared_limits``):
+a cut, a recovery step or a pause decided by one worker applies to all, so a 429 storm seen by one slows
+every worker, and the run's in flight stays within the one limit.
 """
 
 from __future__ import annotations
@@ -21,6 +25,32 @@ import heapq
 import itertools
 import time
 from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SharedState:
+    """One model's limit over every process of the run."""
+
+    total: int  # in-flight requests allowed, summed over the processes
+    epoch: int  # bumped by every cut, whoever made it
+    pause_until: float  # ``time.time()`` before which no process starts a request of the model
+    cap: int = 0  # the most ``total`` may grow to
+
+
+class LimitShare(Protocol):
+    """One model's limit as shared by the processes of a run. ``None`` states: the share could not be read
+    (the process keeps its own limit meanwhile)."""
+
+    def local(self, total: int) -> int: ...
+
+    def read(self) -> SharedState | None: ...
+
+    def cut(self, seen_epoch: int, factor: float) -> tuple[SharedState | None, bool]: ...
+
+    def grow(self) -> SharedState | None: ...
+
+    def pause(self, seconds: float) -> None: ...
 
 
 class OrderedSlots:
@@ -72,8 +102,15 @@ class AdaptiveLimit(OrderedSlots):
     #: reproduction) is retried, not slowed down. A full one refuses most of what exceeds its capacity.
     SHARE = 0.4
 
-    def __init__(self, cap: int, *, cooldown: float = 0.0) -> None:
+    #: Seconds between two reads of a shared limit: what another process decided applies here within this.
+    SYNC = 0.25
+
+    def __init__(self, cap: int, *, cooldown: float = 0.0, shared: LimitShare | None = None) -> None:
         super().__init__(cap)
+        self.shared = shared
+        self._shared_epoch = 0  # the shared epoch this process has followed
+        self._shared_room = True  # the shared total is below its cap (this process's share may be at its own)
+        self._synced_at = float("-inf")  # time.monotonic() of the last read
         self.cap = self.limit
         self.cooldown = cooldown  # the shortest window; it is at least a round trip (``rtt``) and the Retry-After
         self.rtt = 0.0  # smoothed seconds per attempt, answered or failed
@@ -91,6 +128,8 @@ class AdaptiveLimit(OrderedSlots):
     async def acquire_started(self, order: int) -> int:
         """Wait out a Retry-After pause, take a slot, and return the epoch to pass to ``on_congestion``."""
         while True:
+            if self.shared is not None and time.monotonic() >= self._synced_at + self.SYNC:
+                self._follow(self.shared.read())
             delay = self.pause_until - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -109,9 +148,13 @@ class AdaptiveLimit(OrderedSlots):
         self._refused_in_a_row = 0
         self._successes += 1
         # +1 per half a limit of successes: about two per round trip, so a cut is undone within seconds.
-        if self.limit < self.cap and self._successes >= max(1, self.limit // 2):
-            self.limit += 1
+        below_cap = self._shared_room if self.shared is not None else self.limit < self.cap
+        if below_cap and self._successes >= max(1, self.limit // 2):
             self._successes = 0
+            if self.shared is not None:
+                self._follow(self.shared.grow())  # one more for the run; this process's share may not change
+                return
+            self.limit += 1
             self._wake()
 
     def on_failure(self) -> None:
@@ -135,12 +178,19 @@ class AdaptiveLimit(OrderedSlots):
         if retry_after is not None and retry_after > 0 and self._refused_in_a_row >= max(2, self.limit // 2):
             until = now + retry_after
             if until > self.pause_until:
-                self.traffic.paused_s += until - max(now, self.pause_until)
-                self.pause_until = until
+                self._hold(until, now)
+                if self.shared is not None:
+                    self.shared.pause(retry_after)
         if started_epoch != self.epoch or now < self._calm_until:
             return False  # sent under the old, higher limit, or within the cooldown: that signal was answered
         if self._answered < max(2, min(8, self.limit // 2)) or self._congested < self.SHARE * self._answered:
             return False  # too few answers to judge, or a steady trickle of faults rather than a full provider
+        if self.shared is not None:
+            state, cut = self.shared.cut(self._shared_epoch, self.CUT)
+            if state is not None:
+                self.decreases += cut  # not cut: another process cut first, and this one follows it
+                self._follow(state, calm=max(self.cooldown, self.rtt, retry_after or 0.0))
+                return cut
         self.epoch += 1
         self.decreases += 1
         self.limit = max(1, int(self.limit * self.CUT))
@@ -148,6 +198,30 @@ class AdaptiveLimit(OrderedSlots):
         self._calm_until = now + max(self.cooldown, self.rtt, retry_after or 0.0)
         self._answered = self._congested = 0
         return True
+
+    def _hold(self, until: float, now: float) -> None:
+        self.traffic.paused_s += until - max(now, self.pause_until)
+        self.pause_until = until
+
+    def _follow(self, state: SharedState | None, calm: float = 0.0) -> None:
+        """Apply the run's shared limit: this process's share of the total, a cut made anywhere (requests
+        sent before it do not count again, and no new cut within the cooldown), and a pause."""
+        now = time.monotonic()
+        self._synced_at = now
+        if state is None or self.shared is None:
+            return
+        if state.epoch != self._shared_epoch:
+            self._shared_epoch = state.epoch
+            self.epoch += 1
+            self._calm_until = max(self._calm_until, now + max(calm, self.cooldown, self.rtt))
+            self._answered = self._congested = 0
+        self._shared_room = state.total < state.cap
+        pause = now + (state.pause_until - time.time())
+        if pause > self.pause_until:
+            self._hold(pause, now)
+        self.limit = max(1, min(self.cap, self.shared.local(state.total)))
+        self.lowest = min(self.lowest, self.limit)
+        self._wake()
 
 
 @dataclass

@@ -6,13 +6,25 @@ a reservation is a single ``UPDATE ... WHERE spent + reserved + amount <= limit`
 time; PostgreSQL re-checks the condition on the locked row), so workers together never reserve more than the
 budget, and a worker with work left keeps spending what another did not need. The table is created when first
 used (an additional table, no schema version change); a row is per run (``run:ID``).
+
+Shards of one benchmark (``--llm-shard=I/N``, separate processes, each its own run) on one database share one
+budget too: each joins a *generation* of its benchmark in ``llmbench_shard_pools`` (the benchmark is what
+``llmbench db merge`` requires its shards to share, plus the models and the budget), and the generation
+names the budget row (``shards:DIGEST:G``). A shard joins the newest generation unless that one already has
+this shard (then the benchmark is being run again: a new generation, a fresh budget) or began more than
+``SHARD_GENERATION_HOURS`` ago. So shards 1 and 2 started minutes apart spend at most B together, and
+tomorrow's rerun of both gets B again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+import time
+from collections.abc import Sequence
 
-from sqlalchemy import Column, Engine, Float, MetaData, String, Table, case, insert, select, update
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from pytest_llmbench.errors import StorageError
@@ -25,7 +37,56 @@ BUDGET_TABLE = Table(
     Column("spent_usd", Float, nullable=False, default=0.0),
     Column("reserved_usd", Float, nullable=False, default=0.0),
 )
+SHARD_POOLS_TABLE = Table(
+    "llmbench_shard_pools", _METADATA,
+    Column("benchmark", String(32), primary_key=True),  # digest of what the shards of one benchmark share
+    Column("generation", Integer, primary_key=True),
+    Column("shard", Integer, primary_key=True),
+    Column("session", String(64), nullable=False),  # who joined: the xdist workers of one shard are one session
+    Column("joined_at", Float, nullable=False),  # time.time()
+)
 _EPSILON = 1e-12
+#: A generation of a sharded benchmark that began longer ago than this is not joined any more.
+SHARD_GENERATION_HOURS = 24.0
+
+
+def shard_benchmark(total: int, dataset: str, seed: int, sample: object, grader: str,
+                    models: Sequence[str], max_cost: float) -> str:
+    """The digest that names one sharded benchmark: what its shards have in common (not the shard index)."""
+    blob = json.dumps([total, dataset, seed, sample, grader, sorted(models), max_cost], default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def join_shard_pool(engine: Engine, benchmark: str, shard: int, session: str) -> str:
+    """Join (atomically, by primary key) the generation of ``benchmark`` that this shard belongs to; the name
+    of its budget row."""
+    t = SHARD_POOLS_TABLE
+    try:
+        _METADATA.create_all(engine, checkfirst=True)
+        with engine.connect() as connection:
+            newest = connection.execute(select(func.max(t.c.generation)).where(t.c.benchmark == benchmark)).scalar()
+            generation = int(newest or 1)
+            if newest is not None:
+                began = connection.execute(select(func.min(t.c.joined_at)).where(
+                    t.c.benchmark == benchmark, t.c.generation == generation)).scalar()
+                if began is not None and float(began) < time.time() - SHARD_GENERATION_HOURS * 3600:
+                    generation += 1
+        while True:
+            try:
+                with engine.begin() as connection:
+                    connection.execute(insert(t).values(benchmark=benchmark, generation=generation, shard=shard,
+                                                        session=session, joined_at=time.time()))
+                break
+            except IntegrityError:
+                with engine.connect() as connection:
+                    holder = connection.execute(select(t.c.session).where(
+                        t.c.benchmark == benchmark, t.c.generation == generation, t.c.shard == shard)).scalar()
+                if holder == session:
+                    break  # another worker of this shard's session joined it already
+                generation += 1  # this shard ran in that generation: the benchmark runs again
+    except SQLAlchemyError as exc:
+        raise StorageError(f"Could not share the budget through the database: {db_reason(exc)}.") from None
+    return f"shards:{benchmark[:16]}:{generation}"
 
 
 class SharedBudget:
@@ -50,7 +111,7 @@ class SharedBudget:
         except IntegrityError:
             pass  # another worker created the row first: the same budget
         except SQLAlchemyError as exc:
-            raise StorageError(f"Could not share the budget through the database: {_reason(exc)}.") from None
+            raise StorageError(f"Could not share the budget through the database: {db_reason(exc)}.") from None
 
     def reserve(self, amount: float) -> bool:
         t = BUDGET_TABLE
@@ -91,5 +152,5 @@ class SharedBudget:
         return self.limit is None or (spent < self.limit and spent + amount <= self.limit + _EPSILON)
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def db_reason(exc: SQLAlchemyError) -> str:
     return str(getattr(exc, "orig", None) or exc).splitlines()[0]

@@ -10,13 +10,35 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    exists,
+    insert,
+    inspect,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pytest_llmbench.errors import StorageError
-from pytest_llmbench.storage.models import PROVENANCE_COLUMNS, SCHEMA_VERSION, Base, SchemaInfo
+from pytest_llmbench.storage.models import (
+    PROVENANCE_COLUMNS,
+    SCHEMA_VERSION,
+    UNKNOWABLE_PERFORMANCE_COLUMNS,
+    Base,
+    ModelPerformanceRow,
+    ResultRow,
+    RunRow,
+    SchemaInfo,
+)
 
 
 def _v1_to_v2(connection: Connection) -> None:
@@ -32,8 +54,46 @@ def _v2_to_v3(connection: Connection) -> None:
             connection.execute(text(f"ALTER TABLE benchmark_results ADD COLUMN {name} {sql_type}"))
 
 
+def _v3_to_v4(connection: Connection) -> None:
+    # Drop NOT NULL from the per-model tokens and cost. PostgreSQL (and standard SQL) alters the column in place;
+    # SQLite cannot, so it gets the table rebuilt from the current model and the rows copied (the new table is
+    # filled before the old one is dropped: a failure midway leaves the old table whole).
+    table = Base.metadata.tables[ModelPerformanceRow.__tablename__]
+    if connection.dialect.name == "sqlite":
+        scratch = MetaData()
+        Base.metadata.tables[RunRow.__tablename__].to_metadata(scratch)  # the foreign key's target, not created
+        fresh = table.to_metadata(scratch, name="model_performance_v4")
+        present = {c["name"] for c in inspect(connection).get_columns(table.name)}
+        names = ", ".join(c.name for c in table.columns if c.name in present)
+        connection.execute(text("DROP TABLE IF EXISTS model_performance_v4"))
+        fresh.create(connection)
+        connection.execute(text(f"INSERT INTO model_performance_v4 ({names}) SELECT {names} FROM {table.name}"))
+        connection.execute(text(f"DROP TABLE {table.name}"))
+        connection.execute(text(f"ALTER TABLE model_performance_v4 RENAME TO {table.name}"))
+    else:
+        for name in UNKNOWABLE_PERFORMANCE_COLUMNS:
+            connection.execute(text(f"ALTER TABLE {table.name} ALTER COLUMN {name} DROP NOT NULL"))
+    _unknown_again(connection)
+
+
+def _unknown_again(connection: Connection) -> None:
+    """Turn the zeros older versions stored for unknown tokens and cost back into NULL, where the stored results
+    show that nobody reported them: the same rule the summary applies (``stats.summary.summarize``)."""
+    perf = Base.metadata.tables[ModelPerformanceRow.__tablename__]
+    results = Base.metadata.tables[ResultRow.__tablename__]
+    same = (results.c.run_id == perf.c.run_id) & (results.c.model == perf.c.model)
+    for name in ("prompt_tokens", "completion_tokens"):
+        reported = exists().where(same, results.c[name].isnot(None))
+        connection.execute(update(perf).where(perf.c[name] == 0, ~reported).values({name: null()}))
+    billed = exists().where(same, results.c.cached.is_(False), results.c.cost_usd.isnot(None))
+    graded = exists().where(same, results.c.grade_cost_usd != 0)
+    unpriced = exists().where(same, results.c.correct.isnot(None), results.c.cached.is_(False),
+                              results.c.simulated.is_(False), results.c.cost_usd.is_(None))
+    connection.execute(update(perf).where(perf.c.cost_usd == 0, ~billed, ~graded, unpriced).values(cost_usd=null()))
+
+
 #: Upgrade steps: version N -> N+1, each a function of a connection, run in one transaction.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

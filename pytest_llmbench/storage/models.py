@@ -15,8 +15,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: 1: the first schema. 2: ``benchmark_runs.shard`` ("I/N" of ``--llm-shard``), so merges can check coverage.
 #: 3: provenance of each result (messages sent, finish reason, served model, provider, generation id, judges),
-#: all nullable, so rows written before it read as "not recorded".
-SCHEMA_VERSION = 3
+#: all nullable, so rows written before it read as "not recorded". 4: ``model_performance`` tokens and cost
+#: nullable (unknown is NULL, not 0; see ``UNKNOWABLE_PERFORMANCE_COLUMNS``).
+SCHEMA_VERSION = 4
 
 #: The columns version 3 added to ``benchmark_results`` (name, SQL type), for the upgrade and for reading a
 #: version 2 database read-only, where they do not exist.
@@ -28,6 +29,10 @@ PROVENANCE_COLUMNS = (
     ("generation_id", "VARCHAR(255)"),
     ("judge_json", "JSON"),
 )
+
+#: The ``model_performance`` columns version 4 made nullable: a server that reports no usage and a model with no
+#: price leave them unknown, which a NOT NULL column could only store as 0 (a free run).
+UNKNOWABLE_PERFORMANCE_COLUMNS = ("prompt_tokens", "completion_tokens", "cost_usd")
 
 
 def _now() -> dt.datetime:
@@ -155,9 +160,11 @@ class ModelPerformanceRow(Base):
     ci_high: Mapped[float | None] = mapped_column(Float)
     latency_p50_ms: Mapped[float | None] = mapped_column(Float)
     latency_p95_ms: Mapped[float | None] = mapped_column(Float)
-    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
-    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    # None: nobody reported the tokens / no answer had a price (schema 4; 0 in rows written before, unless the
+    # upgrade could tell from the stored results that it meant unknown).
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
     cost_per_correct: Mapped[float | None] = mapped_column(Float)
 
 

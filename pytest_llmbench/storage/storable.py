@@ -63,10 +63,27 @@ def storable_value(column_type: Any, value: Any) -> Any:
     return value
 
 
+#: Per table: column name -> its type, for the columns ``storable_value`` may change (JSON, String, Integer).
+_PLANS: dict[Table, dict[str, Any]] = {}
+
+
+def _plan(table: Table) -> dict[str, Any]:
+    plan = _PLANS.get(table)
+    if plan is None:
+        plan = _PLANS[table] = {c.name: c.type for c in table.columns if isinstance(c.type, JSON | String | Integer)}
+    return plan
+
+
 def storable_row(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` with each one made storable in its column of ``table`` (unknown keys pass unchanged)."""
-    columns = table.c
-    return {
-        name: storable_value(columns[name].type, value) if name in columns else value
-        for name, value in values.items()
-    }
+    # Called for every stored item (a writer batch is thousands of rows): the column types are looked up once
+    # per table, and a value that needs no change (None, a float, a clean short string) is passed on as is.
+    plan = _plan(table)
+    out = dict(values)
+    for name, value in values.items():
+        if value is None:
+            continue
+        column_type = plan.get(name)
+        if column_type is not None:
+            out[name] = storable_value(column_type, value)
+    return out

@@ -37,3 +37,23 @@ def test_reservations_from_many_holders_never_pass_the_limit(tmp_path: Path) -> 
         assert SharedBudget(repo.engine, "run:2:y", 5.0).remaining == 5.0  # another run: its own row
     finally:
         repo.close()
+
+
+def test_shards_join_one_generation_of_their_benchmark_and_a_rerun_starts_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_llmbench.storage import budget
+
+    repo = Repository(f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        bench = budget.shard_benchmark(2, "d", 42, 50, "lenient", ["m"], 1.0)
+        assert bench != budget.shard_benchmark(2, "d", 42, 50, "lenient", ["m"], 2.0)  # another budget
+        first = budget.join_shard_pool(repo.engine, bench, 1, "session-a")
+        assert budget.join_shard_pool(repo.engine, bench, 1, "session-a") == first  # its other xdist workers
+        assert budget.join_shard_pool(repo.engine, bench, 2, "session-b") == first  # the other shard
+        rerun = budget.join_shard_pool(repo.engine, bench, 1, "session-c")  # shard 1 again: the benchmark reruns
+        assert rerun != first and budget.join_shard_pool(repo.engine, bench, 2, "session-d") == rerun
+        monkeypatch.setattr(budget, "SHARD_GENERATION_HOURS", 0.0)  # that generation began too long ago
+        assert budget.join_shard_pool(repo.engine, bench, 2, "session-e") not in (first, rerun)
+    finally:
+        repo.close()
