@@ -21,11 +21,21 @@ from _hostile import (
     pytest_outcomes,
     questions_jsonl,
 )
-from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, hour_long_429, rows_stored, run_pytest
+from _lifecycle import (
+    AN_HOUR,
+    HELD_CLUES,
+    KILL_TEST_FILE,
+    SLOW_CLUE,
+    OneSlowClue,
+    all_but_the_slow_one_answered,
+    hour_long_429,
+    rows_stored,
+    run_pytest,
+)
 
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.errors import RateLimitError
-from pytest_llmbench.testing import FakeOpenRouter, RequestContext
+from pytest_llmbench.testing import FakeOpenRouter
 
 #: Far below the hour the server asks for: a run that waits it out fails here instead of hanging the suite.
 SUBPROCESS_TIMEOUT = 90.0
@@ -141,38 +151,17 @@ def test_a_killed_xdist_worker_stores_its_item_as_an_error_and_resume_finishes(p
     assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
 
 
-#: The clue whose reply takes long: the items before it are graded, the ones after it fetched but not graded
-#: when the signal comes.
-SLOW_CLUE = 3
-
-
-SLOW = {"seconds": 60.0}  # the slow clue's latency; 0 for the resume, which has no signal to wait for
-
-
-def _slow_on_one_clue(context: RequestContext) -> float:
-    return SLOW["seconds"] if f"Clue number {SLOW_CLUE} of" in context.prompt else 0.0
-
-
 @pytest.mark.parametrize(
     ("sig", "cache"), [(signal.SIGTERM, "off"), (signal.SIGHUP, "off"), (signal.SIGINT, "on")],
     ids=["SIGTERM", "SIGHUP", "Ctrl-C-cached"],
 )
 def test_answers_fetched_before_a_signal_are_not_asked_again(pytester: pytest.Pytester, sig: int, cache: str) -> None:
     _project(pytester)
-    SLOW["seconds"] = 60.0
-    with FakeOpenRouter(policy=policy, latency=_slow_on_one_clue) as server:
+    slow = OneSlowClue()
+    with FakeOpenRouter(policy=policy, latency=slow) as server:
         args = [*base_args(server.base_url), f"--llm-cache={cache}", "--llm-timeout=80", "--llm-retries=0"]
-        seen: list[float] = []
-
-        def every_reply_but_one_is_in() -> bool:
-            # All asked and the fast ones answered; then a moment for their replies to reach the engine.
-            if len(server.chat_requests) < N_QUESTIONS or rows_stored(pytester.path) < SLOW_CLUE:
-                return False
-            seen.append(time.monotonic())
-            return time.monotonic() - seen[0] > 1.0
-
-        done = run_pytest(pytester.path, args, timeout=SUBPROCESS_TIMEOUT, signal_when=every_reply_but_one_is_in,
-                          sig=sig)
+        done = run_pytest(pytester.path, args, timeout=SUBPROCESS_TIMEOUT, sig=sig,
+                          signal_when=all_but_the_slow_one_answered(server, pytester.path))
         assert done.exit_code == pytest.ExitCode.INTERRUPTED and "Traceback" not in done.stdout, done.stdout
         assert len(server.chat_requests) == N_QUESTIONS
         graded = _answered(_stored(pytester))
@@ -180,7 +169,7 @@ def test_answers_fetched_before_a_signal_are_not_asked_again(pytester: pytest.Py
         assert f"{N_QUESTIONS - SLOW_CLUE - 1} answer(s) fetched but not graded" in done.stdout, done.stdout
 
         server.reset()
-        SLOW["seconds"] = 0.0
+        slow.seconds = 0.0
         resumed = run_pytest(pytester.path, [*args, "--llm-resume=last"], timeout=SUBPROCESS_TIMEOUT)
         asked_again = list(server.chat_requests)
     assert resumed.exit_code == pytest.ExitCode.TESTS_FAILED, resumed.stdout  # the 4 wrong answers only
