@@ -63,7 +63,7 @@ class FlakyDisk:
 
 
 def test_a_failed_batch_is_kept_and_written_in_order_once_the_disk_has_room() -> None:
-    disk, told = FlakyDisk(), []
+    disk, told = FlakyDisk(), list[BaseException]()
     writer: BatchWriter[int] = BatchWriter(disk.write, interval=60, on_failure=told.append)
     for i in range(3):
         writer.add(i)

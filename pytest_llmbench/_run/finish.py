@@ -41,7 +41,7 @@ class RunStore:
     baseline_records: list[ResultRecord] = field(default_factory=list)
     #: told once when results stop reaching the database, so the session stops asking (``BenchSession.stop``)
     on_failure: Callable[[str], None] | None = None
-    #: results the database would not take at the end; raised by ``persist`` once the summary is shown
+    #: results the database would not take at the end; raised by ``persist`` once the run's end is stored
     unstored: UnstoredResults | None = None
     notes: list[str] = field(default_factory=list)  # for the summary: what was kept for the resume
     _unstored_records: list[ResultRecord] = field(default_factory=list)
@@ -136,15 +136,22 @@ class RunStore:
 
     def _keep_unstored(self, records: list[ResultRecord], exc: BaseException) -> UnstoredResults:
         reason = (f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)).rstrip(".")
-        self._unstored_records = records
+        # Only answers are worth keeping: an item without one (stopped once the writes failed, an HTTP error)
+        # is asked again by the resume, like such an item stored.
+        self._unstored_records = [r for r in records if r.error is None]
+        kept = len(self._unstored_records)
+        if kept:
+            try:
+                path = self._save_spool()
+            except OSError:
+                pass
+            else:
+                return UnstoredResults(f"{reason}; {kept} result{'s are' if kept != 1 else ' is'} kept in {path}: "
+                                       "free the space, then --llm-resume=last stores them without asking again.")
+            self._unstored_records = []
         count = f"{len(records)} result{'s' if len(records) != 1 else ''}"
-        try:
-            path = self._save_spool()
-        except OSError:
-            return UnstoredResults(f"{reason}; {count} could not be stored or kept: free the space, then "
-                                   f"--llm-resume=last asks only those {len(records)} again.")
-        return UnstoredResults(f"{reason}; {count} {'are' if len(records) != 1 else 'is'} kept in {path}: free "
-                               "the space, then --llm-resume=last stores them without asking again.")
+        return UnstoredResults(f"{reason}; {count} could not be stored or kept: free the space, then "
+                               f"--llm-resume=last asks only those {len(records)} again.")
 
     def keep_answers(self, fetched: Mapping[str, Completion], resumed: Mapping[str, StoredAnswer],
                      records: Sequence[ResultRecord], *, resumable: bool) -> None:

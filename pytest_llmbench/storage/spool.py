@@ -10,8 +10,11 @@ results and grades the answers without asking again; the file is removed once th
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,10 +44,27 @@ def _name(url: str, run_id: int) -> str:
 
 
 def folders(url: str, base_dir: Path) -> list[Path]:
-    """Where a spool file may be, in the order tried: beside the database, then the temporary folder."""
+    """Where a spool file may be, in the order tried: beside the database, then this user's folder in the
+    temporary folder."""
     db_file = sqlite_path(url, base_dir)
-    home = db_file.parent if db_file is not None else base_dir / STATE_FOLDER
-    return [home, Path(tempfile.gettempdir()) / "pytest-llmbench"]
+    return [db_file.parent if db_file is not None else base_dir / STATE_FOLDER, _temporary_folder()]
+
+
+def _temporary_folder() -> Path:
+    return Path(tempfile.gettempdir()) / f"pytest-llmbench-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+
+
+def _private(folder: Path) -> bool:
+    """The shared temporary folder is trusted only as this user's own directory, closed to others: another
+    user must not read the answers kept there, nor plant results for a resume to store."""
+    if folder != _temporary_folder() or not hasattr(os, "getuid"):
+        return True
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
 def save(url: str, base_dir: Path, run_id: int, results: Iterable[ResultRecord],
@@ -58,6 +78,9 @@ def save(url: str, base_dir: Path, run_id: int, results: Iterable[ResultRecord],
     first: OSError | None = None
     for folder in folders(url, base_dir):
         path = folder / _name(url, run_id)
+        if not _private(folder):
+            first = first or PermissionError(errno.EACCES, "not a private folder", str(folder))
+            continue
         try:
             write_atomic(path, data)
         except OSError as exc:
@@ -70,7 +93,8 @@ def save(url: str, base_dir: Path, run_id: int, results: Iterable[ResultRecord],
 
 
 def paths(url: str, base_dir: Path, run_id: int) -> list[Path]:
-    return [p for p in (f / _name(url, run_id) for f in folders(url, base_dir)) if p.is_file()]
+    found = (f / _name(url, run_id) for f in folders(url, base_dir) if not f.exists() or _private(f))
+    return [p for p in found if p.is_file()]
 
 
 def load(url: str, base_dir: Path, run_id: int) -> Spooled:
