@@ -6,6 +6,7 @@
     ├── UsageError                a bad option, config value or marker argument (pytest exit 4)
     ├── DatasetError              a question file or dataset that cannot be read (names file and line)
     ├── StorageError              the database cannot be opened, written or is of an unknown schema
+    │   └── UnstoredResults       results the database would not take at a run's end (kept for the resume)
     ├── BudgetExhausted           --llm-max-cost would be exceeded by the next request
     ├── ItemNotAsked              one item cannot be asked (the run goes on); ``kind`` says how it ends
     │   ├── InputError            its question cannot become a request: an unreadable, encrypted, oversized
@@ -53,6 +54,10 @@ class DatasetError(LlmBenchError):
 
 class StorageError(LlmBenchError):
     """The results database cannot be used."""
+
+
+class UnstoredResults(StorageError):
+    """Results the database would not take at the end of a run; the message says where they are kept."""
 
 
 class BudgetExhausted(LlmBenchError):

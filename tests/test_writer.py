@@ -45,3 +45,60 @@ def test_adding_after_close_is_refused() -> None:
     writer.close()
     with pytest.raises(RuntimeError):
         writer.add(1)
+
+
+class FlakyDisk:
+    """A write target that is full until ``free`` is set: it fails without storing anything."""
+
+    def __init__(self) -> None:
+        self.full = True
+        self.stored: list[int] = []
+        self.attempts = 0
+
+    def write(self, batch: list[int]) -> None:
+        self.attempts += 1
+        if self.full:
+            raise StorageError("Could not store results in sqlite:///x.db: database or disk is full.")
+        self.stored.extend(batch)
+
+
+def test_a_failed_batch_is_kept_and_written_in_order_once_the_disk_has_room() -> None:
+    disk, told = FlakyDisk(), list[BaseException]()
+    writer: BatchWriter[int] = BatchWriter(disk.write, interval=60, on_failure=told.append)
+    for i in range(3):
+        writer.add(i)
+    with pytest.raises(StorageError, match="disk is full"):
+        writer.flush()
+    writer.add(3)  # adding never raises: the item given is kept
+    with pytest.raises(StorageError):
+        writer.flush()
+    assert writer.unwritten() == [0, 1, 2, 3] and disk.stored == []
+    assert len(told) == 1 and "disk is full" in str(told[0])  # told once per run of failures, not per attempt
+    disk.full = False
+    writer.add(4)
+    writer.close()  # no stale error from the earlier failures: everything is written now
+    assert disk.stored == [0, 1, 2, 3, 4] and writer.unwritten() == [] and writer.written == 5
+
+
+def test_the_background_thread_retries_a_failed_batch() -> None:
+    disk = FlakyDisk()
+    writer: BatchWriter[int] = BatchWriter(disk.write, interval=0.01)
+    writer.add(7)
+    for _ in range(1000):  # it tried, failed, and tries again without being asked
+        if disk.attempts >= 2:
+            break
+        threading.Event().wait(0.01)
+    assert disk.attempts >= 2
+    disk.full = False
+    writer.close()
+    assert disk.stored == [7]
+
+
+def test_what_a_close_could_not_write_is_left_for_the_caller() -> None:
+    disk = FlakyDisk()
+    writer: BatchWriter[int] = BatchWriter(disk.write, interval=60)
+    for i in range(5):
+        writer.add(i)
+    with pytest.raises(StorageError):
+        writer.close()
+    assert writer.unwritten() == [0, 1, 2, 3, 4] and disk.stored == []

@@ -13,6 +13,7 @@ The scenarios are the ones ``tests/hostile/test_fault_matrix.py`` asserts on.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "hostile"))
 
 from _hostile import (  # noqa: E402 - needs the path above
+    FULL_DISK_CONFTEST,
     INPUT_SCENARIOS,
     N_QUESTIONS,
     SCENARIOS,
@@ -39,7 +41,18 @@ from _hostile import (  # noqa: E402 - needs the path above
     summary_row,
     write_project,
 )
-from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, Finished, hour_long_429, rows_stored, run_pytest  # noqa: E402
+from _lifecycle import (  # noqa: E402
+    AN_HOUR,
+    HELD_CLUES,
+    KILL_TEST_FILE,
+    SLOW_CLUE,
+    Finished,
+    OneSlowClue,
+    all_but_the_slow_one_answered,
+    hour_long_429,
+    rows_stored,
+    run_pytest,
+)
 
 from pytest_llmbench.testing import FakeOpenRouter  # noqa: E402
 
@@ -160,13 +173,14 @@ def main(argv: list[str]) -> int:
 
 
 
-# --- round 2, the run's life (issue 16 items 2, 7, 8): kept apart from the rows above -------------------
-# Retry-After beyond the deadline, a killed xdist worker, SIGTERM mid-run, each with the resume after it.
+# --- round 2, the run's life (issue 16 items 2, 7, 8, 9): kept apart from the rows above ----------------
+# Retry-After beyond the deadline, a killed xdist worker, SIGTERM mid-run, a full disk (fault-injected commit),
+# SIGTERM with answers fetched but not graded, each with the resume after it.
 # Columns: exit code, wall time, peak RSS of pytest and its waited-for children, results stored / items,
-# the run's status, server requests.
+# the run's status, server requests, results and answers kept in the spool for the resume.
 
 
-LIFECYCLE_WORDS = "lifecycle retry-after worker sigterm"
+LIFECYCLE_WORDS = "lifecycle retry-after worker sigterm disk"
 
 
 @dataclass
@@ -178,13 +192,22 @@ class LifeRow:
     stored: int
     status: str | None
     requests: int
+    kept: int  # results and answers in the run's spool file, for the resume (storage/spool.py)
+
+
+def _kept(workdir: Path) -> int:
+    kept = 0
+    for path in (workdir / ".llmbench").glob("unstored-run-*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        kept += len(data["results"]) + len(data["answers"])
+    return kept
 
 
 def _life_row(name: str, workdir: Path, done: Finished, requests: int) -> LifeRow:
     db = workdir / ".llmbench" / "results.db"
     counts = db_counts(db) if db.is_file() else None
     return LifeRow(name, done.exit_code, done.wall, done.peak_mb, counts.rows if counts else 0,
-                   counts.run_status if counts else None, requests)
+                   counts.run_status if counts else None, requests, _kept(workdir))
 
 
 def lifecycle_rows(tmp: Path) -> list[LifeRow]:
@@ -215,6 +238,42 @@ def lifecycle_rows(tmp: Path) -> list[LifeRow]:
         server.reset()
         done = run_pytest(work, [*args, "--llm-resume=last"], timeout=TIMEOUT)
         rows.append(_life_row("  then --llm-resume=last", work, done, len(server.chat_requests)))
+    rows += _paid_for_rows(tmp)
+    return rows
+
+
+def _paid_for_rows(tmp: Path) -> list[LifeRow]:
+    """Nothing already paid for is lost: a full disk after the first batch (its results kept, the spool
+    itself unwritable in the second case), and a SIGTERM while answers are fetched but not graded."""
+    rows: list[LifeRow] = []
+    spool_full = ("import pytest_llmbench.storage.spool as spool\n"
+                  "def _no_room(path, data):\n    raise OSError(errno.ENOSPC, 'No space left on device')\n"
+                  "spool.write_atomic = _no_room\n")
+    for name, conftest in (("full disk after batch 1", FULL_DISK_CONFTEST),
+                           ("full disk, spool full too", FULL_DISK_CONFTEST + spool_full)):
+        work = tmp / name.replace(" ", "-").replace(",", "")
+        write_project(work)
+        (work / "conftest.py").write_text(conftest, encoding="utf-8")
+        (work / "disk-full").write_text("sqlite")
+        with FakeOpenRouter(policy=policy, latency=0.05) as server:
+            args = [*base_args(server.base_url), "--llm-concurrency=1"]
+            rows.append(_life_row(name, work, run_pytest(work, args, timeout=TIMEOUT), len(server.chat_requests)))
+            (work / "disk-full").unlink()
+            server.reset()
+            done = run_pytest(work, [*args, "--llm-resume=last"], timeout=TIMEOUT)
+            rows.append(_life_row("  then freed, --llm-resume=last", work, done, len(server.chat_requests)))
+    work = tmp / "sigterm-fetched"
+    write_project(work)
+    slow = OneSlowClue()
+    with FakeOpenRouter(policy=policy, latency=slow) as server:
+        args = [*base_args(server.base_url), "--llm-timeout=80", "--llm-retries=0"]
+        done = run_pytest(work, args, timeout=TIMEOUT, signal_when=all_but_the_slow_one_answered(server, work))
+        rows.append(_life_row(f"SIGTERM, {N_QUESTIONS - SLOW_CLUE - 1} answers not graded", work, done,
+                              len(server.chat_requests)))
+        server.reset()
+        slow.seconds = 0.0
+        done = run_pytest(work, [*args, "--llm-resume=last"], timeout=TIMEOUT)
+        rows.append(_life_row("  then --llm-resume=last", work, done, len(server.chat_requests)))
     return rows
 
 
@@ -223,14 +282,14 @@ def lifecycle_main(argv: list[str]) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="llmbench-life-") as tmp:
         rows = lifecycle_rows(Path(tmp))
-    header = ("lifecycle fault", "exit", "wall s", "peak MB", "stored", "run status", "requests")
-    widths = [max(len(header[0]), *(len(r.fault) for r in rows)), 4, 6, 7, 9, 11, 8]
+    header = ("lifecycle fault", "exit", "wall s", "peak MB", "stored", "run status", "requests", "kept")
+    widths = [max(len(header[0]), *(len(r.fault) for r in rows)), 4, 6, 7, 9, 11, 8, 4]
     print()
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for r in rows:
         cells = (r.fault, str(r.exit_code), f"{r.wall:.1f}", f"{r.peak_mb:.0f}", f"{r.stored}/{N_QUESTIONS}",
-                 str(r.status), str(r.requests))
+                 str(r.status), str(r.requests), str(r.kept))
         print(" | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)))
 
 

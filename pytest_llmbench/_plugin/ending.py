@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pytest_llmbench.errors import LlmBenchError
+from pytest_llmbench.errors import LlmBenchError, UnstoredResults
 
 
 def end_failure(exc: BaseException) -> str:
     """One sentence for ``pytest_sessionfinish``: what failed and how to recover, never a traceback."""
+    if isinstance(exc, UnstoredResults):
+        return f"The benchmark run could not be finished: {exc}"  # it says what is kept and how to resume
     if isinstance(exc, LlmBenchError):
         reason = str(exc).rstrip(".")
     elif isinstance(exc, OSError):

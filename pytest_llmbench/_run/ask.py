@@ -117,6 +117,12 @@ class Asker:
             return job
         return self.kinds().annotate(spec.question, self.engine().result(job))
 
+    def fetched(self) -> dict[str, Completion]:
+        """Node id -> each item's answer the provider sent this session (see ``Engine.fetched``); the judge's
+        and ``llm_client``'s calls are not items."""
+        fetched = self._engine.fetched() if self._engine is not None else {}
+        return {key: answer for key, answer in fetched.items() if key in self._jobs}
+
     def call(self, request: ChatRequest) -> Completion:
         """One ad-hoc call through the engine (the judge, ``llm_client``)."""
         return self.engine().call(request)

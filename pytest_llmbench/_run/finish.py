@@ -8,14 +8,14 @@ the answers of a resumed run.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_llmbench.config import Settings
-from pytest_llmbench.errors import UsageError
-from pytest_llmbench.types import ResultRecord
+from pytest_llmbench.errors import LlmBenchError, UnstoredResults, UsageError
+from pytest_llmbench.types import Completion, ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.resume import StoredAnswer
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.stats import TargetReport
     from pytest_llmbench.storage.repository import Repository
+    from pytest_llmbench.storage.spool import Spooled
     from pytest_llmbench.storage.writer import BatchWriter
 
 
@@ -38,6 +39,13 @@ class RunStore:
     run_name: str | None = None
     baseline_run: int | None = None
     baseline_records: list[ResultRecord] = field(default_factory=list)
+    #: told once when results stop reaching the database, so the session stops asking (``BenchSession.stop``)
+    on_failure: Callable[[str], None] | None = None
+    #: results the database would not take at the end; raised by ``persist`` once the run's end is stored
+    unstored: UnstoredResults | None = None
+    notes: list[str] = field(default_factory=list)  # for the summary: what was kept for the resume
+    _unstored_records: list[ResultRecord] = field(default_factory=list)
+    _waiting: dict[str, Completion] = field(default_factory=dict)  # fetched answers no test graded
     _repo: Repository | None = None
     _results: BatchWriter[ResultRecord] | None = None
 
@@ -68,7 +76,12 @@ class RunStore:
 
             run = resume_mod.reopen(self.repository(), self.settings.resume, self.settings)
             self.run_id, self.run_name = run.id, run.name
+            spooled = self._spool_load(run.id)
+            # What a full disk kept out, stored now; like the stored ones, results without an answer are asked again.
+            self.repository().add_results(run.id, [r for r in spooled.results if r.error is None])
             resumed = resume_mod.stored_answers(self.repository(), run.id)
+            for nodeid, completion in spooled.answers.items():  # paid for, never graded: graded, not asked
+                resumed.setdefault(nodeid, resume_mod.StoredAnswer(completion, None))
         self.ensure_run()
         return resumed
 
@@ -102,12 +115,79 @@ class RunStore:
             from pytest_llmbench.storage.writer import BatchWriter
 
             run_id, repo = self.ensure_run(), self.repository()
-            self._results = BatchWriter(lambda batch: repo.add_results(run_id, batch), name="llmbench-results")
+            self._results = BatchWriter(lambda batch: repo.add_results(run_id, batch), name="llmbench-results",
+                                        on_failure=self._write_failed)
         self._results.add(record)  # written within 0.2 s, in batches (see storage/writer.py)
 
+    def _write_failed(self, exc: BaseException) -> None:
+        if self.on_failure is not None:  # nothing more is asked; what arrives is kept and written later
+            self.on_failure(f"results cannot be stored: {str(exc).rstrip('.')}")
+
     def flush(self) -> None:
-        if self._results is not None:
-            self._results.close()
+        """Write the results still pending. What the database will not take even now is spooled (see
+        ``storage/spool.py``) and kept in ``unstored`` for ``persist`` to raise after the run's end; never raises."""
+        writer, self._results = self._results, None
+        if writer is None:
+            return
+        try:
+            writer.close()
+        except (LlmBenchError, OSError) as exc:
+            self.unstored = self._keep_unstored(writer.unwritten(), exc)
+
+    def _keep_unstored(self, records: list[ResultRecord], exc: BaseException) -> UnstoredResults:
+        reason = (f"{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)).rstrip(".")
+        # Only answers are worth keeping: an item without one (stopped once the writes failed, an HTTP error)
+        # is asked again by the resume, like such an item stored.
+        self._unstored_records = [r for r in records if r.error is None]
+        kept = len(self._unstored_records)
+        if kept:
+            try:
+                path = self._save_spool()
+            except OSError:
+                pass
+            else:
+                return UnstoredResults(f"{reason}; {kept} result{'s are' if kept != 1 else ' is'} kept in {path}: "
+                                       "free the space, then --llm-resume=last stores them without asking again.")
+            self._unstored_records = []
+        count = f"{len(records)} result{'s' if len(records) != 1 else ''}"
+        return UnstoredResults(f"{reason}; {count} could not be stored or kept: free the space, then "
+                               f"--llm-resume=last asks only those {len(records)} again.")
+
+    def keep_answers(self, fetched: Mapping[str, Completion], resumed: Mapping[str, StoredAnswer],
+                     records: Sequence[ResultRecord], *, resumable: bool) -> None:
+        """At the end: answers the provider sent that no test graded (a signal, -x or a stop came first) are
+        spooled for the resume when the run can be resumed; a run that cannot be is done with its spool."""
+        if self.run_id is None:
+            return
+        from pytest_llmbench.storage import spool
+
+        recorded = {r.nodeid for r in records}
+        waiting = {k: a.completion for k, a in resumed.items() if a.grade is None and k not in recorded}
+        waiting.update((k, c) for k, c in fetched.items() if c.ok and k not in recorded)
+        resumable = resumable or bool(self._unstored_records)  # not every result is stored: it is resumed
+        self._waiting = waiting if resumable else {}
+        if not self._waiting:
+            if not self._unstored_records:  # nothing (more) to keep: an earlier session's spool is done with
+                spool.discard(spool.paths(self.settings.db, self.rootdir, self.run_id))
+            return
+        try:
+            path = self._save_spool()
+        except OSError as exc:
+            self.notes.append(f"{len(waiting)} fetched answer(s) could not be kept for the resume "
+                              f"({exc.strerror or exc}); --llm-resume asks them again.")
+            return
+        self.notes.append(f"{len(waiting)} answer(s) fetched but not graded before the end are kept in {path}: "
+                          "--llm-resume grades them without asking again.")
+
+    def _save_spool(self) -> Path:
+        from pytest_llmbench.storage import spool
+
+        return spool.save(self.settings.db, self.rootdir, self.ensure_run(), self._unstored_records, self._waiting)
+
+    def _spool_load(self, run_id: int) -> Spooled:
+        from pytest_llmbench.storage import spool
+
+        return spool.load(self.settings.db, self.rootdir, run_id)
 
     def summarize(
         self, records: Sequence[ResultRecord], stop_reason: str | None,
@@ -144,7 +224,19 @@ class RunStore:
         return summary
 
     def persist(self, summary: RunSummary, *, interrupted: bool, command: Sequence[str], exitstatus: int) -> None:
-        """Store the run's end (status, totals, performance) and write the file reports."""
+        """Store the run's end (status, totals, performance) and write the file reports; then raise
+        ``unstored`` if results could not be stored (the run is left resumable, the sentence says how)."""
+        summary.notes += self.notes
+        if self.unstored is None:
+            self._persist(summary, interrupted=interrupted, command=command, exitstatus=exitstatus)
+            return
+        try:
+            self._persist(summary, interrupted=True, command=command, exitstatus=exitstatus)
+        except (LlmBenchError, OSError):
+            pass  # the database that refused the results refuses the run's end too: the sentence below says it
+        raise self.unstored
+
+    def _persist(self, summary: RunSummary, *, interrupted: bool, command: Sequence[str], exitstatus: int) -> None:
         from pytest_llmbench._run import resume as resume_mod
         from pytest_llmbench.outcome.summary import performance_row, totals
         from pytest_llmbench.report.files import write_reports
@@ -171,8 +263,9 @@ class RunStore:
         """A run opened early (xdist controller, resume) that got no result: interrupted, or never used."""
         if self.run_id is None:
             return
-        if interrupted or self.settings.resume:
-            self.repository().update_run(self.run_id, status="interrupted" if interrupted else "completed")
+        if interrupted or self.settings.resume or self._waiting:  # kept answers need the run to resume
+            status = "interrupted" if interrupted or self._waiting else "completed"
+            self.repository().update_run(self.run_id, status=status)
         else:
             from pytest_llmbench.storage.maintenance import delete_run
 

@@ -121,7 +121,8 @@ class BenchSession:
 
     @cached_property
     def store(self) -> RunStore:
-        return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins, self.collector.benchmarks)
+        return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins, self.collector.benchmarks,
+                        on_failure=self.stop)
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -320,6 +321,8 @@ class BenchSession:
         self.store.flush()
         if not self.writer:
             return None
+        self.store.keep_answers(self.asker.fetched(), self.resumed, self.records,
+                                resumable=self.interrupted or stop_reason is not None)
         if not self.records:
             self.store.close_empty_run(self.interrupted)
             return None

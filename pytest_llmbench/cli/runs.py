@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 from pytest_llmbench.cli._shared import open_repository, table
-from pytest_llmbench.errors import UsageError
 from pytest_llmbench.report import fmt
-from pytest_llmbench.report.files import render_csv, render_json
+from pytest_llmbench.report.files import render_csv, render_json, write_report
 from pytest_llmbench.report.model import load_report
 from pytest_llmbench.report.runcompare import compare_reports, model_pairs
 from pytest_llmbench.report.terminal import render
@@ -195,14 +194,9 @@ def run_export(args: argparse.Namespace) -> int:
         data = load_report(repo, args.run)
     finally:
         repo.close()
-    text = render_csv(data) if args.format == "csv" else render_json(data)
     if args.output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(render_csv(data) if args.format == "csv" else render_json(data))
         return 0
-    try:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"Cannot write {args.output}: {exc.strerror or exc}.") from None
+    write_report(args.format, args.output, data)  # atomic; a failure is one sentence (exit 4)
     print(f"wrote {len(data.records)} items of run {args.run} to {args.output}", file=sys.stderr)
     return 0

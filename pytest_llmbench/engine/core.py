@@ -204,6 +204,15 @@ class Engine:
             return self.result(job)
         return future.result()
 
+    def fetched(self) -> dict[str, Completion]:
+        """Job key -> each answer the provider sent so far (not the cache's, not the failures): paid for, so
+        the session keeps those no test used for a resume (``storage/spool.py``)."""
+        with self._lock:
+            futures = list(self._futures.items())
+        return {key: answer for key, future in futures
+                if future.done() and not future.cancelled() and future.exception() is None
+                and (answer := future.result()).ok and not answer.cached}
+
     def when_done(self, job: Job, callback: Callable[[Completion], None]) -> None:
         """Call ``callback`` with ``job``'s completion as soon as it arrives (now, if it is there already).
 

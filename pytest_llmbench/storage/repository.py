@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pytest_llmbench._version import __version__
@@ -50,6 +50,11 @@ _QUESTION_COLUMNS = ("key", "dataset", "clue", "answer", "category", "round", "v
                      "difficulty")
 #: Keys per ``IN (...)`` clause, well under every backend's parameter limit.
 _CHUNK = 500
+
+
+def _cannot_write(exc: SQLAlchemyError) -> bool:
+    """The database, not a value, is the problem: full, read-only, locked, I/O error, connection lost."""
+    return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +215,9 @@ class Repository:
         One transaction and a few statements per batch, whatever its size: callers batch (see ``writer``).
         Every value is made storable first (``storable``); should the backend still refuse the batch, it is
         stored item by item, and an item the backend refuses is stored as an error naming why, so one bad
-        value never costs the other items. Only a database that refuses even that raises.
+        value never costs the other items. A database that cannot be written at all (full, read-only, gone)
+        raises at once, with nothing stored as an error: the caller keeps the batch and tries again
+        (``writer``), so a real answer is never replaced by the full disk's message.
         """
         batch = list(records)
         if not batch:
@@ -219,6 +226,8 @@ class Repository:
             self._add_batch(run_id, batch)
         except SQLAlchemyError as exc:
             self._question_ids.clear()
+            if _cannot_write(exc):
+                raise self._fail("store results", exc) from None
             if len(batch) == 1:
                 self._add_as_error(run_id, batch[0], exc)
                 return
@@ -227,6 +236,8 @@ class Repository:
                     self._add_batch(run_id, [record])
                 except SQLAlchemyError as one:
                     self._question_ids.clear()
+                    if _cannot_write(one):
+                        raise self._fail("store results", one) from None
                     self._add_as_error(run_id, record, one)
 
     def _add_as_error(self, run_id: int, record: ResultRecord, exc: SQLAlchemyError) -> None:

@@ -5,6 +5,11 @@ concurrency 64 spent 15 s of the main thread's 27 s in per-item commits). ``Batc
 and writes it in one transaction at least every ``interval`` seconds (0.2 s by default) and at ``close``.
 A killed process therefore loses at most the last ``interval`` of finished items; a normal end, -x, a
 failure or Ctrl-C (which all reach ``close``) lose nothing.
+
+A write that fails (a full disk, a database gone for a moment) loses nothing either: its batch is kept, ahead
+of what arrived since, and written again with the next batch, the waits between attempts growing to
+``MAX_BACKOFF``. ``close`` makes a last attempt; what even that could not write is ``unwritten()`` for the
+caller to keep elsewhere (``storage/spool.py``).
 """
 
 from __future__ import annotations
@@ -17,21 +22,27 @@ T = TypeVar("T")
 
 #: Seconds between writes of the pending batch.
 DEFAULT_INTERVAL = 0.2
+#: Longest wait between two attempts while writes fail: a full disk is not hammered, a freed one is soon used.
+MAX_BACKOFF = 5.0
 
 
 class BatchWriter(Generic[T]):
     """``add`` items from any thread; ``write(batch)`` runs on one background thread, never concurrently.
 
-    An exception from ``write`` is kept and raised by the next ``add``, ``flush`` or ``close``; the batch
-    that failed is dropped so that one bad write does not repeat forever.
+    A batch whose ``write`` raised is kept and tried again (``write`` must therefore accept items it was given
+    before; the results' ``add_results`` skips what is stored). The exception is raised by the next ``flush``
+    or ``close`` and told once per run of failures to ``on_failure``, on the writing thread (so the session
+    stops asking for answers it cannot store); ``add`` never raises it, so the item given is always kept.
     """
 
     def __init__(
-        self, write: Callable[[list[T]], None], *, interval: float = DEFAULT_INTERVAL, name: str = "llmbench-writer"
+        self, write: Callable[[list[T]], None], *, interval: float = DEFAULT_INTERVAL, name: str = "llmbench-writer",
+        on_failure: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._write = write
         self.interval = interval
         self.name = name
+        self.on_failure = on_failure
         self._pending: list[T] = []
         self._lock = threading.Lock()  # guards _pending
         self._writing = threading.Lock()  # one write at a time, in order
@@ -39,11 +50,11 @@ class BatchWriter(Generic[T]):
         self._closed = False
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._failures = 0  # writes failed in a row
         self.batches = 0
         self.written = 0
 
     def add(self, item: T) -> None:
-        self._raise_pending_error()
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self.name} is closed.")
@@ -67,9 +78,15 @@ class BatchWriter(Generic[T]):
             thread.join()
         self.flush()
 
+    def unwritten(self) -> list[T]:
+        """What was added and is not written (after a failed ``flush`` or ``close``), in order."""
+        with self._lock:
+            return list(self._pending)
+
     def _run(self) -> None:
         while True:
-            self._wake.wait(self.interval)
+            delay = self.interval if not self._failures else min(self.interval * 2**self._failures, MAX_BACKOFF)
+            self._wake.wait(delay)
             self._write_pending()
             with self._lock:
                 if self._closed:
@@ -83,9 +100,17 @@ class BatchWriter(Generic[T]):
                 return
             try:
                 self._write(batch)
-            except BaseException as exc:  # kept and raised on the caller's thread
+            except BaseException as exc:  # kept and raised on the caller's thread; the batch is kept too
+                with self._lock:
+                    self._pending[:0] = batch
+                if not isinstance(exc, Exception):
+                    raise  # Ctrl-C or a signal during a flush on the main thread: the batch waits for close
                 self._error = exc
+                self._failures += 1
+                if self._failures == 1 and self.on_failure is not None:
+                    self.on_failure(exc)
                 return
+            self._failures, self._error = 0, None  # an earlier failure is over: nothing is lost
             self.batches += 1
             self.written += len(batch)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -97,6 +100,33 @@ def test_export_csv_and_json(history: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and data["run"]["name"] == "baseline" and len(data["records"]) == 60
     assert "wrote 60 items" in err
 
+
+
+def test_a_failed_export_is_one_sentence_and_keeps_the_old_file(
+    history: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = history / "out" / "run.csv"
+    target.parent.mkdir()
+    target.write_text("the previous export\n")
+
+    def full(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pytest_llmbench.report._atomic.os.replace", full)
+    code, out, err = run(capsys, "runs", "export", "latest", "-o", str(target))
+    assert code == 2 and out == ""
+    assert err == f"llmbench: Cannot write the csv report to {target}: No space left on device.\n"
+    assert target.read_text() == "the previous export\n"  # a reader never sees half an export
+    assert sorted(p.name for p in target.parent.iterdir()) == ["run.csv"]  # and nothing is left over
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_an_export_to_a_full_device_fails_cleanly_and_keeps_the_device(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "runs", "export", "latest", "--format", "json", "-o", "/dev/full")
+    assert code == 2 and "No space left on device" in err and len(err.splitlines()) == 1
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 def test_report_writes_files(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "report", "1", "--html", "r/report.html", "--md", "r/report.md")

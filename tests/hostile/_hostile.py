@@ -68,6 +68,30 @@ def base_args(base_url: str) -> list[str]:
     ]
 
 
+
+#: A conftest whose database is full while a ``disk-full`` file exists, once its first ``DISK_ROOM`` batches
+#: are stored: every later results write fails as SQLite's does (or, with ``disk-full`` holding ``oserror``,
+#: as an ``OSError`` ENOSPC). The run's other writes (the run row, its end) still work.
+DISK_ROOM = 1
+FULL_DISK_CONFTEST = f"""
+import errno, os, sqlite3
+from sqlalchemy.exc import OperationalError
+from pytest_llmbench.storage.repository import Repository
+
+_store, _stored = Repository._add_batch, []
+
+def _add_batch(self, run_id, batch):
+    if os.path.exists("disk-full") and len(_stored) >= {DISK_ROOM}:
+        if open("disk-full").read() == "oserror":
+            raise OSError(errno.ENOSPC, "No space left on device", ".llmbench/results.db")
+        full = sqlite3.OperationalError("database or disk is full")
+        raise OperationalError("INSERT INTO benchmark_results", {{}}, full)
+    _store(self, run_id, batch)
+    _stored.append(len(batch))
+
+Repository._add_batch = _add_batch
+"""
+
 # --- scenarios ------------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from _hostile import N_QUESTIONS
 
-from pytest_llmbench.testing import Fault, RequestContext
+from pytest_llmbench.testing import FakeOpenRouter, Fault, RequestContext
 
 #: A ``Retry-After`` no deadline of the hostile runs (1 s timeout, 2 retries) can wait out.
 AN_HOUR = 3600
@@ -42,6 +42,35 @@ def hour_long_429(context: RequestContext) -> Fault | None:
     """An hour-long 429 for the clues in ``HELD_CLUES``, answers for the rest."""
     held = any(f"Clue number {i} of" in context.prompt for i in HELD_CLUES)
     return Fault.rate_limited(retry_after=AN_HOUR) if held else None
+
+
+#: The clue whose reply is slow when a signal is to come: the items before it are graded, the answers after it
+#: fetched but not graded when the signal comes.
+SLOW_CLUE = 3
+
+
+class OneSlowClue:
+    """The fake server's latency: ``seconds`` for ``SLOW_CLUE``, none for the others (0 for the resume)."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        self.seconds = seconds
+
+    def __call__(self, context: RequestContext) -> float:
+        return self.seconds if f"Clue number {SLOW_CLUE} of" in context.prompt else 0.0
+
+
+def all_but_the_slow_one_answered(server: FakeOpenRouter, workdir: Path) -> Callable[[], bool]:
+    """For ``run_pytest(signal_when=...)``: every clue asked, the ones before the slow clue stored, and a
+    second more for the fast replies after it to reach the engine."""
+    seen: list[float] = []
+
+    def ready() -> bool:
+        if len(server.chat_requests) < N_QUESTIONS or rows_stored(workdir) < SLOW_CLUE:
+            return False
+        seen.append(time.monotonic())
+        return time.monotonic() - seen[0] > 1.0
+
+    return ready
 
 
 @dataclass(frozen=True)
@@ -85,5 +114,5 @@ def rows_stored(workdir: Path) -> int:
         return 0
 
 
-__all__ = ["AN_HOUR", "HELD_CLUES", "KILL_TEST_FILE", "N_QUESTIONS", "Finished", "hour_long_429",
-           "rows_stored", "run_pytest"]
+__all__ = ["AN_HOUR", "HELD_CLUES", "KILL_TEST_FILE", "N_QUESTIONS", "SLOW_CLUE", "Finished", "OneSlowClue",
+           "all_but_the_slow_one_answered", "hour_long_429", "rows_stored", "run_pytest"]

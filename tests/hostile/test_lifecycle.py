@@ -21,7 +21,17 @@ from _hostile import (
     pytest_outcomes,
     questions_jsonl,
 )
-from _lifecycle import AN_HOUR, HELD_CLUES, KILL_TEST_FILE, hour_long_429, rows_stored, run_pytest
+from _lifecycle import (
+    AN_HOUR,
+    HELD_CLUES,
+    KILL_TEST_FILE,
+    SLOW_CLUE,
+    OneSlowClue,
+    all_but_the_slow_one_answered,
+    hour_long_429,
+    rows_stored,
+    run_pytest,
+)
 
 from pytest_llmbench.engine.retry import GiveUp, RetryPolicy
 from pytest_llmbench.errors import RateLimitError
@@ -105,8 +115,9 @@ def test_a_signal_ends_the_run_like_ctrl_c_and_resume_finishes_it(pytester: pyte
     final = _stored(pytester)
     assert len(final) == len({r[0] for r in final}) == N_QUESTIONS
     assert sum(r[1] == "passed" for r in final) == EXPECTED_CORRECT
-    # only what the first session had no answer for is asked again
-    assert asked_again == N_QUESTIONS - _answered(rows)
+    # only what the first session had no answer for is asked again: answers it fetched but had not graded
+    # when the signal came are kept too, so no clue is asked twice over the two sessions
+    assert asked_again <= N_QUESTIONS - _answered(rows) and asked_first + asked_again == N_QUESTIONS
     assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
 
 
@@ -139,3 +150,34 @@ def test_a_killed_xdist_worker_stores_its_item_as_an_error_and_resume_finishes(p
     assert len(final) == N_QUESTIONS and not [r for r in final if r[1] == "error"]
     assert sum(r[1] == "passed" for r in final) == EXPECTED_CORRECT
     assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("sig", "cache"), [(signal.SIGTERM, "off"), (signal.SIGHUP, "off"), (signal.SIGINT, "on")],
+    ids=["SIGTERM", "SIGHUP", "Ctrl-C-cached"],
+)
+def test_answers_fetched_before_a_signal_are_not_asked_again(pytester: pytest.Pytester, sig: int, cache: str) -> None:
+    _project(pytester)
+    slow = OneSlowClue()
+    with FakeOpenRouter(policy=policy, latency=slow) as server:
+        args = [*base_args(server.base_url), f"--llm-cache={cache}", "--llm-timeout=80", "--llm-retries=0"]
+        done = run_pytest(pytester.path, args, timeout=SUBPROCESS_TIMEOUT, sig=sig,
+                          signal_when=all_but_the_slow_one_answered(server, pytester.path))
+        assert done.exit_code == pytest.ExitCode.INTERRUPTED and "Traceback" not in done.stdout, done.stdout
+        assert len(server.chat_requests) == N_QUESTIONS
+        graded = _answered(_stored(pytester))
+        assert graded == SLOW_CLUE  # the tests before the slow clue; the fetched answers after it are kept
+        assert f"{N_QUESTIONS - SLOW_CLUE - 1} answer(s) fetched but not graded" in done.stdout, done.stdout
+
+        server.reset()
+        slow.seconds = 0.0
+        resumed = run_pytest(pytester.path, [*args, "--llm-resume=last"], timeout=SUBPROCESS_TIMEOUT)
+        asked_again = list(server.chat_requests)
+    assert resumed.exit_code == pytest.ExitCode.TESTS_FAILED, resumed.stdout  # the 4 wrong answers only
+    # Only the slow clue, whose reply never came, is asked again: every fetched answer was kept and graded.
+    assert len(asked_again) == 1 and f"Clue number {SLOW_CLUE} of" in str(asked_again[0]), asked_again
+    final = _stored(pytester)
+    assert len(final) == len({r[0] for r in final}) == N_QUESTIONS
+    assert sum(r[1] == "passed" for r in final) == EXPECTED_CORRECT
+    assert db_counts(pytester.path / ".llmbench" / "results.db").run_status == "completed"
+    assert not list((pytester.path / ".llmbench").glob("unstored-*"))  # the resume is done with the kept answers

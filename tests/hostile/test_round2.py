@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import sys
@@ -17,7 +18,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _hostile import FAST, MODEL, N_QUESTIONS, TEST_FILE, base_args, policy, questions_jsonl, yaml_alias_bomb, yaml_deep
+from _hostile import (
+    EXPECTED_CORRECT,
+    FAST,
+    FULL_DISK_CONFTEST,
+    MODEL,
+    N_QUESTIONS,
+    TEST_FILE,
+    base_args,
+    db_counts,
+    policy,
+    questions_jsonl,
+    yaml_alias_bomb,
+    yaml_deep,
+)
 
 from pytest_llmbench.kinds.samples import png_bytes
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first, for_model
@@ -230,6 +244,65 @@ def test_a_full_disk_while_finishing_is_one_sentence(pytester: pytest.Pytester) 
     line = _one_error_line(result.stderr.str())
     assert "could not be finished: No space left on device" in line and "--llm-resume=last" in line
 
+
+
+@pytest.mark.parametrize("error", ["sqlite", "oserror"])
+def test_a_full_disk_loses_no_result_and_resume_pays_for_none(pytester: pytest.Pytester, error: str) -> None:
+    """The batch a full disk refuses is kept, retried, then spooled; the resume stores it without asking."""
+    _project(pytester)
+    pytester.makeconftest(FULL_DISK_CONFTEST)
+    (pytester.path / "disk-full").write_text(error)
+    with FakeOpenRouter(policy=policy, latency=0.05) as server:
+        args = [*base_args(server.base_url), "--llm-concurrency=1"]  # results arrive over several batches
+        result = pytester.runpytest_subprocess(*args, timeout=90)
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+        line = _one_error_line(result.stderr.str())
+        reason = "database or disk is full" if error == "sqlite" else "No space left on device"
+        counts = db_counts(pytester.path / ".llmbench" / "results.db")
+        unstored = N_QUESTIONS - counts.rows
+        assert 0 < unstored < N_QUESTIONS and counts.run_status == "interrupted"  # the first batch had room
+        kept = re.search(r"; (\d+) results? (?:are|is) kept in ", line)
+        assert kept is not None and reason in line, line
+        assert "--llm-resume=last stores them without asking again" in line
+        assert len(list((pytester.path / ".llmbench").glob("unstored-run-1-*.json"))) == 1
+        # every answer that arrived is kept; only items the failed writes stopped before asking are not
+        asked_first = len(server.chat_requests)
+        assert 0 < int(kept[1]) <= unstored and asked_first - int(kept[1]) == counts.rows
+
+        (pytester.path / "disk-full").unlink()  # the space is freed
+        server.reset()
+        resumed = pytester.runpytest_subprocess(*args, "--llm-resume=last", timeout=90)
+        asked_again = len(server.chat_requests)
+        assert asked_first + asked_again == N_QUESTIONS  # nothing already paid for is asked again
+    assert resumed.ret == pytest.ExitCode.TESTS_FAILED, resumed.stdout.str()  # the 4 wrong answers only
+    final = db_counts(pytester.path / ".llmbench" / "results.db")
+    assert final.rows == final.distinct_items == N_QUESTIONS and final.correct == EXPECTED_CORRECT
+    assert final.run_status == "completed" and not list((pytester.path / ".llmbench").glob("unstored-*"))
+
+
+def test_when_nothing_can_keep_them_the_sentence_says_how_many_are_asked_again(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    pytester.makeconftest(FULL_DISK_CONFTEST + (
+        "import pytest_llmbench.storage.spool as spool\n"
+        "def _no_room(path, data):\n"
+        "    raise OSError(errno.ENOSPC, 'No space left on device', str(path))\n"
+        "spool.write_atomic = _no_room\n"
+    ))
+    (pytester.path / "disk-full").write_text("sqlite")
+    with FakeOpenRouter(policy=policy, latency=0.05) as server:
+        args = [*base_args(server.base_url), "--llm-concurrency=1"]
+        result = pytester.runpytest_subprocess(*args, timeout=90)
+        line = _one_error_line(result.stderr.str())
+        unstored = N_QUESTIONS - db_counts(pytester.path / ".llmbench" / "results.db").rows
+        assert result.ret == pytest.ExitCode.USAGE_ERROR and 0 < unstored < N_QUESTIONS
+        assert f"{unstored} results could not be stored or kept" in line, line
+        assert f"--llm-resume=last asks only those {unstored} again" in line
+
+        (pytester.path / "disk-full").unlink()
+        server.reset()
+        pytester.runpytest_subprocess(*args, "--llm-resume=last", timeout=90)
+        assert len(server.chat_requests) == unstored  # only those, as the sentence said
+    assert db_counts(pytester.path / ".llmbench" / "results.db").rows == N_QUESTIONS
 
 # --- item 11: escape sequences in names and replies never reach a terminal or a Markdown file ---------------
 
