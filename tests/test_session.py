@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench._run.session import BenchSession, Hooks, ItemState
+from pytest_llmbench._run.items import ItemState
+from pytest_llmbench._run.session import BenchSession, Hooks
 from pytest_llmbench.config import resolve
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.outcome.summary import RunSummary

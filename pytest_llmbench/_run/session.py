@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_llmbench._run.ask import Asker
 from pytest_llmbench._run.collect import Collector
 from pytest_llmbench._run.finish import RunStore
-from pytest_llmbench._run.items import ItemSpec
+from pytest_llmbench._run.items import ItemSpec, ItemState
 from pytest_llmbench.config import Settings, default_models
 from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Outcome, Question, ResultRecord
@@ -35,17 +35,6 @@ if TYPE_CHECKING:
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.prompts import Template
-
-
-@dataclass
-class ItemState:
-    """What one item went through, kept on the item until its report is made."""
-
-    spec: ItemSpec
-    completion: Completion | None = None
-    grade: Grade | None = None
-    recorded: bool = False
-    judges: list[dict[str, Any]] | None = None  # the jurors' votes and the rules' verdict, when a judge was asked
 
 
 @dataclass
