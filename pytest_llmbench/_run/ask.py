@@ -184,6 +184,16 @@ class Asker:
 
         return self._questions_by_prompt.get(prompt_key(request.messages))
 
+    def close(self) -> None:
+        """The end of the run: the engine's threads and connections, then the response cache's writer."""
+        if self._engine is not None:
+            self._engine.close()
+        self.close_cache()
+
+    def close_cache(self) -> None:
+        if self.response_cache is not None:
+            self.response_cache.close()
+
     @property
     def started(self) -> Engine | None:
         """The engine if one was made (nothing to stop or close otherwise)."""
