@@ -72,8 +72,8 @@ def test_silent_when_unused(pytester: pytest.Pytester) -> None:
 
 # The plugin is imported by every pytest run where it is installed: these must wait until a run benchmarks.
 HEAVY = ("sqlalchemy", "httpx", "rich", "jsonschema", "rapidfuzz", "yaml")
-HEAVY_OURS = ("storage", "engine", "providers", "grading", "kinds", "data", "_run.result", "outcome", "report.junit",
-              "report.terminal", "testing", "_run.resume")
+HEAVY_OURS = ("storage", "engine", "providers", "grading", "_run.media", "_run.request", "_run.capabilities", "data",
+              "_run.result", "outcome", "report.junit", "report.terminal", "testing", "_run.resume")
 
 
 @pytest.mark.parametrize("module", ["pytest_llmbench.plugin", "pytest_llmbench"])

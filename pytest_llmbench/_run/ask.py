@@ -19,9 +19,9 @@ from pytest_llmbench.errors import ItemNotAsked, LlmBenchWarning
 from pytest_llmbench.types import ChatRequest, Completion, Message, Question
 
 if TYPE_CHECKING:
+    from pytest_llmbench._run.request import RequestKinds
     from pytest_llmbench.engine.core import Engine, Job
     from pytest_llmbench.engine.traffic import ModelTraffic
-    from pytest_llmbench.kinds import RequestKinds
     from pytest_llmbench.prompts import Template
     from pytest_llmbench.storage.budget import SharedBudget
     from pytest_llmbench.storage.cache import DatabaseCache
@@ -65,7 +65,8 @@ class Asker:
 
     def kinds(self) -> RequestKinds:
         if self._kinds is None:
-            from pytest_llmbench.kinds import MB, MediaLimits, RequestKinds
+            from pytest_llmbench._run.media import MB, MediaLimits
+            from pytest_llmbench._run.request import RequestKinds
 
             s = self.settings
             limits = MediaLimits(max_image_bytes=int(s.max_image_mb * MB), pdf_max_pages=s.pdf_max_pages,
@@ -75,7 +76,7 @@ class Asker:
 
     def request_for(self, spec: ItemSpec) -> ChatRequest:
         """The request for an item; raises ``ItemNotAsked`` when its question cannot be sent to its model."""
-        from pytest_llmbench.kinds import prompt_key
+        from pytest_llmbench._run.request import prompt_key
         from pytest_llmbench.providers.routing import with_routing
 
         template = self.template(spec.template)
@@ -180,7 +181,7 @@ class Asker:
         return notes
 
     def _question_for(self, request: ChatRequest) -> Question | None:
-        from pytest_llmbench.kinds import prompt_key
+        from pytest_llmbench._run.request import prompt_key
 
         return self._questions_by_prompt.get(prompt_key(request.messages))
 

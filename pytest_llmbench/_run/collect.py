@@ -82,7 +82,7 @@ def check_settings(settings: Settings) -> None:
 def check_models(models: Sequence[str], *, warn: Callable[[str], None]) -> None:
     """A simulated id must be one of the simulated models (a typo would fail every item); any other id that the
     catalog does not know is only a warning: the catalog snapshot may be older than the model."""
-    from pytest_llmbench.kinds.capabilities import catalog_info
+    from pytest_llmbench._run.capabilities import catalog_info
     from pytest_llmbench.providers.simulated import PROFILES
 
     for model in models:
@@ -127,7 +127,7 @@ class Collector:
             return []
 
     def _specs_for(self, marker: Mapping[str, Any], test: str) -> list[ItemSpec]:
-        from pytest_llmbench.kinds import kind_grader
+        from pytest_llmbench.grading.structured import kind_grader
 
         s = marker_settings(self.settings, marker)
         if "dataset" not in marker:

@@ -16,6 +16,14 @@ from pytest_llmbench.config import SIMULATED_PREFIX
 from pytest_llmbench.types import Completion, Grade, Message, Outcome, Question, ResultRecord, Verdict
 
 
+def reply_text(completion: Completion) -> str:
+    """The reply as stored and reported: its text, then one line per tool call."""
+    from pytest_llmbench.grading.structured import describe_calls  # grading is heavy: only once a reply is in
+
+    calls = describe_calls(completion)
+    return "\n".join(t for t in (completion.text, calls) if t)
+
+
 def to_record(
     question: Question, model: str, grader: str, repeat: int, completion: Completion, grade: Grade | None,
     *, nodeid: str, outcome: Outcome, messages: Sequence[Message] | None = None,
@@ -26,7 +34,6 @@ def to_record(
     ``messages``: what was sent (None when nothing was: a skip, an input error), kept with the provenance the
     completion carries (finish reason, served model, upstream provider, generation id, attempts).
     """
-    from pytest_llmbench.kinds import reply_text
     from pytest_llmbench.outcome.provenance import stored_messages
 
     q, c, g = question, completion, grade

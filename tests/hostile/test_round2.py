@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from _hostile import FAST, MODEL, N_QUESTIONS, TEST_FILE, base_args, policy, questions_jsonl, yaml_alias_bomb, yaml_deep
 
-from pytest_llmbench.kinds.samples import png_bytes
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first, for_model
+from pytest_llmbench.testing.samples import png_bytes
 
 OTHER = "anthropic/claude-3-haiku"
 ESC = "\x1b"

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from pytest_llmbench._run.request import RequestKinds
 from pytest_llmbench.errors import BadRequestError, DatasetError
-from pytest_llmbench.kinds import JsonGrader, RequestKinds, ToolCallGrader
-from pytest_llmbench.kinds.samples import png_bytes
+from pytest_llmbench.grading.structured import JsonGrader, ToolCallGrader
 from pytest_llmbench.providers._sim_kinds import fill_required, spoil
 from pytest_llmbench.providers.simulated import IMAGE_TOKENS, SimulatedProvider
+from pytest_llmbench.testing.samples import png_bytes
 from pytest_llmbench.types import ChatRequest, Completion, Question
 
 SCHEMA = {

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from pytest_llmbench.kinds.capabilities import InfoLookup, Need, catalog_info, check, unchecked_note
-from pytest_llmbench.kinds.media import IMAGE_TYPES, PDF_TYPE, AttachmentCache, MediaLimits
+from pytest_llmbench._run.capabilities import InfoLookup, Need, catalog_info, check, unchecked_note
+from pytest_llmbench._run.media import IMAGE_TYPES, PDF_TYPE, AttachmentCache, MediaLimits
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Message, Question
 
 
