@@ -145,9 +145,25 @@ def _call_text(name: str, raw: object) -> str:
     return f"{name}({args})"
 
 
+_CALL_LINE = "[tool call] "
+
+
 def describe_calls(completion: Completion) -> str:
     """The calls as text, for stored results and reports: ``get_weather({"city": "Paris"})``."""
-    return "\n".join(f"[tool call] {_call_text(n, a)}" for n, a in tool_calls_of(completion))
+    return "\n".join(f"{_CALL_LINE}{_call_text(n, a)}" for n, a in tool_calls_of(completion))
+
+
+def split_calls(stored: str) -> tuple[str, tuple[dict[str, Any], ...]]:
+    """A stored reply (its text, then ``describe_calls``' lines) back into the text and OpenAI-shaped calls."""
+    lines = stored.split("\n")
+    end = len(lines)
+    while end and lines[end - 1].startswith(_CALL_LINE):
+        end -= 1
+    calls = []
+    for line in lines[end:]:
+        name, _, rest = line[len(_CALL_LINE):].partition("(")
+        calls.append({"type": "function", "function": {"name": name, "arguments": rest.removesuffix(")")}})
+    return "\n".join(lines[:end]), tuple(calls)
 
 
 class ToolCallGrader:
