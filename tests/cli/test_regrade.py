@@ -12,15 +12,20 @@ from pytest_llmbench.types import Question
 pytest_plugins = ["pytester"]
 
 
-def test_regrade_makes_a_linked_run_without_asking_models(pytester: pytest.Pytester,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    questions = [{"question": f"Clue {i}", "answer": f"(Big) Answer {i}"} for i in range(8)]
+def _lenient_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                 questions: list[dict[str, object]]) -> None:
+    """A stored run of ``questions`` (q.jsonl) by sim/strong, graded leniently; the test then works in its folder."""
     pytester.makefile(".jsonl", q="\n".join(json.dumps(q) for q in questions))
     pytester.makepyfile(test_q="def test_q(llm_result):\n    llm_result.assert_correct()\n")
     pytester.makeini("[pytest]\n")
     pytester.runpytest_subprocess("--llm-dataset=q.jsonl", "--llm-sample=all", "--llm-models=sim/strong",
                                   "--llm-grader=lenient", "-p", "no:cacheprovider")
     monkeypatch.chdir(pytester.path)
+
+
+def test_regrade_makes_a_linked_run_without_asking_models(pytester: pytest.Pytester,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _lenient_run(pytester, monkeypatch, [{"question": f"Clue {i}", "answer": f"(Big) Answer {i}"} for i in range(8)])
     assert main(["regrade", "latest", "--grader", "strict"]) == 0
     with sqlite3.connect(pytester.path / ".llmbench" / "results.db") as db:
         runs = db.execute("select id, parent_id, parent_relation, grader from benchmark_runs order by id").fetchall()
@@ -46,7 +51,7 @@ def test_regrade_refuses_judge_and_unknown_runs(pytester: pytest.Pytester, monke
     assert "no results database" in capsys.readouterr().err
 
 
-KIND_QUESTIONS = [
+KIND_QUESTIONS: list[dict[str, object]] = [
     *({"question": f"Sentiment {i}", "schema": {"type": "object", "properties": {"label": {"type": "string"}},
                                                 "required": ["label"], "additionalProperties": False},
        "expected": {"label": "negative"}} for i in range(6)),
@@ -58,12 +63,7 @@ KIND_QUESTIONS = [
 def test_regrade_grades_structured_and_tool_call_items_as_the_run_did(pytester: pytest.Pytester,
                                                                       monkeypatch: pytest.MonkeyPatch,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    pytester.makefile(".jsonl", k="\n".join(json.dumps(q) for q in KIND_QUESTIONS))
-    pytester.makepyfile(test_k="def test_k(llm_result):\n    llm_result.assert_correct()\n")
-    pytester.makeini("[pytest]\n")
-    pytester.runpytest_subprocess("--llm-dataset=k.jsonl", "--llm-sample=all", "--llm-models=sim/strong",
-                                  "--llm-grader=lenient", "-p", "no:cacheprovider")
-    monkeypatch.chdir(pytester.path)
+    _lenient_run(pytester, monkeypatch, KIND_QUESTIONS)
     assert main(["regrade", "latest", "--grader", "lenient"]) == 0
     with sqlite3.connect(pytester.path / ".llmbench" / "results.db") as db:
         pairs = db.execute(
@@ -74,7 +74,7 @@ def test_regrade_grades_structured_and_tool_call_items_as_the_run_did(pytester: 
     assert {p[1] for p in pairs} == {"json", "tool_call"}
     assert [p[:3] for p in pairs] == [p[3:] for p in pairs]  # the same grader, verdict and method as the run's
     assert any(p[0] for p in pairs if p[1] == "tool_call") and any(p[0] for p in pairs if p[1] == "json")
-    (pytester.path / "k.jsonl").unlink()  # without the dataset, the kind of those items is unknown: said, not guessed
+    (pytester.path / "q.jsonl").unlink()  # without the dataset, the kind of those items is unknown: said, not guessed
     capsys.readouterr()
     assert main(["regrade", "1", "--grader", "lenient"]) == 2
     assert "structured or tool-call items" in capsys.readouterr().err
