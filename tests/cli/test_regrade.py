@@ -13,7 +13,7 @@ pytest_plugins = ["pytester"]
 
 
 def _lenient_run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
-                 questions: list[dict[str, object]]) -> None:
+                 questions: list[object]) -> None:
     """A stored run of ``questions`` (q.jsonl) by sim/strong, graded leniently; the test then works in its folder."""
     pytester.makefile(".jsonl", q="\n".join(json.dumps(q) for q in questions))
     pytester.makepyfile(test_q="def test_q(llm_result):\n    llm_result.assert_correct()\n")
@@ -51,7 +51,7 @@ def test_regrade_refuses_judge_and_unknown_runs(pytester: pytest.Pytester, monke
     assert "no results database" in capsys.readouterr().err
 
 
-KIND_QUESTIONS: list[dict[str, object]] = [
+KIND_QUESTIONS = [
     *({"question": f"Sentiment {i}", "schema": {"type": "object", "properties": {"label": {"type": "string"}},
                                                 "required": ["label"], "additionalProperties": False},
        "expected": {"label": "negative"}} for i in range(6)),
