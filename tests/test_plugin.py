@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _quiz import quiz_project
 
 pytest_plugins = ["pytester"]
 
@@ -37,10 +38,7 @@ def test_quiz(llm_result):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz=BENCH)
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS, BENCH)
 
 
 def _db(pytester: pytest.Pytester) -> sqlite3.Connection:
