@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_llmbench._run.ask import Asker
 from pytest_llmbench._run.collect import Collector, check_settings
@@ -25,7 +25,6 @@ from pytest_llmbench.errors import LlmBenchError, UsageError
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
-    from pytest_llmbench._plugin.progress import ProgressDisplay
     from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
@@ -33,6 +32,16 @@ if TYPE_CHECKING:
     from pytest_llmbench.grading import Grader
     from pytest_llmbench.outcome.summary import RunSummary
     from pytest_llmbench.prompts import Template
+
+
+class ProgressDisplay(Protocol):
+    """What the session tells a progress display (``_plugin/progress.py`` draws one)."""
+
+    def start(self, totals: Mapping[str, int]) -> None: ...
+
+    def update(self, record: ResultRecord) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
