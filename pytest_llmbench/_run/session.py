@@ -1,9 +1,11 @@
 """``BenchSession``: one per pytest session, made in ``pytest_configure``, the facade over the run's stages.
 
 collect (``collect.py``: marker x settings -> items) -> ask (``ask.py``: messages, requests, the engine) ->
-grade (``grade.py``) -> record (``record.py``: the stored row) -> finish (``finish.py``: storage, summary,
-gates, reports). Nothing is opened before the first item that uses the plugin, and nothing heavy is imported
-at module level: a ``BenchSession`` is made in every pytest run where the plugin is installed.
+grade (``grade.py``, ``judge.py``) -> record (``record.py``: the stored row) -> finish (``finish.py``: storage,
+summary, gates, reports); ``flow.py`` takes each item through ask, grade and record. This module makes the
+stages and wires them to the hook callers; it decides nothing itself. Nothing is opened before the first item
+that uses the plugin, and nothing heavy is imported at module level: a ``BenchSession`` is made in every pytest
+run where the plugin is installed.
 """
 
 from __future__ import annotations
