@@ -52,7 +52,7 @@ class Question:
     def __post_init__(self) -> None:
         # The older shape kept the kind in ``metadata`` (a dataset hook's questions, question-file caches written
         # before): lifted into the fields, so every reader looks in one place.
-        if self.metadata and any(name in self.metadata for name in KIND_FIELDS):
+        if self.metadata and not self.metadata.keys().isdisjoint(KIND_FIELDS):  # C speed: 200,000 clues load
             metadata = dict(self.metadata)
             kinds = {name: metadata.pop(name) for name in KIND_FIELDS if name in metadata}
             if "tools" in kinds:
