@@ -35,7 +35,7 @@ from pytest_llmbench.grading.agreement import (  # noqa: E402
     measure,
     tag_counts,
 )
-from pytest_llmbench.types import ChatRequest, Completion  # noqa: E402
+from pytest_llmbench.types import ChatRequest, Completion, Grade, Question  # noqa: E402
 
 DEV_DEFAULT = ROOT.parent / "shared" / "data" / "grading" / "jeopardy_replies_dev.jsonl"
 RULE_GRADERS = ("strict", "lenient", "jeopardy", "adaptive")
@@ -55,27 +55,28 @@ class ScriptedJudge:
         return Completion(model=request.model, text=verdict, cost_usd=0.0)
 
 
+class _ScriptedAdaptive:
+    """Adaptive with the scripted judge, shown the case each grade is of; keeps every verdict in order."""
+
+    name = "adaptive + scripted judge"
+
+    def __init__(self, cases: list[AgreementCase]) -> None:
+        self.judge = ScriptedJudge()
+        self._inner = AdaptiveGrader(judge=self.judge, judge_model="scripted/label")
+        self._cases = iter(cases)  # measure() grades the cases once each, in order
+        self.verdicts: list[bool] = []
+
+    def grade(self, question: Question, text: str) -> Grade:
+        self.judge.current = next(self._cases)
+        grade = self._inner.grade(question, text)
+        self.verdicts.append(grade.correct)
+        return grade
+
+
 def _measure_scripted(cases: list[AgreementCase]) -> tuple[AgreementReport, int, list[bool]]:
-    judge = ScriptedJudge()
-    grader = AdaptiveGrader(judge=judge, judge_model="scripted/label")
-    grader.name = "adaptive + scripted judge"
-    report = AgreementReport(grader=grader.name)
-    verdicts: list[bool] = []
-    for case in cases:
-        judge.current = case
-        grade = grader.grade(case.question(), case.response)
-        verdicts.append(grade.correct)
-        report.total += 1
-        report.human_correct += case.human_correct
-        report.near_misses += case.near_miss
-        if grade.correct == case.human_correct:
-            report.agreed += 1
-        else:
-            report.disagreements.append(Disagreement(case, grade))
-            report.false_positives += grade.correct
-            report.false_negatives += not grade.correct
-        report.near_misses_accepted += case.near_miss and grade.correct
-    return report, judge.calls, verdicts
+    grader = _ScriptedAdaptive(cases)
+    report = measure(grader, cases)
+    return report, grader.judge.calls, grader.verdicts
 
 
 def _graded(name: str, cases: list[AgreementCase]) -> tuple[AgreementReport, list[bool], float]:

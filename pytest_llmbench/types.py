@@ -18,6 +18,10 @@ Message = dict[str, Any]
 JSON = Any
 
 
+#: The fields of ``Question`` that make it a question of another kind than text (structured output, tool calls).
+KIND_FIELDS = ("schema", "expected", "tools", "expected_call")
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     """One benchmark question.
@@ -38,10 +42,37 @@ class Question:
     show_number: int | None = None
     attachments: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # The question's kind (DESIGN.md section 3b); all unset for a text question. ``expected=None`` means no
+    # expected value (a JSON ``null`` cannot be asked for).
+    schema: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)  # the reply's JSON Schema
+    expected: JSON = field(default=None, hash=False, compare=False)  # the JSON value the reply must hold
+    tools: tuple[Mapping[str, Any], ...] = field(default=(), hash=False, compare=False)  # OpenAI tool definitions
+    expected_call: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)  # {name, arguments}
+
+    def __post_init__(self) -> None:
+        # The older shape kept the kind in ``metadata`` (a dataset hook's questions, question-file caches written
+        # before): lifted into the fields, so every reader looks in one place.
+        if self.metadata and not self.metadata.keys().isdisjoint(KIND_FIELDS):  # C speed: 200,000 clues load
+            metadata = dict(self.metadata)
+            kinds = {name: metadata.pop(name) for name in KIND_FIELDS if name in metadata}
+            if "tools" in kinds:
+                kinds["tools"] = tuple(kinds["tools"] or ())
+            for name, value in kinds.items():
+                object.__setattr__(self, name, value)
+            object.__setattr__(self, "metadata", metadata)
 
     @property
     def key(self) -> str:
         return f"{self.dataset}:{self.id}"
+
+    @property
+    def is_plain(self) -> bool:
+        """No attachments, no schema, no tools: a text question."""
+        return not self.attachments and self.schema is None and not self.tools
+
+    def kind_fields(self) -> dict[str, Any]:
+        """The kind fields that are set, under their names (the older ``metadata`` shape, for stored rows)."""
+        return {name: getattr(self, name) for name in KIND_FIELDS if getattr(self, name) not in (None, ())}
 
     def with_metadata(self, **extra: Any) -> Question:
         merged = dict(self.metadata)

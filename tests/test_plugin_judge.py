@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from _quiz import quiz_project
+from _quiz import quiz_project, run_against
 
 from pytest_llmbench.testing import FakeOpenRouter, Fault, JudgeVerdicts, for_model
 
@@ -51,13 +51,6 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return quiz_project(pytester, QUESTIONS)
 
 
-def _run(project: pytest.Pytester, server: FakeOpenRouter, *extra: str) -> pytest.RunResult:
-    return project.runpytest_subprocess(
-        "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=openai/gpt-4o-mini",
-        f"--llm-base-url={server.base_url}", "-p", "no:cacheprovider", *extra,
-    )
-
-
 def _judge_requests(server: FakeOpenRouter, judges: set[str]) -> list[str]:
     return [str(r.model) for r in server.chat_requests if r.model in judges]
 
@@ -72,7 +65,7 @@ def _stored(project: pytest.Pytester) -> dict[str, tuple[Any, ...]]:
 def test_judge_grader_judges_every_reply_through_the_engine(project: pytest.Pytester) -> None:
     judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one")
+        result = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/one")
     result.assert_outcomes(passed=2, failed=1)
     assert _judge_requests(server, {"j/one"}) == ["j/one"] * 3
     judge_body = next(r.body for r in server.chat_requests if r.model == "j/one")
@@ -91,7 +84,7 @@ def test_judge_grader_judges_every_reply_through_the_engine(project: pytest.Pyte
 def test_adaptive_sends_only_the_reply_its_rules_are_unsure_of(project: pytest.Pytester) -> None:
     judge = JudgeVerdicts.from_rows([_row("Largest ocean", "CORRECT")], models=frozenset({"j/one"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        result = _run(project, server, "--llm-grader=adaptive", "--llm-judge-model=j/one")
+        result = run_against(project, server, "--llm-grader=adaptive", "--llm-judge-model=j/one")
     result.assert_outcomes(passed=3)
     judged = [r for r in server.chat_requests if r.model == "j/one"]
     assert len(judged) == 1 and "Largest ocean" in json.dumps(judged[0].body)
@@ -104,7 +97,7 @@ def test_adaptive_sends_only_the_reply_its_rules_are_unsure_of(project: pytest.P
 def test_a_jury_of_three_takes_the_majority_and_reports_its_agreement(project: pytest.Pytester) -> None:
     judge = JudgeVerdicts.from_rows(JURY, models=frozenset({"j/a", "j/b", "j/c"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c")
+        result = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c")
     result.assert_outcomes(passed=2, failed=1)  # Hamlet 2 of 3 correct; the ocean 2 of 3 incorrect
     assert sorted(_judge_requests(server, {"j/a", "j/b", "j/c"})) == ["j/a"] * 3 + ["j/b"] * 3 + ["j/c"] * 3
     hamlet = _stored(project)["Author of Hamlet"]
@@ -136,7 +129,7 @@ def test_two_judges_report_cohen_kappa_and_what_judging_cost(project: pytest.Pyt
             _row("Largest ocean", "INCORRECT", "j/a"), _row("Largest ocean", "INCORRECT", "j/b")]
     judge = JudgeVerdicts.from_rows(rows, models=frozenset({"j/a", "j/b"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b")
+        result = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b")
     result.assert_outcomes(passed=1, failed=2)  # Hamlet: one each, and a tie is not correct
     out = result.stdout.str()
     assert "judge: jury of 2 (j/a, j/b) decided 3 of 3 graded replies (100.0%)" in out
@@ -151,7 +144,7 @@ def test_a_failing_judge_is_an_infrastructure_error_not_a_wrong_answer(project: 
     judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
     faults = for_model("j/one", Fault.http(500, "judge down"))
     with FakeOpenRouter(policy=_policy, judge=judge, faults=faults) as server:
-        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-retries=0")
+        result = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-retries=0")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("passed", 0) == 0
     assert outcomes.get("errors", outcomes.get("error")) == 3
@@ -165,7 +158,7 @@ def test_a_jury_with_one_failed_juror_still_decides_a_clear_majority(project: py
     judge = JudgeVerdicts.from_rows(rows, models=frozenset({"j/a", "j/b", "j/c"}))
     faults = for_model("j/c", Fault.http(500, "juror down"))
     with FakeOpenRouter(policy=_policy, judge=judge, faults=faults) as server:
-        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c", "--llm-retries=0")
+        result = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c", "--llm-retries=0")
     # Mars and Hamlet: 2 of 3 say CORRECT; the ocean: 1 CORRECT, 1 INCORRECT, 1 failed -> no verdict.
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed") == 2 and outcomes.get("failed", 0) == 0
@@ -176,7 +169,7 @@ def test_a_jury_with_one_failed_juror_still_decides_a_clear_majority(project: py
 def test_under_xdist_each_worker_judges_its_own_items(project: pytest.Pytester) -> None:
     judge = JudgeVerdicts.from_rows(JURY, models=frozenset({"j/a", "j/b", "j/c"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        result = _run(project, server, "-n", "2", "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c")
+        result = run_against(project, server, "-n", "2", "--llm-grader=judge", "--llm-judge-model=j/a,j/b,j/c")
     result.assert_outcomes(passed=2, failed=1)
     assert len(_judge_requests(server, {"j/a", "j/b", "j/c"})) == 9  # every item judged once, by one worker
     assert all(len(votes) == 4 for _, _, votes, _ in _stored(project).values())  # 3 jurors + the rules
@@ -186,9 +179,10 @@ def test_under_xdist_each_worker_judges_its_own_items(project: pytest.Pytester) 
 def test_a_second_run_reads_the_verdicts_from_the_response_cache(project: pytest.Pytester) -> None:
     judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one").assert_outcomes(passed=2, failed=1)
+        first = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/one")
+        first.assert_outcomes(passed=2, failed=1)
         server.reset()
-        again = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one")
+        again = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/one")
     again.assert_outcomes(passed=2, failed=1)
     assert server.chat_requests == []  # answers and verdicts both came from the cache
     assert "judging cost: $0.0000" in again.stdout.str()
@@ -198,13 +192,13 @@ def test_a_resumed_run_judges_only_what_it_lacks_and_keeps_the_stored_votes(proj
     judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
     args = ("--llm-grader=judge", "--llm-judge-model=j/one", "--llm-cache=off")
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        _run(project, server, *args).assert_outcomes(passed=2, failed=1)
+        run_against(project, server, *args).assert_outcomes(passed=2, failed=1)
         with sqlite3.connect(project.path / ".llmbench" / "results.db") as db:  # as if killed before the last item
             db.execute("update benchmark_runs set status = 'interrupted'")
             db.execute("delete from benchmark_results where question_id = "
                        "(select id from questions where clue = 'The Red Planet')")
         server.reset()
-        resumed = _run(project, server, *args, "--llm-resume=last")
+        resumed = run_against(project, server, *args, "--llm-resume=last")
     resumed.assert_outcomes(passed=2, failed=1)
     asked = [(r.model, "Red Planet" in json.dumps(r.body)) for r in server.chat_requests]
     assert asked == [("openai/gpt-4o-mini", True), ("j/one", True)]  # only the missing item, answer and verdict
@@ -214,7 +208,7 @@ def test_a_resumed_run_judges_only_what_it_lacks_and_keeps_the_stored_votes(proj
 
 def test_an_estimate_with_a_judge_model_sends_nothing(project: pytest.Pytester) -> None:
     with FakeOpenRouter(policy=_policy) as server:
-        result = _run(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-estimate")
+        result = run_against(project, server, "--llm-grader=judge", "--llm-judge-model=j/one", "--llm-estimate")
     assert result.ret == 0 and server.chat_requests == []
 
 
@@ -239,7 +233,7 @@ def test_a_grade_hook_is_asked_once_per_item_before_the_prefetched_judge(
     project.makeconftest(HOOK)
     judge = JudgeVerdicts.from_rows(ONE_JUDGE, models=frozenset({"j/one"}))
     with FakeOpenRouter(policy=_policy, judge=judge) as server:
-        result = _run(project, server, *workers, "--llm-grader=judge", "--llm-judge-model=j/one")
+        result = run_against(project, server, *workers, "--llm-grader=judge", "--llm-judge-model=j/one")
     result.assert_outcomes(passed=1, failed=2)  # Mars judged correct, Hamlet overridden, the ocean judged wrong
     judged = [json.dumps(r.body) for r in server.chat_requests if r.model == "j/one"]
     assert len(judged) == 2 and not any("Hamlet" in body for body in judged)

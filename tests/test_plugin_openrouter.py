@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from _quiz import quiz_project
+from _quiz import quiz_project, run_against
 
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first
 
@@ -27,16 +27,9 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return quiz_project(pytester, QUESTIONS)
 
 
-def _run(project: pytest.Pytester, server: FakeOpenRouter, *extra: str) -> pytest.RunResult:
-    return project.runpytest_subprocess(
-        "--llm-dataset=questions.jsonl", "--llm-sample=all", "--llm-models=openai/gpt-4o-mini",
-        f"--llm-base-url={server.base_url}", "-p", "no:cacheprovider", *extra,
-    )
-
-
 def test_real_provider_answers_are_graded_costed_and_stored(project: pytest.Pytester) -> None:
     with FakeOpenRouter(latency=0.01, policy=_policy) as server:
-        result = _run(project, server)
+        result = run_against(project, server)
     result.assert_outcomes(passed=2, failed=1)
     assert len(server.chat_requests) == 3
     body = server.chat_requests[0].body
@@ -52,14 +45,14 @@ def test_real_provider_answers_are_graded_costed_and_stored(project: pytest.Pyte
 
 def test_rate_limit_is_retried_and_the_item_still_passes(project: pytest.Pytester) -> None:
     with FakeOpenRouter(latency=0.0, policy=_policy, faults=first(2, Fault.rate_limited(retry_after=0))) as server:
-        result = _run(project, server, "--llm-concurrency=1")
+        result = run_against(project, server, "--llm-concurrency=1")
     result.assert_outcomes(passed=2, failed=1)
     assert len(server.chat_requests) == 5
 
 
 def test_402_stops_the_run_with_one_sentence(project: pytest.Pytester) -> None:
     with FakeOpenRouter(latency=0.0, policy=_policy, faults=first(100, Fault.http(402))) as server:
-        result = _run(project, server, "--llm-concurrency=1")
+        result = run_against(project, server, "--llm-concurrency=1")
     assert len(server.chat_requests) == 1
     outcomes = result.parseoutcomes()
     assert outcomes.get("errors", 0) + outcomes.get("error", 0) == 1 and outcomes.get("skipped") == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench._run.collect import Collector, build_specs, in_shard, marker_settings
+from pytest_llmbench._run.collect import Collector, build_specs, check_settings, in_shard, marker_settings
 from pytest_llmbench.config import resolve
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.types import Question
@@ -74,3 +74,14 @@ def test_a_markers_dataset_beats_the_command_line_and_an_unused_one_is_said() ->
     marked = marker_settings(s, {"dataset": "tools.yaml", "grader": "tool_call"})
     assert (marked.dataset, marked.grader) == ("tools.yaml", "strict")  # the dataset is the test's own
     assert marker_settings(s, {}).dataset == "mine.csv"
+
+
+@pytest.mark.parametrize(("cli", "message"), [
+    ({"max-regression": "0.1"}, "--llm-max-regression needs --llm-baseline"),
+    ({"target-ci": "0.6"}, "--llm-target-ci must be a half-width above 0 and at most 0.5, got 0.6"),
+    ({"plan-delta": "1"}, "--llm-plan-delta must be a difference above 0 and below 1, got 1"),
+])
+def test_options_that_cannot_work_together_are_one_usage_error(cli: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        check_settings(resolve(cli, environ={}))
+    check_settings(resolve({}, environ={}))  # the defaults work together

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_llmbench._run.finish import RunStore
+from pytest_llmbench._run.finish import RunEnd, RunStore
 from pytest_llmbench.config import resolve
+from pytest_llmbench.outcome.summary import RunSummary
 from pytest_llmbench.types import Outcome, ResultRecord
 
 
@@ -41,4 +42,25 @@ def test_a_run_that_got_no_result_is_removed(tmp_path: Path) -> None:
     store.close_empty_run(interrupted=False)
     assert store.run_id is None
     assert all(r.id != run_id for r in store.repository().runs())
+    store.close()
+
+
+def test_the_end_of_a_run_tells_its_summary_and_stores_it(tmp_path: Path) -> None:
+    store = RunStore(resolve({}, environ={}), tmp_path, ("sim/strong",), {})
+    told: list[RunSummary] = []
+    records = [_record(i, True) for i in range(2)]
+    end = RunEnd(exitstatus=0, stop_reason="credits ran out", planned={"sim/strong": 3})
+    summary = store.conclude(records, end, told.append)
+    assert summary is not None and told == [summary] and summary.gates_passed
+    assert store.run_id is not None and store.repository().get_run(store.run_id).status == "stopped"
+    assert summary.partial == {"sim/strong": (2, 3)}  # 2 of the 3 planned items came back
+    store.close()
+
+
+def test_the_end_of_a_run_without_results_tells_nothing_and_keeps_no_run(tmp_path: Path) -> None:
+    store = RunStore(resolve({}, environ={}), tmp_path, ("sim/strong",), {})
+    run_id = store.ensure_run()
+    told: list[RunSummary] = []
+    assert store.conclude([], RunEnd(exitstatus=5), told.append) is None
+    assert told == [] and all(r.id != run_id for r in store.repository().runs())
     store.close()

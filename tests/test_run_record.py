@@ -45,3 +45,21 @@ def test_a_new_grade_replaces_the_verdict_and_its_cost() -> None:
     assert (regraded.outcome, regraded.correct, regraded.grader, regraded.grade_cost_usd) == (
         Outcome.FAILED, False, "strict", 0.0)
     assert regraded.response_text == record.response_text
+
+
+def test_a_stored_tool_call_reply_comes_back_as_its_text_and_its_calls() -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+    completion = Completion(model="m", text="Let me look.", tool_calls=(call,))
+    record = to_record(QUESTION, "m", "tool_call", 0, completion, GRADE, nodeid="t", outcome=Outcome.PASSED)
+    assert record.response_text == 'Let me look.\n[tool call] get_weather({"city": "Paris"})'
+    back = completion_of(record)
+    assert back.text == "Let me look." and [c["function"] for c in back.tool_calls] == [call["function"]]
+    assert to_record(QUESTION, "m", "tool_call", 0, back, GRADE, nodeid="t",
+                     outcome=Outcome.PASSED).response_text == record.response_text
+
+
+def test_the_datasets_own_question_is_preferred_to_what_the_record_keeps() -> None:
+    record = to_record(QUESTION, "m", "json", 0, COMPLETION, GRADE, nodeid="t", outcome=Outcome.PASSED)
+    full = Question(id=QUESTION.id, clue=QUESTION.clue, answer="", dataset="jeopardy", schema={"type": "object"})
+    assert question_of(record, {QUESTION.key: full}) is full
+    assert question_of(record, {}).schema is None and question_of(record).key == QUESTION.key

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_llmbench._run.session import BenchSession, Hooks, ItemState
+from pytest_llmbench._run.items import ItemState
+from pytest_llmbench._run.session import BenchSession, Hooks
 from pytest_llmbench.config import resolve
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.outcome.summary import RunSummary
@@ -106,3 +107,29 @@ def test_a_reader_stores_nothing(tmp_path: Path) -> None:
     bench.close()
     assert len(fake.results) == 3 and fake.summaries == []
     assert not (tmp_path / ".llmbench").exists()
+
+
+def test_a_resumed_session_replays_what_the_run_has_without_grading_again(tmp_path: Path) -> None:
+    first = _session(tmp_path, FakeHooks(grade_all_right=True))
+    _run(first)
+    first.interrupted = True
+    first.finish(exitstatus=2)
+    first.close()
+    fake = FakeHooks()  # would grade with the lenient grader: a replayed item keeps its stored grade instead
+    again = _session(tmp_path, fake, resume="last")
+    records = _run(again)
+    again.finish(exitstatus=0)
+    again.close()
+    assert again.run_id == first.run_id and all(r.grade_method == "fake" for r in records)
+    assert all(r.messages is None for r in records)  # nothing was sent this time
+    assert len(fake.results) == 3 and len(fake.summaries) == 1
+
+
+def test_the_engines_traffic_and_the_planned_items_reach_the_summary(tmp_path: Path) -> None:
+    fake = FakeHooks(grade_all_right=True)
+    bench = _session(tmp_path, fake)
+    _run(bench)
+    assert bench.planned == {"sim/strong": 3}
+    summary = bench.finish(exitstatus=0)
+    bench.close()
+    assert summary is not None and summary.partial == {} and "sim/strong" in summary.traffic

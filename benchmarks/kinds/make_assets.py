@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_llmbench.kinds.samples import gif_bytes, jpeg_bytes, pdf_bytes, png_bytes, webp_bytes
+from pytest_llmbench.testing.samples import gif_bytes, jpeg_bytes, pdf_bytes, png_bytes, webp_bytes
 
 HERE = Path(__file__).resolve().parent
 

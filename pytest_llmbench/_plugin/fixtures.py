@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_llmbench._plugin.keys import SESSION_KEY, STATE_KEY
-from pytest_llmbench._run.items import ItemSpec
+from pytest_llmbench._run.items import ItemSpec, ItemState
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Message, Question
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.result import ItemResult
-    from pytest_llmbench._run.session import BenchSession, ItemState
+    from pytest_llmbench._run.session import BenchSession
     from pytest_llmbench.engine.costs import BudgetLike
     from pytest_llmbench.testing import FakeOpenRouter
 
@@ -29,8 +29,6 @@ def _bench(config: pytest.Config) -> BenchSession:
 
 
 def _state(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemState:
-    from pytest_llmbench._run.session import ItemState
-
     item: pytest.Item = request.node
     state = item.stash.get(STATE_KEY, None)
     if state is None:

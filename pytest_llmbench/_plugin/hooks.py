@@ -31,8 +31,8 @@ from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fix
     llm_result,
 )
 from pytest_llmbench._plugin.keys import ESTIMATE_KEY, PLAN_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
-from pytest_llmbench._run.items import ItemSpec
-from pytest_llmbench._run.session import BenchSession, Hooks, ItemState
+from pytest_llmbench._run.items import ItemSpec, ItemState
+from pytest_llmbench._run.session import BenchSession, Hooks
 from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.types import Outcome, ResultRecord

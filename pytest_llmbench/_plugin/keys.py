@@ -9,7 +9,8 @@ import pytest
 if TYPE_CHECKING:
     # Types only: this module is imported by every pytest run that has the plugin installed, and the session
     # and summary modules are loaded when a run uses the plugin, not before.
-    from pytest_llmbench._run.session import BenchSession, ItemState
+    from pytest_llmbench._run.items import ItemState
+    from pytest_llmbench._run.session import BenchSession
     from pytest_llmbench.outcome.summary import RunSummary
 
 SESSION_KEY: pytest.StashKey[BenchSession] = pytest.StashKey()

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,6 +25,8 @@ from pytest_llmbench.types import Outcome, ResultRecord
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
+
+    from pytest_llmbench._run.session import ProgressDisplay
 
 PLAIN_EVERY = 500  # items between lines when the total is unknown
 PLAIN_STEPS = 10  # a line at each tenth of the known total
@@ -69,14 +71,6 @@ class ModelTally:
         if self.retries:
             text += f", {self.retries} retries"
         return text + (f" ({fmt.pct(self.accuracy)})" if self.accuracy is not None else "")
-
-
-class ProgressDisplay(Protocol):
-    def start(self, totals: Mapping[str, int]) -> None: ...
-
-    def update(self, record: ResultRecord) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def choose_mode(*, isatty: bool, controller: bool, quiet: bool, environ: Mapping[str, str] | None = None) -> str:

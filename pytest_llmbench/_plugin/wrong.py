@@ -107,7 +107,7 @@ def clip(text: str, limit: int = _CLIP) -> str:
 
 
 def short_form(result: ItemResult, nodeid: str) -> WrongLine:
-    from pytest_llmbench.kinds import reply_text
+    from pytest_llmbench._run.record import reply_text
 
     g = result.grade
     got = reply_text(result.response).strip()

@@ -20,10 +20,10 @@ from pytest_llmbench.errors import ItemNotAsked, LlmBenchWarning
 from pytest_llmbench.types import ChatRequest, Completion, Message, Question
 
 if TYPE_CHECKING:
+    from pytest_llmbench._run.request import RequestKinds
     from pytest_llmbench.engine.core import Engine, Job
     from pytest_llmbench.engine.limits import LimitShare
     from pytest_llmbench.engine.traffic import ModelTraffic
-    from pytest_llmbench.kinds import RequestKinds
     from pytest_llmbench.prompts import Template
     from pytest_llmbench.storage.budget import SharedBudget
     from pytest_llmbench.storage.cache import DatabaseCache
@@ -67,7 +67,8 @@ class Asker:
 
     def kinds(self) -> RequestKinds:
         if self._kinds is None:
-            from pytest_llmbench.kinds import MB, MediaLimits, RequestKinds
+            from pytest_llmbench._run.media import MB, MediaLimits
+            from pytest_llmbench._run.request import RequestKinds
 
             s = self.settings
             limits = MediaLimits(max_image_bytes=int(s.max_image_mb * MB), pdf_max_pages=s.pdf_max_pages,
@@ -77,7 +78,7 @@ class Asker:
 
     def request_for(self, spec: ItemSpec) -> ChatRequest:
         """The request for an item; raises ``ItemNotAsked`` when its question cannot be sent to its model."""
-        from pytest_llmbench.kinds import prompt_key
+        from pytest_llmbench._run.request import prompt_key
         from pytest_llmbench.providers.routing import with_routing
 
         template = self.template(spec.template)
@@ -205,9 +206,19 @@ class Asker:
         return notes
 
     def _question_for(self, request: ChatRequest) -> Question | None:
-        from pytest_llmbench.kinds import prompt_key
+        from pytest_llmbench._run.request import prompt_key
 
         return self._questions_by_prompt.get(prompt_key(request.messages))
+
+    def close(self) -> None:
+        """The end of the run: the engine's threads and connections, then the response cache's writer."""
+        if self._engine is not None:
+            self._engine.close()
+        self.close_cache()
+
+    def close_cache(self) -> None:
+        if self.response_cache is not None:
+            self.response_cache.close()
 
     @property
     def started(self) -> Engine | None:

@@ -68,10 +68,21 @@ def marker_settings(settings: Settings, marker: Mapping[str, Any]) -> Settings:
     return replace(settings, **values)
 
 
+def check_settings(settings: Settings) -> None:
+    """Combinations of options that cannot work together."""
+    s = settings
+    if s.max_regression is not None and s.baseline is None:
+        raise UsageError("--llm-max-regression needs --llm-baseline=RUN (a run id or 'latest') to compare with.")
+    if s.target_ci is not None and not 0.0 < s.target_ci <= 0.5:
+        raise UsageError(f"--llm-target-ci must be a half-width above 0 and at most 0.5, got {s.target_ci:g}.")
+    if not 0.0 < s.plan_delta < 1.0:
+        raise UsageError(f"--llm-plan-delta must be a difference above 0 and below 1, got {s.plan_delta:g}.")
+
+
 def check_models(models: Sequence[str], *, warn: Callable[[str], None]) -> None:
     """A simulated id must be one of the simulated models (a typo would fail every item); any other id that the
     catalog does not know is only a warning: the catalog snapshot may be older than the model."""
-    from pytest_llmbench.kinds.capabilities import catalog_info
+    from pytest_llmbench._run.capabilities import catalog_info
     from pytest_llmbench.providers.simulated import PROFILES
 
     for model in models:
@@ -116,7 +127,7 @@ class Collector:
             return []
 
     def _specs_for(self, marker: Mapping[str, Any], test: str) -> list[ItemSpec]:
-        from pytest_llmbench.kinds import kind_grader
+        from pytest_llmbench.grading.structured import kind_grader
 
         s = marker_settings(self.settings, marker)
         if "dataset" not in marker:

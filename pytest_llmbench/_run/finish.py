@@ -27,6 +27,20 @@ if TYPE_CHECKING:
     from pytest_llmbench.storage.writer import BatchWriter
 
 
+@dataclass(frozen=True)
+class RunEnd:
+    """How the run ended, as the finish stage needs it (see ``RunStore.summarize`` for each field)."""
+
+    exitstatus: int
+    interrupted: bool = False
+    command: Sequence[str] = ()
+    stop_reason: str | None = None
+    planned: Mapping[str, int] = field(default_factory=dict)
+    notes: Sequence[str] = ()
+    traffic: Mapping[str, ModelTraffic] | None = None
+    targets: Mapping[str, TargetReport] | None = None
+
+
 @dataclass
 class RunStore:
     settings: Settings
@@ -221,6 +235,20 @@ class RunStore:
             summary.baseline = baseline_mod.compare(records, self.baseline_records, self.baseline_run)
             extra = baseline_mod.gates(summary.baseline, self.settings.max_regression or 0.0)
         summary.gates = evaluate_gates(self.settings, summary.models, extra, statistics=summary.statistics)
+        return summary
+
+    def conclude(
+        self, records: Sequence[ResultRecord], end: RunEnd, on_summary: Callable[[RunSummary], None],
+    ) -> RunSummary | None:
+        """The writer's end of the run: the summary (told to ``on_summary``), stored with the reports; a run
+        that got no result is closed or dropped instead (None)."""
+        if not records:
+            self.close_empty_run(end.interrupted)
+            return None
+        summary = self.summarize(records, end.stop_reason, end.planned, notes=end.notes, traffic=end.traffic,
+                                 targets=end.targets)
+        on_summary(summary)
+        self.persist(summary, interrupted=end.interrupted, command=end.command, exitstatus=end.exitstatus)
         return summary
 
     def persist(self, summary: RunSummary, *, interrupted: bool, command: Sequence[str], exitstatus: int) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def grade_completion(grader: Grader, question: Question, completion: Completion) -> Grade:
     """``grader``'s verdict on ``completion``: the whole completion for graders that need it, else its text."""
-    from pytest_llmbench.kinds import CompletionGrader
+    from pytest_llmbench.grading.structured import CompletionGrader
 
     if isinstance(grader, CompletionGrader):
         return grader.grade_completion(question, completion)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_llmbench.types import ChatRequest, Message, Question
+from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Question
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,17 @@ class ItemSpec:
         """Readable and stable: ``openai/gpt-4o-mini-jeopardy:4680-3fa9c1`` (``#2`` for repeats)."""
         suffix = f"#{self.repeat + 1}" if self.repeat else ""
         return f"{self.model}-{self.question.key}{suffix}"
+
+
+@dataclass
+class ItemState:
+    """What one item went through, kept on the item until its report is made."""
+
+    spec: ItemSpec
+    completion: Completion | None = None
+    grade: Grade | None = None
+    recorded: bool = False
+    judges: list[dict[str, Any]] | None = None  # the jurors' votes and the rules' verdict, when a judge was asked
 
 
 def make_request(

@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pytest_llmbench._run.estimate import Estimate
+from pytest_llmbench._run.estimate import Estimate, EstimateItem, catalog_for_estimate, estimate
+from pytest_llmbench._run.items import ItemSpec
+from pytest_llmbench.config import Settings
 from pytest_llmbench.report import fmt
 from pytest_llmbench.stats import DifferencePlan, plan_difference, questions_for_half_width
+
+if TYPE_CHECKING:
+    from pytest_llmbench._run.ask import Asker
 
 ALPHA = 0.05
 POWER = 0.8
@@ -40,6 +47,26 @@ class Plan:
     half_width: float
     width_questions: int
     models: list[ModelPlan]
+
+
+def estimate_items(items: Sequence[tuple[str, ItemSpec, bool]], asker: Asker, settings: Settings,
+                   rootdir: Path, jurors: Sequence[str] = ()) -> Estimate:
+    """The expected cost of the items that would ask a model (node id, spec, asks), their prompts rendered as
+    they would be sent, and of judging their replies by ``jurors``; sends and stores nothing."""
+    price_of, catalog = catalog_for_estimate(settings.db, rootdir)
+    wanted = (EstimateItem(spec.model, asker.messages(spec), spec.template,
+                           asker.template(spec.template).params.get("max_tokens"), spec.question, spec.grader)
+              for _, spec, asks in items if asks)
+    result = estimate(wanted, price_of, jurors=jurors)
+    result.catalog = catalog
+    return result
+
+
+def plan_for(result: Estimate, settings: Settings) -> str:
+    """``--llm-plan``'s text for the run's estimate."""
+    s = settings
+    plan = make_plan(result, delta=s.plan_delta, half_width=s.target_ci, repeat=s.repeat)
+    return render_plan(plan, catalog=result.catalog, target_given=s.target_ci is not None)
 
 
 def make_plan(result: Estimate, *, delta: float, half_width: float | None, repeat: int = 1) -> Plan:

@@ -8,12 +8,20 @@ can work on again (a resumed item is not asked twice; a regrade grades the store
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from pytest_llmbench.config import SIMULATED_PREFIX
 from pytest_llmbench.types import Completion, Grade, Message, Outcome, Question, ResultRecord, Verdict
+
+
+def reply_text(completion: Completion) -> str:
+    """The reply as stored and reported: its text, then one line per tool call."""
+    from pytest_llmbench.grading.structured import describe_calls  # grading is heavy: only once a reply is in
+
+    calls = describe_calls(completion)
+    return "\n".join(t for t in (completion.text, calls) if t)
 
 
 def to_record(
@@ -26,7 +34,6 @@ def to_record(
     ``messages``: what was sent (None when nothing was: a skip, an input error), kept with the provenance the
     completion carries (finish reason, served model, upstream provider, generation id, attempts).
     """
-    from pytest_llmbench.kinds import reply_text
     from pytest_llmbench.outcome.provenance import stored_messages
 
     q, c, g = question, completion, grade
@@ -63,7 +70,11 @@ def with_grade(record: ResultRecord, grade: Grade, grader: str) -> ResultRecord:
     )
 
 
-def question_of(record: ResultRecord) -> Question:
+def question_of(record: ResultRecord, known: Mapping[str, Question] | None = None) -> Question:
+    """The record's question: the dataset's own when ``known`` (key -> question) has it (its kind fields and
+    metadata are not stored), else what the record keeps."""
+    if known is not None and record.question_key in known:
+        return known[record.question_key]
     metadata = {"difficulty": record.difficulty} if record.difficulty is not None else {}
     return Question(
         id=record.question_key.partition(":")[2] or record.question_key, clue=record.clue, answer=record.answer,
@@ -74,8 +85,11 @@ def question_of(record: ResultRecord) -> Question:
 
 
 def completion_of(record: ResultRecord) -> Completion:
+    from pytest_llmbench.grading.structured import split_calls  # grading is heavy: only once a row is read
+
+    text, calls = split_calls(record.response_text)
     return Completion(
-        model=record.model, text=record.response_text, latency_ms=record.latency_ms, ttft_ms=record.ttft_ms,
+        model=record.model, text=text, tool_calls=calls, latency_ms=record.latency_ms, ttft_ms=record.ttft_ms,
         prompt_tokens=record.prompt_tokens, completion_tokens=record.completion_tokens, cost_usd=record.cost_usd,
         cost_estimated=record.cost_estimated, cached=record.cached, simulated=record.simulated,
         attempts=record.attempts, finish_reason=record.finish_reason, served_model=record.served_model,

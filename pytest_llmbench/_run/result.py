@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_llmbench.kinds import reply_text
+from pytest_llmbench._run.record import reply_text
 from pytest_llmbench.types import Completion, Grade, Question
 
 _MAX_SHOWN = 500

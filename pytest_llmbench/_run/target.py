@@ -1,6 +1,6 @@
 """``--llm-target-ci=W``: stop asking a model once its anytime-valid 95% interval half-width is at most W.
 
-One ``stats.TargetTracker`` per model, fed each graded item as its test reports (``BenchSession.record_for``),
+One ``stats.TargetTracker`` per model, fed each graded item as its test reports (``ItemFlow.record_for``),
 in the order the tests run: that order is fixed by collection (or by xdist's scheduling), never by which
 answers come back first, so it cannot lean towards fast (often right) answers. Once a tracker stops, the
 engine sends none of that model's requests that have not started (``Engine.stop_model``, the path a spent

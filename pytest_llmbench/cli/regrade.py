@@ -10,6 +10,7 @@ makes the item an error in the new run, never a wrong answer.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,14 @@ from typing import TYPE_CHECKING
 from pytest_llmbench._run.grade import grade_completion
 from pytest_llmbench._run.record import completion_of, question_of, with_grade
 from pytest_llmbench.cli._shared import db_url, open_repository, settings
-from pytest_llmbench.errors import ProviderError, UsageError
+from pytest_llmbench.errors import LlmBenchError, ProviderError, UsageError
 from pytest_llmbench.grading import Grader, get_grader
+from pytest_llmbench.grading.structured import kind_grader
 from pytest_llmbench.outcome.agreement import GradingAgreement
 from pytest_llmbench.outcome.summary import RunSummary, performance_row, totals
 from pytest_llmbench.report.terminal import render
-from pytest_llmbench.types import ErrorKind, Outcome, ResultRecord
+from pytest_llmbench.storage.repository import RunInfo
+from pytest_llmbench.types import ErrorKind, Outcome, Question, ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.judge import JudgeStage
@@ -43,11 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_regrade)
 
 
-def regrade(record: ResultRecord, grader: Grader, stage: JudgeStage | None = None) -> ResultRecord:
-    """The record with ``grader``'s verdict; items that were never answered stay as they were."""
+def regrade(record: ResultRecord, grader: Grader, stage: JudgeStage | None = None, *,
+            question: Question | None = None) -> ResultRecord:
+    """The record with ``grader``'s verdict; items that were never answered stay as they were. ``question``:
+    the dataset's own (with its kind fields), else what the record keeps."""
     if record.correct is None:
         return replace(record, grader=grader.name)
-    question, completion = question_of(record), completion_of(record)
+    question, completion = question or question_of(record), completion_of(record)
     if stage is None:  # the same dispatch as the run's grade stage, on the stored answer
         return with_grade(record, grade_completion(grader, question, completion), grader.name)
     from pytest_llmbench._run.judge import judge_entries
@@ -65,6 +70,35 @@ def regrade(record: ResultRecord, grader: Grader, stage: JudgeStage | None = Non
         return regraded
     rules_name, rules = stage.rules_grade(question, completion, grader.name)
     return replace(regraded, judges=judge_entries(votes, rules, rules_name))
+
+
+#: Graders of questions of another kind: their schema, expected value or expected call is not stored.
+KIND_GRADERS = frozenset({"json", "tool_call"})
+
+
+def dataset_questions(run: RunInfo, records: Sequence[ResultRecord], base_dir: Path) -> dict[str, Question]:
+    """Key -> question of the run's datasets, read again when the run has structured or tool-call items (only
+    the dataset holds their kind); a usage error when one of them is not found."""
+    if not any(r.grader in KIND_GRADERS for r in records):
+        return {}
+    from pytest_llmbench import data as data_mod
+
+    benchmarks = run.config.get("benchmarks") or {}
+    names = dict.fromkeys([*(str(b["dataset"]) for b in benchmarks.values() if "dataset" in b),
+                           *(run.dataset or "").split("; ")])
+    known: dict[str, Question] = {}
+    for name in filter(None, names):
+        try:
+            loaded = data_mod.load_dataset(name, base_dir=base_dir, options=data_mod.DataOptions(allow_download=False))
+        except LlmBenchError:
+            continue  # another of the run's datasets may hold them; a missing item is said below
+        known.update((q.key, q) for q in loaded.questions)
+    lost = next((r for r in records if r.grader in KIND_GRADERS and r.question_key not in known), None)
+    if lost is not None:
+        raise UsageError(f"Run {run.id} has structured or tool-call items whose schema and expected values are not "
+                         f"stored (first: {lost.question_key}); run llmbench regrade where its dataset "
+                         f"({', '.join(filter(None, names)) or '?'}) can be read.")
+    return known
 
 
 def _judging(spec: str | None, db: str) -> BenchSession | None:
@@ -99,11 +133,16 @@ def run_regrade(args: argparse.Namespace) -> int:
         before = repo.results(original.id)
         if not before:
             raise UsageError(f"Run {original.id} has no stored results to regrade.")
+        known = dataset_questions(original, before, Path.cwd())
         if stage is not None:  # every judge request at once, through the engine's limits
             for r in before:
                 if r.correct is not None:
-                    stage.prefetch(question_of(r), completion_of(r), grader.name)
-        records = [regrade(r, grader, stage) for r in before]
+                    stage.prefetch(question_of(r, known), completion_of(r), grader.name)
+        records = []
+        for r in before:  # each question graded by its kind's grader when a text grader is asked for, as in a run
+            question = question_of(r, known)
+            name = kind_grader(question, grader.name)
+            records.append(regrade(r, grader if name == grader.name else get_grader(name), stage, question=question))
         run_id = repo.start_run(
             name=f"{original.name} regraded with {grader.name}", models=original.models, dataset=original.dataset,
             grader=grader.name, seed=original.seed, sample=original.sample,

@@ -70,7 +70,7 @@ def _accuracy_line(run: RunInfo) -> str:
     return f"{correct}/{items}"
 
 
-def _cost_cell(totals: dict[str, object]) -> str:
+def cost_cell(totals: dict[str, object]) -> str:
     """Billed cost; "at least" when answers had no price; a run served from the cache says so, with the saving."""
     spent, unpriced, cached = totals.get("cost_usd"), totals.get("unpriced"), totals.get("cached")
     text = fmt.cost(spent if isinstance(spent, int | float) else None, unpriced if isinstance(unpriced, int) else 0)
@@ -101,7 +101,7 @@ def run_list(args: argparse.Namespace) -> int:
                 run.name,
                 ", ".join(run.models),
                 _accuracy_line(run),
-                _cost_cell(totals),
+                cost_cell(totals),
                 "-" if gates is None else ("pass" if gates else "FAIL"),
             ]
         )

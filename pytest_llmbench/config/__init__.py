@@ -44,29 +44,11 @@ from pytest_llmbench.config.values import (
 )
 
 # Names with "as": re-exported, the settings' public value types and the one sample-size parser.
-from pytest_llmbench.config.values import (
-    REPORT_KINDS as REPORT_KINDS,
-)
-
-# Names with "as": re-exported, the settings' public value types and the one sample-size parser.
-from pytest_llmbench.config.values import (
-    AccuracyGate as AccuracyGate,
-)
-
-# Names with "as": re-exported, the settings' public value types and the one sample-size parser.
-from pytest_llmbench.config.values import (
-    ReportTarget as ReportTarget,
-)
-
-# Names with "as": re-exported, the settings' public value types and the one sample-size parser.
-from pytest_llmbench.config.values import (
-    Shard as Shard,
-)
-
-# Names with "as": re-exported, the settings' public value types and the one sample-size parser.
-from pytest_llmbench.config.values import (
-    parse_sample as parse_sample,
-)
+from pytest_llmbench.config.values import REPORT_KINDS as REPORT_KINDS
+from pytest_llmbench.config.values import AccuracyGate as AccuracyGate
+from pytest_llmbench.config.values import ReportTarget as ReportTarget
+from pytest_llmbench.config.values import Shard as Shard
+from pytest_llmbench.config.values import parse_sample as parse_sample
 from pytest_llmbench.errors import UsageError
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"

@@ -106,7 +106,7 @@ def rows_of(questions: Iterable[Question]) -> list[Row]:
             None if q.air_date is None else q.air_date.toordinal(),
             q.show_number,
             q.attachments,
-            q.metadata,
+            {**q.metadata, **kinds} if (kinds := q.kind_fields()) else q.metadata,  # the row keeps its older shape
         )
         for q in questions
     ]

@@ -15,7 +15,7 @@ from pytest_llmbench.data import clean
 from pytest_llmbench.data.keys import question_id
 from pytest_llmbench.data.validate import MALFORMED, MEDIA, MISSING_ANSWER, MISSING_QUESTION
 from pytest_llmbench.errors import DatasetError
-from pytest_llmbench.types import Question
+from pytest_llmbench.types import KIND_FIELDS, Question
 
 JEOPARDY_DATASET = "jeopardy"
 #: Fields of a question file that map onto ``Question`` attributes.
@@ -30,8 +30,6 @@ CORE_FIELDS = (
     "show_number",
     "attachments",
 )
-#: Fields that select a grading kind; kept in ``Question.metadata`` under the same names.
-KIND_FIELDS = ("schema", "expected", "tools", "expected_call")
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +306,6 @@ def file_question(fields: Mapping[str, Any], *, dataset: str, base: Path) -> Que
     for name, raw in fields.items():
         if name not in CORE_FIELDS and name not in KIND_FIELDS and name != "metadata" and raw not in (None, ""):
             metadata[str(name)] = raw
-    metadata.update(kinds)
     if round_name in clean.ROUNDS:
         metadata.update(_jeopardy_facts(raw_value, value, round_name, air_date))
     elif air_date is not None:
@@ -327,4 +324,8 @@ def file_question(fields: Mapping[str, Any], *, dataset: str, base: Path) -> Que
         show_number=show,
         attachments=_attachments(fields.get("attachments"), base),
         metadata=metadata,
+        schema=kinds.get("schema"),
+        expected=kinds.get("expected"),
+        tools=tuple(kinds.get("tools", ())),
+        expected_call=kinds.get("expected_call"),
     )

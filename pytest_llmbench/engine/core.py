@@ -107,7 +107,7 @@ class Job:
 CONGESTION = (RateLimitError, ConnectionFailed, BadResponse)
 
 
-def _spare_httpcore_the_sniffio_search() -> None:
+def spare_httpcore_the_sniffio_search() -> None:
     """httpcore runs ``import sniffio`` on every request; when sniffio is not installed, each of those
     searches all of ``sys.path`` (a fifth of the engine thread's CPU at concurrency 64). Recording the
     absence once (``None`` in ``sys.modules``, the documented "not importable" marker) makes it fail at once.
@@ -130,7 +130,7 @@ class Engine:
         budget: BudgetLike | None = None,
         shared_limits: Callable[[str, int], LimitShare] | None = None,
     ) -> None:
-        _spare_httpcore_the_sniffio_search()
+        spare_httpcore_the_sniffio_search()
         self.settings = settings
         self.providers = list(providers)
         self.cache = cache if settings.cache_mode != "off" else None

@@ -41,9 +41,9 @@ def kind_grader(question: Question, configured: str) -> str:
     """The grader for ``question``: its kind's (``tool_call``, ``json``) when a text grader was configured."""
     if configured.strip().lower() not in TEXT_GRADERS:
         return configured
-    if "expected_call" in question.metadata:
+    if question.expected_call is not None:
         return "tool_call"
-    if "schema" in question.metadata or "expected" in question.metadata:
+    if question.schema is not None or question.expected is not None:
         return "json"
     return configured
 
@@ -85,9 +85,8 @@ class JsonGrader:
         return self.grade(question, completion.text)
 
     def grade(self, question: Question, text: str) -> Grade:
-        metadata = question.metadata
-        if "expected" in metadata:
-            expected = metadata["expected"]
+        if question.expected is not None:
+            expected = question.expected
         else:
             has_key, expected = parse_reply(question.answer)
             if not has_key:
@@ -99,7 +98,7 @@ class JsonGrader:
             return _grade(False, 0.0, "json:unparseable", f"the reply holds no JSON value ({text.strip()[:60]!r})")
         extracted = json.dumps(value, ensure_ascii=False, sort_keys=True)
         comparison = compare(expected, value)
-        schema = metadata.get("schema")
+        schema = question.schema
         problems = _schema_errors(schema, value) if isinstance(schema, Mapping) else []
         unit = "expected key" if isinstance(expected, Mapping) else "expected value"
         count = f"{comparison.matched} of {comparison.total} {unit}{'s' if comparison.total != 1 else ''} match"
@@ -146,9 +145,25 @@ def _call_text(name: str, raw: object) -> str:
     return f"{name}({args})"
 
 
+_CALL_LINE = "[tool call] "
+
+
 def describe_calls(completion: Completion) -> str:
     """The calls as text, for stored results and reports: ``get_weather({"city": "Paris"})``."""
-    return "\n".join(f"[tool call] {_call_text(n, a)}" for n, a in tool_calls_of(completion))
+    return "\n".join(f"{_CALL_LINE}{_call_text(n, a)}" for n, a in tool_calls_of(completion))
+
+
+def split_calls(stored: str) -> tuple[str, tuple[dict[str, Any], ...]]:
+    """A stored reply (its text, then ``describe_calls``' lines) back into the text and OpenAI-shaped calls."""
+    lines = stored.split("\n")
+    end = len(lines)
+    while end and lines[end - 1].startswith(_CALL_LINE):
+        end -= 1
+    calls = []
+    for line in lines[end:]:
+        name, _, rest = line[len(_CALL_LINE):].partition("(")
+        calls.append({"type": "function", "function": {"name": name, "arguments": rest.removesuffix(")")}})
+    return "\n".join(lines[:end]), tuple(calls)
 
 
 class ToolCallGrader:
@@ -165,7 +180,7 @@ class ToolCallGrader:
         return self._grade(question, calls, completion.text)
 
     def _grade(self, question: Question, calls: Sequence[tuple[str, object]], text: str) -> Grade:
-        expected = question.metadata.get("expected_call")
+        expected = question.expected_call
         if not isinstance(expected, Mapping) or not isinstance(expected.get("name"), str):
             return _grade(False, 0.0, "tool_call:no-key", "the question has no 'expected_call' to compare")
         want_name = expected["name"]

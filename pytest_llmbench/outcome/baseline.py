@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_llmbench.outcome.gates import GateResult
-from pytest_llmbench.report import fmt
-from pytest_llmbench.stats import SIGNIFICANCE, PairedComparison, compare_runs
+from pytest_llmbench.stats import SIGNIFICANCE, PairedComparison, compare_runs, fmt
 from pytest_llmbench.types import ResultRecord
 
 

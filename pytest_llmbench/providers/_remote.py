@@ -190,10 +190,10 @@ class RemoteProvider:
 
 def serve(argv: list[str]) -> int:
     """The child: ``BASE_URL CONCURRENCY MAX_REPLY_BYTES``; JSON lines in (requests), JSON lines out (results)."""
-    from pytest_llmbench.engine.core import _spare_httpcore_the_sniffio_search
+    from pytest_llmbench.engine.core import spare_httpcore_the_sniffio_search
     from pytest_llmbench.providers.openrouter import OpenRouterProvider
 
-    _spare_httpcore_the_sniffio_search()
+    spare_httpcore_the_sniffio_search()
 
     base_url, concurrency = argv[0], int(argv[1])
     max_reply = int(argv[2]) if len(argv) > 2 else 8 << 20

@@ -23,11 +23,11 @@ def _pick(seed: str, count: int) -> int:
 
 
 def needs_tools(request: ChatRequest, question: Question | None) -> bool:
-    return bool(request.params.get("tools")) and question is not None and "expected_call" in question.metadata
+    return bool(request.params.get("tools")) and question is not None and question.expected_call is not None
 
 
 def wants_json(request: ChatRequest, question: Question | None) -> bool:
-    return question is not None and "expected" in question.metadata
+    return question is not None and question.expected is not None
 
 
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -113,7 +113,7 @@ def _placeholder(schema: object) -> Any:
 
 
 def json_reply(question: Question, correct: bool, seed: str, verbose: bool) -> str:
-    value, schema = question.metadata["expected"], question.metadata.get("schema")
+    value, schema = question.expected, question.schema
     value = fill_required(value if correct else spoil(value, seed, schema), schema)
     body = json.dumps(value, ensure_ascii=False)
     if verbose and _pick("fence" + seed, 3) == 0:
@@ -123,7 +123,8 @@ def json_reply(question: Question, correct: bool, seed: str, verbose: bool) -> s
 
 def tool_call(question: Question, correct: bool, seed: str) -> dict[str, Any]:
     """One OpenAI-style tool call (arguments as a JSON string, as the API sends them)."""
-    expected = question.metadata["expected_call"]
+    expected = question.expected_call
+    assert expected is not None  # only asked for when needs_tools()
     arguments = dict(expected.get("arguments") or {})
     if not correct:
         arguments = spoil(arguments, seed) if arguments else {"unexpected": True}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# The statistics' own formats live with them (the end of a run writes its gates without the reports).
+from pytest_llmbench.stats.fmt import p_value as p_value
+from pytest_llmbench.stats.fmt import pct as pct
+from pytest_llmbench.stats.fmt import signed_pct as signed_pct
+
 
 def usd(value: float | None, estimated: bool = False) -> str:
     if value is None:
@@ -33,20 +38,6 @@ def ms(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value * 100:.{digits}f}%"
-
-
-def signed_pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:+.1f} pp"
-
-
-def p_value(value: float) -> str:
-    if value < 0.0001:
-        return "<0.0001"
-    return f"{value:.4f}" if value < 0.01 else f"{value:.3f}"
 
 
 # Rich wraps at this width when told nothing; off a terminal we want one logical line per line, so the width

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 from pytest_llmbench.stats.cluster import JEOPARDY_DATASET
 from pytest_llmbench.stats.core import wilson_interval
-from pytest_llmbench.stats.summary import _DOUBLING, _ROUND_ORDER, _ROWS, GroupStat, _date, group_by_model, is_answered
+from pytest_llmbench.stats.summary import (
+    BOARD_ROWS,
+    DOUBLING_DATE,
+    ROUND_ORDER,
+    GroupStat,
+    aired_on,
+    group_by_model,
+    is_answered,
+)
 from pytest_llmbench.types import ResultRecord
 
 # The boards are not imported from ``data`` (``clean.board_values``): that package loads the readers and YAML,
@@ -41,10 +49,10 @@ def _boards(record: ResultRecord) -> tuple[tuple[int, ...], ...]:
     kind = _board_kind(record.round)
     if kind is None:
         return ()
-    aired = _date(record.air_date)
+    aired = aired_on(record.air_date)
     if aired is None:
-        return _ROWS[(kind, True)], _ROWS[(kind, False)]
-    return (_ROWS[(kind, aired >= _DOUBLING)],)
+        return BOARD_ROWS[(kind, True)], BOARD_ROWS[(kind, False)]
+    return (BOARD_ROWS[(kind, aired >= DOUBLING_DATE)],)
 
 
 def daily_double_value(record: ResultRecord) -> int | None:
@@ -127,7 +135,7 @@ def coryat_scores(
 
 def _board_group(record: ResultRecord, daily: Callable[[ResultRecord], bool]) -> tuple[tuple[int, int, str], str]:
     round_name = record.round or "unknown"
-    rank = _ROUND_ORDER.get(round_name.casefold(), 9)
+    rank = ROUND_ORDER.get(round_name.casefold(), 9)
     if _board_kind(record.round) is not None and record.value is not None:
         if daily(record):
             return (rank, 1 << 30, ""), f"{round_name} {DAILY_DOUBLE}"

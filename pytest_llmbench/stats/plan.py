@@ -42,6 +42,17 @@ def _check_delta(delta: float) -> float:
     return abs(delta)
 
 
+def _check_accuracies(*accuracies: float) -> None:
+    for p in accuracies:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"accuracies must be within 0 and 1, got {p}")
+
+
+def _questions(n: float) -> int:
+    """A sample size rounded up (at least one question); a hair below an integer is that integer (rounding)."""
+    return max(1, math.ceil(n - 1e-9))
+
+
 def independent_discordant_rate(accuracy_a: float, accuracy_b: float) -> float:
     """The discordant-pair rate of two models whose errors are independent: ``pa*(1-pb) + pb*(1-pa)``.
 
@@ -49,9 +60,7 @@ def independent_discordant_rate(accuracy_a: float, accuracy_b: float) -> float:
     conservative: models tend to miss the same hard questions, which lowers the rate and the questions
     needed, so a measured rate (``(a_only + b_only) / pairs`` of a ``PairedComparison``) is better.
     """
-    for p in (accuracy_a, accuracy_b):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"accuracies must be within 0 and 1, got {p}")
+    _check_accuracies(accuracy_a, accuracy_b)
     return accuracy_a * (1 - accuracy_b) + accuracy_b * (1 - accuracy_a)
 
 
@@ -63,21 +72,19 @@ def paired_questions(delta: float, discordant_rate: float, *, alpha: float = ALP
         raise ValueError(f"the discordant-pair rate must be within |delta|={d} and 1, got {discordant_rate}")
     za, zb = _quantiles(alpha, power)
     n = (za * math.sqrt(discordant_rate) + zb * math.sqrt(max(0.0, discordant_rate - d * d))) ** 2 / (d * d)
-    return max(1, math.ceil(n - 1e-9))
+    return _questions(n)
 
 
 def unpaired_questions(accuracy_a: float, accuracy_b: float, *, alpha: float = ALPHA, power: float = POWER) -> int:
     """Questions per model for a two-proportion z test (independent samples, e.g. different question sets) to
     tell ``accuracy_a`` from ``accuracy_b`` apart (Fleiss, no continuity correction)."""
-    for p in (accuracy_a, accuracy_b):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"accuracies must be within 0 and 1, got {p}")
+    _check_accuracies(accuracy_a, accuracy_b)
     d = _check_delta(accuracy_a - accuracy_b)
     za, zb = _quantiles(alpha, power)
     pbar = (accuracy_a + accuracy_b) / 2
     spread = accuracy_a * (1 - accuracy_a) + accuracy_b * (1 - accuracy_b)
     n = (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(spread)) ** 2 / (d * d)
-    return max(1, math.ceil(n - 1e-9))
+    return _questions(n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +153,7 @@ def questions_for_half_width(
     if not 0.0 <= accuracy <= 1.0:
         raise ValueError(f"the accuracy must be within 0 and 1, got {accuracy}")
     if method == "normal":
-        return max(1, math.ceil(z * z * accuracy * (1 - accuracy) / (half_width * half_width) - 1e-9))
+        return _questions(z * z * accuracy * (1 - accuracy) / (half_width * half_width))
     if method != "wilson":
         raise ValueError(f"Unknown interval '{method}': choose one of {', '.join(WIDTH_METHODS)}.")
     low, high = 0, 1

@@ -129,18 +129,19 @@ class GroupStat(NamedTuple):
 
 
 # Jeopardy! doubled its values on 2001-11-26; a clue's row on the board is its difficulty.
-_DOUBLING = dt.date(2001, 11, 26)
-_ROWS = {
+DOUBLING_DATE = dt.date(2001, 11, 26)
+BOARD_ROWS = {
     ("jeopardy", False): (100, 200, 300, 400, 500),
     ("jeopardy", True): (200, 400, 600, 800, 1000),
     ("double", False): (200, 400, 600, 800, 1000),
     ("double", True): (400, 800, 1200, 1600, 2000),
 }
 _ROW_LEVEL = ("easy", "easy", "medium", "hard", "hard")
-_ROUND_ORDER = {"jeopardy!": 0, "double jeopardy!": 1, "final jeopardy!": 2, "tiebreaker": 3}
+ROUND_ORDER = {"jeopardy!": 0, "double jeopardy!": 1, "final jeopardy!": 2, "tiebreaker": 3}
 
 
-def _date(iso: str | None) -> dt.date | None:
+def aired_on(iso: str | None) -> dt.date | None:
+    """The air date of a record's ISO text; None when it has none or it is not a date."""
     try:
         return dt.date.fromisoformat(iso[:10]) if iso else None
     except ValueError:
@@ -156,14 +157,14 @@ def difficulty(record: ResultRecord) -> str:
     if record.value is None or not round_name:
         return "unknown"
     kind = "double" if "double" in round_name else "jeopardy"
-    aired = _date(record.air_date)
-    modern = aired is None or aired >= _DOUBLING
-    rows = _ROWS[(kind, modern)]
+    aired = aired_on(record.air_date)
+    modern = aired is None or aired >= DOUBLING_DATE
+    rows = BOARD_ROWS[(kind, modern)]
     return _ROW_LEVEL[rows.index(record.value)] if record.value in rows else "unknown"
 
 
 def decade(record: ResultRecord) -> str:
-    aired = _date(record.air_date)
+    aired = aired_on(record.air_date)
     return f"{aired.year // 10 * 10}s" if aired else "unknown"
 
 
@@ -175,7 +176,7 @@ _KEYS: dict[str, Callable[[ResultRecord], str]] = {
     "decade": decade,
 }
 _ORDER: dict[str, Callable[[str], tuple[int, float, str]]] = {
-    "round": lambda g: (_ROUND_ORDER.get(g.casefold(), 9), 0.0, g),
+    "round": lambda g: (ROUND_ORDER.get(g.casefold(), 9), 0.0, g),
     "value": lambda g: (0, float(g), g) if g.isdigit() else (1, 0.0, g),
     "difficulty": lambda g: (["easy", "medium", "hard", "final", "unknown"].index(g), 0.0, g),
 }

@@ -180,9 +180,9 @@ def test_cache_stats_and_clear(history: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_runs_list_never_shows_a_cached_or_unpriced_run_as_simply_free() -> None:
-    from pytest_llmbench.cli.runs import _cost_cell
+    from pytest_llmbench.cli.runs import cost_cell
 
-    assert _cost_cell({"cost_usd": 0.0, "cached": 30, "cost_saved_usd": 0.12}) == "$0 (30 cached, saved $0.1200)"
-    assert _cost_cell({"cost_usd": 0.5, "unpriced": 3}) == ">= $0.5000"
-    assert _cost_cell({"cost_usd": 0.0, "unpriced": 3, "cached": 0}) == ">= $0"
-    assert _cost_cell({"cost_usd": 0.25}) == "$0.2500"  # a run stored before these totals existed
+    assert cost_cell({"cost_usd": 0.0, "cached": 30, "cost_saved_usd": 0.12}) == "$0 (30 cached, saved $0.1200)"
+    assert cost_cell({"cost_usd": 0.5, "unpriced": 3}) == ">= $0.5000"
+    assert cost_cell({"cost_usd": 0.0, "unpriced": 3, "cached": 0}) == ">= $0"
+    assert cost_cell({"cost_usd": 0.25}) == "$0.2500"  # a run stored before these totals existed

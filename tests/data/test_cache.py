@@ -115,3 +115,19 @@ def test_a_value_marshal_cannot_store_skips_the_cache_not_the_questions(tmp_path
     loader.clear_cache()
     second = load_dataset(str(path)).questions
     assert second == first and str(second[0].metadata["reviewed"]) == "2024-05-01"
+
+
+def test_the_kind_of_a_question_survives_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cache row keeps the kind in its metadata (the shape entries written before had); reading lifts it back.
+    path = tmp_path / "kinds.jsonl"
+    path.write_text('{"question": "Give JSON", "schema": {"type": "object"}, "expected": {"a": 1}}\n'
+                    '{"question": "Call it", "tools": [{"type": "function", "function": {"name": "f"}}], '
+                    '"expected_call": {"name": "f", "arguments": {}}}\n', encoding="utf-8")
+    first = load_dataset(str(path)).questions
+    assert len(_entries(tmp_path)) == 1
+    loader.clear_cache()
+    monkeypatch.setattr(loader, "_parse", lambda *a, **k: pytest.fail("must come from the cache"))
+    second = load_dataset(str(path)).questions
+    assert [(q.schema, q.expected, q.tools, q.expected_call, q.metadata) for q in second] == [
+        (q.schema, q.expected, q.tools, q.expected_call, q.metadata) for q in first]
+    assert second[0].schema == {"type": "object"} and second[1].expected_call == {"name": "f", "arguments": {}}

@@ -96,9 +96,11 @@ def test_custom_jsonl_with_kinds_metadata_and_attachments(tmp_path: Path) -> Non
     assert q1.attachments == (str((tmp_path / "img" / "cat.png").resolve()),)
     assert q1.metadata == {"source": "me"}
     js = by_clue["Give JSON"]
-    assert js.metadata == {"schema": {"type": "object"}, "expected": {"a": 1}}
+    assert js.metadata == {} and (js.schema, js.expected) == ({"type": "object"}, {"a": 1})
     assert js.answer == '{"a": 1}' and len(js.id) == 10
-    assert by_clue["Call it"].metadata["expected_call"] == {"name": "f", "arguments": {}}
+    call = by_clue["Call it"]
+    assert call.expected_call == {"name": "f", "arguments": {}} and call.tools == ({"type": "function",
+                                                                                  "function": {"name": "f"}},)
 
 
 def test_custom_csv_parses_json_cells_and_empty_cells(tmp_path: Path) -> None:
@@ -117,7 +119,7 @@ def test_custom_csv_parses_json_cells_and_empty_cells(tmp_path: Path) -> None:
         dt.date(1999, 1, 4),
     )
     assert q1.metadata == {"daily_double": False, "difficulty": 2, "decade": 1990}
-    assert q2.metadata == {"schema": {"type": "object"}, "expected": {"x": 2}, "difficulty_note": "hard"}
+    assert q2.metadata == {"difficulty_note": "hard"} and (q2.schema, q2.expected) == ({"type": "object"}, {"x": 2})
 
 
 def test_a_few_bad_rows_are_dropped_with_file_and_line(tmp_path: Path) -> None:

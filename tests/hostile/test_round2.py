@@ -33,8 +33,8 @@ from _hostile import (
     yaml_deep,
 )
 
-from pytest_llmbench.kinds.samples import png_bytes
 from pytest_llmbench.testing import FakeOpenRouter, Fault, first, for_model
+from pytest_llmbench.testing.samples import png_bytes
 
 OTHER = "anthropic/claude-3-haiku"
 ESC = "\x1b"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmbench._run.capabilities import Need, catalog_info, check, missing
 from pytest_llmbench.errors import UnsupportedError
-from pytest_llmbench.kinds.capabilities import Need, catalog_info, check, missing
 from pytest_llmbench.providers.catalog import ModelInfo, parse_models
 
 ALL = (Need.IMAGE, Need.FILE, Need.STRUCTURED, Need.TOOLS)

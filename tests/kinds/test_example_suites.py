@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 from pytest_llmbench.data import load_dataset
-from pytest_llmbench.kinds import kind_grader
+from pytest_llmbench.grading.structured import kind_grader
 
 pytest_plugins = ["pytester"]
 

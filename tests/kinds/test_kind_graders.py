@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pytest_llmbench._run.record import reply_text
 from pytest_llmbench.grading import available_graders, get_grader
-from pytest_llmbench.kinds import CompletionGrader, JsonGrader, ToolCallGrader, kind_grader, reply_text
+from pytest_llmbench.grading.structured import CompletionGrader, JsonGrader, ToolCallGrader, kind_grader
 from pytest_llmbench.types import Completion, Question, Verdict
 
 SCHEMA = {

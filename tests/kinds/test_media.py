@@ -10,9 +10,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from pytest_llmbench._run.media import MB, AttachmentCache, MediaLimits
 from pytest_llmbench.errors import InputError
-from pytest_llmbench.kinds.media import MB, AttachmentCache, MediaLimits
-from pytest_llmbench.kinds.samples import gif_bytes, jpeg_bytes, pdf_bytes, png_bytes, webp_bytes
+from pytest_llmbench.testing.samples import gif_bytes, jpeg_bytes, pdf_bytes, png_bytes, webp_bytes
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 import pypdf
 import pytest
 
-from pytest_llmbench.kinds.samples import pdf_bytes, png_bytes
 from pytest_llmbench.testing import FakeOpenRouter, Fault, Reply, RequestContext
+from pytest_llmbench.testing.samples import pdf_bytes, png_bytes
 
 pytest_plugins = ["pytester"]
 

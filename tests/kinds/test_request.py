@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmbench._run.media import MediaLimits
+from pytest_llmbench._run.request import RequestKinds, prompt_key
 from pytest_llmbench.errors import InputError, UnsupportedError
-from pytest_llmbench.kinds import MediaLimits, RequestKinds, prompt_key
-from pytest_llmbench.kinds.samples import pdf_bytes, png_bytes
 from pytest_llmbench.prompts import load_template
 from pytest_llmbench.providers.openrouter import OpenRouterProvider
+from pytest_llmbench.testing.samples import pdf_bytes, png_bytes
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Question
 
 SYSTEM = {"role": "system", "content": "Answer the question concisely. Reply with the answer only, no explanation."}

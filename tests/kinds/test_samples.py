@@ -8,8 +8,8 @@ import zlib
 
 import pypdf
 
-from pytest_llmbench.kinds.media import sniff
-from pytest_llmbench.kinds.samples import gif_bytes, jpeg_bytes, pdf_bytes, png_bytes, webp_bytes
+from pytest_llmbench._run.media import sniff
+from pytest_llmbench.testing.samples import gif_bytes, jpeg_bytes, pdf_bytes, png_bytes, webp_bytes
 
 
 def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:

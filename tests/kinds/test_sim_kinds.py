@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from pytest_llmbench._run.request import RequestKinds
 from pytest_llmbench.errors import BadRequestError, DatasetError
-from pytest_llmbench.kinds import JsonGrader, RequestKinds, ToolCallGrader
-from pytest_llmbench.kinds.samples import png_bytes
+from pytest_llmbench.grading.structured import JsonGrader, ToolCallGrader
 from pytest_llmbench.providers._sim_kinds import fill_required, spoil
 from pytest_llmbench.providers.simulated import IMAGE_TOKENS, SimulatedProvider
+from pytest_llmbench.testing.samples import png_bytes
 from pytest_llmbench.types import ChatRequest, Completion, Question
 
 SCHEMA = {
@@ -67,7 +68,7 @@ def test_strong_answers_json_and_tool_calls_mostly_right_and_deterministically()
     for question in questions:
         completion = _ask("sim/strong", question)
         assert completion == _ask("sim/strong", question)
-        if "tools" in question.metadata:
+        if question.tools:
             assert completion.finish_reason == "tool_calls" and len(completion.tool_calls) == 1
             json.loads(completion.tool_calls[0]["function"]["arguments"])  # arguments are a JSON string
             grade = ToolCallGrader().grade_completion(question, completion)
@@ -77,7 +78,7 @@ def test_strong_answers_json_and_tool_calls_mostly_right_and_deterministically()
             assert "does not follow the schema" not in grade.explanation, completion.text
         correct += grade.correct
         if not grade.correct:
-            assert grade.score > 0 or "tools" not in question.metadata  # one value spoiled, not all
+            assert grade.score > 0 or not question.tools  # one value spoiled, not all
     assert 0.8 * len(questions) <= correct < len(questions)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from _quiz import quiz_project
 
 QUESTIONS = [
     {"id": f"q{i}", "question": f"Clue number {i}", "answer": answer, "category": "MIXED"}
@@ -23,7 +22,4 @@ def test_quiz(llm_result):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".jsonl", questions="\n".join(json.dumps(q) for q in QUESTIONS))
-    pytester.makepyfile(test_quiz=BENCH)
-    pytester.makeini("[pytest]\n")
-    return pytester
+    return quiz_project(pytester, QUESTIONS, BENCH)

@@ -20,20 +20,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from pytest_llmbench.kinds.capabilities import InfoLookup, Need, catalog_info, check, unchecked_note
-from pytest_llmbench.kinds.media import IMAGE_TYPES, PDF_TYPE, AttachmentCache, MediaLimits
+from pytest_llmbench._run.capabilities import InfoLookup, Need, catalog_info, check, unchecked_note
+from pytest_llmbench._run.media import IMAGE_TYPES, PDF_TYPE, AttachmentCache, MediaLimits
 from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Message, Question
 
 
 def is_plain(question: Question) -> bool:
     """No attachments, no schema, no tools: a text question."""
-    md = question.metadata
-    return not question.attachments and "schema" not in md and "tools" not in md
+    return question.is_plain
 
 
 def schema_name(question: Question) -> str:
     """The ``json_schema.name`` OpenAI requires (``[A-Za-z0-9_-]{1,64}``): ``schema_name``, the title, or "answer"."""
-    schema = question.metadata.get("schema")
+    schema = question.schema
     raw = question.metadata.get("schema_name") or (schema.get("title") if isinstance(schema, Mapping) else None)
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", str(raw or "")).strip("_")[:64]
     return name or "answer"
@@ -47,7 +46,7 @@ def response_format(question: Question) -> dict[str, Any]:
             # OpenAI's strict mode needs every property required and no additional ones; a question whose
             # schema is looser says ``schema_strict: false``.
             "strict": bool(question.metadata.get("schema_strict", True)),
-            "schema": question.metadata["schema"],
+            "schema": question.schema,
         },
     }
 
@@ -128,31 +127,31 @@ class RequestKinds:
                 needs.append(Need.IMAGE)
             elif media_type == PDF_TYPE and self.limits.pdf_mode == "native":
                 needs.append(Need.FILE)
-        if "schema" in question.metadata:
+        if question.schema is not None:
             needs.append(Need.STRUCTURED)
-        if "tools" in question.metadata:
+        if question.tools:
             needs.append(Need.TOOLS)
         return tuple(dict.fromkeys(needs))
 
     def prepare(self, question: Question, request: ChatRequest) -> ChatRequest:
         """The request for ``question``; raises ``UnsupportedError`` or ``InputError`` when it cannot be sent."""
-        if is_plain(question):
+        if question.is_plain:
             return request
         check(self.info(request.model), self.needs(question))
         parts = [self.cache.load(path).part for path in question.attachments]
         params = dict(request.params)
         md = question.metadata
-        if "schema" in md:
+        if question.schema is not None:
             params["response_format"] = response_format(question)
-        if "tools" in md:
-            params["tools"] = [dict(tool) for tool in md["tools"]]
+        if question.tools:
+            params["tools"] = [dict(tool) for tool in question.tools]
             if "tool_choice" in md:
                 params["tool_choice"] = md["tool_choice"]
         return replace(request, messages=tuple(attach(request.messages, parts)), params=params)
 
     def annotate(self, question: Question, completion: Completion) -> Completion:
         """A request the API refused, for a model the catalog does not know: say the needs were not checked."""
-        if completion.ok or completion.error_kind is not ErrorKind.BAD_REQUEST or is_plain(question):
+        if completion.ok or completion.error_kind is not ErrorKind.BAD_REQUEST or question.is_plain:
             return completion
         if self.info(completion.model) is not None:
             return completion

@@ -1,0 +1,101 @@
+"""One item's way through the stages: ask (or replay the resumed run's answer) -> grade -> record.
+
+``ItemFlow`` holds what the items of a run share once collection is final: the answers a resumed run already
+has, the ``--llm-target-ci`` trackers, the judge stage's watch on replies. ``BenchSession`` only wires it to
+the hooks; each item's own progress is its ``ItemState``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from pytest_llmbench._run.items import ItemSpec, ItemState
+from pytest_llmbench.errors import ProviderError
+from pytest_llmbench.types import Completion, ErrorKind, Grade, Outcome, ResultRecord
+
+if TYPE_CHECKING:
+    from pytest_llmbench._run.ask import Asker
+    from pytest_llmbench._run.grade import Grading
+    from pytest_llmbench._run.judge import JudgeStage
+    from pytest_llmbench._run.result import ItemResult
+    from pytest_llmbench._run.resume import StoredAnswer
+    from pytest_llmbench._run.target import TargetStopping
+
+
+@dataclass
+class ItemFlow:
+    asker: Asker
+    grading: Callable[[], Grading]  # made on first use: grading imports heavy modules
+    judge_stage: Callable[[], JudgeStage | None]
+    resumed: dict[str, StoredAnswer] = field(default_factory=dict)
+    targets: TargetStopping | None = None  # --llm-target-ci (target.py)
+
+    def begin(self, items: Iterable[tuple[str, ItemSpec]], *, target_ci: float | None, prefetch: bool) -> None:
+        """The asking items are known (node id, spec in test order): set the targets up and start the requests."""
+        wanted = list(items)
+        engine = self.asker.engine()
+        if target_ci is not None:
+            from pytest_llmbench._run.target import TargetStopping
+
+            self.targets = TargetStopping(target_ci, engine.stop_model)
+            self.targets.plan(spec.model for nodeid, spec in wanted if nodeid not in self.resumed)
+        if prefetch:
+            self.prefetch(wanted)
+
+    def prefetch(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
+        """Start the requests of these items now (in order); items the resumed run already has are skipped."""
+        wanted = [(nodeid, spec) for nodeid, spec in items if nodeid not in self.resumed]
+        self.asker.prefetch(wanted)
+        stage = self.judge_stage()
+        if stage is not None:  # each reply's judge requests go out as soon as it arrives
+            jobs = ((self.asker.job_for(nodeid, spec), spec) for nodeid, spec in wanted)
+            stage.watch((job, spec.question, spec.grader) for job, spec in jobs if not isinstance(job, Completion))
+
+    def result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
+        """Ask (or collect the prefetched or resumed answer) and grade; a failed completion is returned as is."""
+        from pytest_llmbench._run.result import ItemResult
+
+        stored = self.resumed.get(nodeid)
+        if state.completion is None:
+            state.completion = stored.completion if stored is not None else self.asker.complete(nodeid, state.spec)
+        if not state.completion.ok:
+            return state.completion
+        if state.grade is None:
+            if stored is not None and stored.grade is not None:
+                state.judges = stored.judges
+            try:
+                state.grade = stored.grade if stored is not None and stored.grade is not None else (
+                    self.graded(state, state.completion, nodeid))
+            except ProviderError as exc:  # the judge model failed: an infrastructure error, not a wrong answer
+                state.completion = replace(state.completion, error=f"grading failed: {exc}", error_kind=exc.kind)
+                return state.completion
+        return ItemResult(state.spec.question, state.spec.model, state.completion, state.grade, state.spec.repeat)
+
+    def graded(self, state: ItemState, completion: Completion, nodeid: str) -> Grade:
+        """The item's grade; with a judge stage, also the jurors' votes and the rules' verdict beside them."""
+        stage = self.judge_stage()
+        if stage is None:
+            return self.grading().grade(state.spec.question, completion, state.spec.grader)
+        from pytest_llmbench._run.judge import judge_entries
+
+        with stage.capture() as votes:
+            try:
+                grade = self.grading().grade(state.spec.question, completion, state.spec.grader, key=nodeid)
+            finally:  # a failed judge's votes are kept too: they say why the item is an error
+                state.judges = judge_entries(votes, None, "") or None
+        if votes:
+            rules_name, rules = stage.rules_grade(state.spec.question, completion, state.spec.grader)
+            state.judges = judge_entries(votes, rules, rules_name)
+        return grade
+
+    def record_for(self, state: ItemState, nodeid: str, outcome: Outcome) -> ResultRecord:
+        from pytest_llmbench._run.record import to_record
+
+        assert state.completion is not None
+        spec = state.spec
+        if self.targets is not None and state.completion.error_kind is not ErrorKind.STOPPED:
+            self.targets.graded(spec.model, None if state.grade is None else state.grade.correct)
+        return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
+                         nodeid=nodeid, outcome=outcome, messages=self.asker.sent(nodeid), judges=state.judges)
