@@ -28,6 +28,7 @@ from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from pytest_llmbench.errors import StorageError
+from pytest_llmbench.storage.db import create_tables
 
 _METADATA = MetaData()
 BUDGET_TABLE = Table(
@@ -62,7 +63,7 @@ def join_shard_pool(engine: Engine, benchmark: str, shard: int, session: str) ->
     of its budget row."""
     t = SHARD_POOLS_TABLE
     try:
-        _METADATA.create_all(engine, checkfirst=True)
+        create_tables(_METADATA, engine)
         with engine.connect() as connection:
             newest = connection.execute(select(func.max(t.c.generation)).where(t.c.benchmark == benchmark)).scalar()
             generation = int(newest or 1)
@@ -104,7 +105,7 @@ class SharedBudget:
         self.reserved_here = 0.0
         self._lock = threading.Lock()
         try:
-            _METADATA.create_all(engine, checkfirst=True)
+            create_tables(_METADATA, engine)
             with engine.begin() as connection:
                 connection.execute(insert(BUDGET_TABLE).values(pool=pool, limit_usd=limit, spent_usd=0.0,
                                                                reserved_usd=0.0))

@@ -207,6 +207,19 @@ def open_engine(url: str, *, base_dir: Path | None = None, read_only: bool = Fal
     return engine
 
 
+def create_tables(metadata: MetaData, engine: Engine | Connection) -> None:
+    """``metadata.create_all`` that survives a race: its check-then-create is not atomic, so two processes opening
+    one database at once (xdist workers, shards) can both find a table missing, and the loser's CREATE fails
+    ('already exists', or a duplicate key in PostgreSQL's catalog). The table then exists: a second pass sees it."""
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        except SQLAlchemyError:
+            if attempt == 2:
+                raise
+
+
 def _prepare(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     if "llmbench_schema" in tables:
@@ -226,7 +239,7 @@ def _prepare(engine: Engine) -> None:
             f"The database {describe(str(engine.url))} has benchmark tables but no schema version; "
             f"it was not written by pytest-llmbench. Use another --llm-db. It was left untouched."
         )
-    Base.metadata.create_all(engine)
+    create_tables(Base.metadata, engine)
     with Session(engine) as session, session.begin():
         if session.scalar(select(SchemaInfo.version).limit(1)) is None:
             session.add(SchemaInfo(version=SCHEMA_VERSION))

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from pytest_llmbench.engine.limits import SharedState
 from pytest_llmbench.errors import StorageError
 from pytest_llmbench.storage.budget import db_reason
+from pytest_llmbench.storage.db import create_tables
 
 _METADATA = MetaData()
 LIMITS_TABLE = Table(
@@ -60,7 +61,7 @@ class SharedLimits:
         self.workers = max(1, workers)
         self.lock = threading.Lock()
         try:
-            _METADATA.create_all(engine, checkfirst=True)
+            create_tables(_METADATA, engine)
         except SQLAlchemyError as exc:
             raise StorageError(f"Could not share the rate limit through the database: {db_reason(exc)}.") from None
 

@@ -93,3 +93,31 @@ def test_this_worker_reads_what_xdist_sets(monkeypatch: pytest.MonkeyPatch) -> N
     assert this_worker() == (3, 4)
     monkeypatch.delenv("PYTEST_XDIST_WORKER")
     assert this_worker() is None
+
+
+@pytest.mark.parametrize("make", ["limits", "budget"])
+def test_a_worker_that_loses_the_race_to_create_the_table_still_joins(repo: Repository, make: str) -> None:
+    # The race of two workers opening one database, made certain: just before this process's CREATE TABLE,
+    # "another worker" (a second connection) creates the table, so the CREATE fails with "already exists".
+    from sqlalchemy import Table, event
+
+    from pytest_llmbench.storage import budget, shared_limits
+
+    table: Table = shared_limits.LIMITS_TABLE if make == "limits" else budget.BUDGET_TABLE
+    raced: list[bool] = []
+
+    def other_worker_first(target: Table, connection: object, **_: object) -> None:
+        if not raced:
+            raced.append(True)
+            with repo.engine.connect() as other, other.begin():
+                target.create(other)
+
+    event.listen(table, "before_create", other_worker_first)
+    try:
+        if make == "limits":
+            SharedLimits(repo.engine, "run:1:x", 0, 2)
+        else:
+            budget.SharedBudget(repo.engine, "run:1:x", 1.0)
+    finally:
+        event.remove(table, "before_create", other_worker_first)
+    assert raced
