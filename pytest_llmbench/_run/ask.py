@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pytest_llmbench._run.items import ItemSpec, make_request
 from pytest_llmbench.config import SIMULATED_PREFIX, Settings
-from pytest_llmbench.errors import ItemNotAsked, LlmBenchWarning
+from pytest_llmbench.errors import ItemNotAsked, LlmBenchWarning, StorageError
 from pytest_llmbench.types import ChatRequest, Completion, Message, Question
 
 if TYPE_CHECKING:
@@ -177,7 +177,12 @@ class Asker:
         from pytest_llmbench.storage.shared_limits import SharedLimits, this_worker
 
         worker = this_worker()
-        return None if worker is None else SharedLimits(self.repository().engine, self.budget_pool, *worker).for_model
+        if worker is None:
+            return None
+        try:
+            return SharedLimits(self.repository().engine, self.budget_pool, *worker).for_model
+        except StorageError:  # as when the shared row fails later: this worker keeps its own limit, never crashes
+            return None
 
     def catalog(self) -> RunCatalog:
         """The run's one model catalog (see ``storage/run_catalog.py``), resolved on first use."""
