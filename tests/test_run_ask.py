@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pytest_llmbench._run.ask import Asker
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import resolve
@@ -53,3 +55,17 @@ def test_an_item_that_cannot_be_sent_is_a_completion_saying_why(tmp_path: Path) 
     job = _asker(tmp_path).job_for("t[2]", ItemSpec(missing, "sim/strong", "lenient", "jeopardy"))
     assert isinstance(job, Completion) and not job.ok and job.attempts == 0
     assert job.error is not None and "nowhere.png" in job.error
+
+
+def test_a_worker_whose_database_cannot_share_the_rate_limit_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = resolve({"cache": "off", "models": "sim/strong"}, environ={})
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    shared = Asker(settings, tmp_path, lambda q, m, t: None, lambda: ("sim/strong",),
+                   lambda: Repository(f"sqlite:///{tmp_path / 'r.db'}"), budget_pool="run:1:x")
+    assert shared._shared_limits() is not None  # the healthy case: this worker's limits are shares of one row
+    broken = Asker(settings, tmp_path, lambda q, m, t: None, lambda: ("sim/strong",), _no_repository,
+                   budget_pool="run:1:x")
+    assert broken._shared_limits() is None  # not an exception that would take the xdist worker down
