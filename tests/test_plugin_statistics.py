@@ -26,7 +26,9 @@ def test_three_models_show_clustered_intervals_holm_and_coryat_everywhere(pytest
     )
     out = result.stdout.str()
     assert "intervals clustered by category:" in out
-    assert re.search(r"sim/strong\s+0\.\d{3} \[0\.\d{3}-[01]\.\d{3}\]\s+design effect \d+\.\d\d", out)
+    # In the summary table's units: percent, the clustered interval with one decimal.
+    assert re.search(r"sim/strong\s+\d{1,3}\.\d% \[\d{1,3}\.\d-\d{1,3}\.\d\]\s+design effect \d+\.\d\d", out)
+    assert re.search(r"sim/strong vs sim/weak: [+-]\d+\.\d pp \[[+-]\d+\.\d, [+-]\d+\.\d\]  p=", out), out
     assert "McNemar p raw / Holm-adjusted" in out and "Coryat $" in out
     # The terminal summarises the board in a table by round and board row; the file reports keep every value.
     assert "Jeopardy! accuracy by round and board row" in out and "accuracy by value" not in out

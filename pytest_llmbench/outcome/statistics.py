@@ -26,6 +26,7 @@ from pytest_llmbench.stats import (
     default_clustering,
 )
 from pytest_llmbench.stats.cluster import JEOPARDY_DATASET
+from pytest_llmbench.stats.fmt import p_value, pct, signed_pct
 from pytest_llmbench.types import ErrorKind, Outcome, ResultRecord
 
 #: How an item not asked because its model reached ``--llm-target-ci`` begins its reason.
@@ -50,10 +51,10 @@ class TargetStop:
     def line(self) -> str:
         r = self.report
         if r.stop is None:
-            where = f"never reached ±{self.half_width:g} ({r.fed} answers: [{r.low:.3f}-{r.high:.3f}])"
+            where = f"never reached ±{self.half_width:g} ({r.fed} answers: {_interval(r.low, r.high)})"
         else:
-            where = (f"stopped after {r.stop.n} answers at {r.stop.accuracy:.3f} [{r.stop.low:.3f}-{r.stop.high:.3f}]"
-                     f"; over all {r.fed} answers [{r.low:.3f}-{r.high:.3f}]")
+            where = (f"stopped after {r.stop.n} answers at {pct(r.stop.accuracy)} {_interval(r.stop.low, r.stop.high)}"
+                     f"; over all {r.fed} answers {_interval(r.low, r.high)}")
         saved = f"{self.skipped} of {r.planned} items not asked"
         if self.saved_usd is not None:
             saved += f" (~${self.saved_usd:.4f} saved)"
@@ -139,11 +140,17 @@ def build_statistics(
 
 
 def _interval(low: float | None, high: float | None) -> str:
-    return "-" if low is None or high is None else f"[{low:.3f}-{high:.3f}]"
+    # In percent like the summary table's intervals, one decimal: these are the finer, clustered ones.
+    return "-" if low is None or high is None else f"[{low * 100:.1f}-{high * 100:.1f}]"
 
 
 def _acc(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    return pct(value)
+
+
+def _difference(value: float, low: float, high: float) -> str:
+    """A paired difference in percentage points with its interval, as the paired table writes A - B."""
+    return f"{signed_pct(value)} [{low * 100:+.1f}, {high * 100:+.1f}]"
 
 
 def lines(stats: RunStatistics, *, board: bool = True) -> list[str]:
@@ -163,9 +170,10 @@ def lines(stats: RunStatistics, *, board: bool = True) -> list[str]:
         out.append(f"paired comparisons (McNemar p raw / {adjusted}; bootstrap 95% interval of A - B):")
         for c in stats.comparisons:
             p, boot = c.comparison, c.bootstrap
-            diff = "-" if boot is None else f"{boot.difference:+.3f} [{boot.low:+.3f}, {boot.high:+.3f}]"
+            diff = "-" if boot is None else _difference(boot.difference, boot.low, boot.high)
             verdict = "significant" if c.significant else "not significant"
-            out.append(f"  {p.model_a} vs {p.model_b}: {diff}  p={p.p_value:.3g} / {c.p_adjusted:.3g}  {verdict}")
+            ps = f"p={p_value(p.p_value)} / {p_value(c.p_adjusted)}"
+            out.append(f"  {p.model_a} vs {p.model_b}: {diff}  {ps}  {verdict}")
     if stats.coryat:
         out.append("Coryat score (wagers disregarded; Final Jeopardy! not counted):")
         acc = _overall(stats)
