@@ -7,7 +7,8 @@ the hooks; each item's own progress is its ``ItemState``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,8 @@ from pytest_llmbench.types import Completion, ErrorKind, Grade, Outcome, ResultR
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.ask import Asker
+    from pytest_llmbench._run.callers import ProgressDisplay
+    from pytest_llmbench._run.finish import RunStore
     from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
@@ -31,6 +34,35 @@ class ItemFlow:
     judge_stage: Callable[[], JudgeStage | None]
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     targets: TargetStopping | None = None  # --llm-target-ci (target.py)
+
+    def start(self, items: Sequence[tuple[str, ItemSpec, bool]], store: RunStore, *, writer: bool,
+              resume_run_id: int | None, progress: ProgressDisplay | None, target_ci: float | None,
+              prefetch: bool) -> Counter[str]:
+        """Collection is final: open storage and prefetch every selected item that asks a model; returns the
+        planned items per model.
+
+        ``items`` are (node id, spec, needs a completion) in test order, at least one.
+        """
+        if writer:
+            store.repository()  # a database that cannot be opened fails the run before anything is asked
+        self.asker.check_models(spec.model for _, spec, asks in items if asks)
+        if writer:
+            store.load_baseline()
+            self.open_run(store)
+        elif resume_run_id is not None:
+            from pytest_llmbench._run import resume as resume_mod
+
+            self.resumed = resume_mod.stored_answers(store.repository(), resume_run_id)
+        planned = Counter(spec.model for _, spec, asks in items if asks)
+        if progress is not None:
+            progress.start(planned)
+        self.begin(((nodeid, spec) for nodeid, spec, asks in items if asks), target_ci=target_ci, prefetch=prefetch)
+        return planned
+
+    def open_run(self, store: RunStore) -> int:
+        """The writer's run row (a resumed run's answers are replayed); its id."""
+        self.resumed = store.open_run() or self.resumed
+        return store.ensure_run()
 
     def begin(self, items: Iterable[tuple[str, ItemSpec]], *, target_ci: float | None, prefetch: bool) -> None:
         """The asking items are known (node id, spec in test order): set the targets up and start the requests."""
