@@ -289,14 +289,14 @@ class _SessionHooks:
             try:
                 self.bench.record(ResultRecord.from_dict(data))
             except LlmBenchError as exc:
-                self.bench.stop(str(exc))
+                self.bench.asker.stop(str(exc))
                 raise pytest.UsageError(str(exc)) from None
         if self.session is not None and (self.session.shouldfail or self.session.shouldstop):
-            self.bench.stop("the session is stopping (-x / --maxfail)")
+            self.bench.asker.stop("the session is stopping (-x / --maxfail)")
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.bench.interrupted = True
-        self.bench.stop(signals.reason(excinfo.value))
+        self.bench.asker.stop(signals.reason(excinfo.value))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

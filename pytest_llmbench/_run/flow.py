@@ -8,10 +8,11 @@ the hooks; each item's own progress is its ``ItemState``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pytest_llmbench._run.finish import RunEnd
 from pytest_llmbench._run.items import ItemSpec, ItemState
 from pytest_llmbench.errors import ProviderError
 from pytest_llmbench.types import Completion, ErrorKind, Grade, Outcome, ResultRecord
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench._run.target import TargetStopping
+    from pytest_llmbench.engine.traffic import ModelTraffic
 
 
 @dataclass
@@ -131,3 +133,17 @@ class ItemFlow:
             self.targets.graded(spec.model, None if state.grade is None else state.grade.correct)
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
                          nodeid=nodeid, outcome=outcome, messages=self.asker.sent(nodeid), judges=state.judges)
+
+    def end(self, exitstatus: int, *, interrupted: bool, command: Sequence[str], planned: Mapping[str, int],
+            worker_traffic: Mapping[str, ModelTraffic]) -> RunEnd:
+        """The items are done: how the run ended, for the finish stage (``worker_traffic``: the xdist workers',
+        when this process made no engine); then the judge stage and the engine are closed."""
+        engine, targets, traffic = self.asker.started, self.targets, self.asker.traffic()
+        end = RunEnd(exitstatus, interrupted, command, engine.stop_reason if engine else None,
+                     planned, self.asker.notes(), worker_traffic if traffic is None else traffic,
+                     targets.reports() if targets is not None else None)
+        stage = self.judge_stage()
+        if stage is not None:
+            stage.close()
+        self.asker.close()
+        return end

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pytest_llmbench._run.ask import Asker
 from pytest_llmbench._run.callers import Hooks, ProgressDisplay
 from pytest_llmbench._run.collect import Collector, collector_for
-from pytest_llmbench._run.finish import RunEnd, RunStore
+from pytest_llmbench._run.finish import RunStore
 from pytest_llmbench._run.flow import ItemFlow
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import Settings, default_models
@@ -95,7 +95,7 @@ class BenchSession:
     @cached_property
     def store(self) -> RunStore:
         return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins, self.collector.benchmarks,
-                        on_failure=self.stop)
+                        on_failure=lambda reason: self.asker.stop(reason))
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -141,22 +141,13 @@ class BenchSession:
             self.store.write(record)
         self.hooks.on_result(record)
 
-    def stop(self, reason: str) -> None:
-        if self.asker.started is not None:
-            self.asker.started.stop(reason)
-
     # --- the end -------------------------------------------------------------------------------------
 
     def finish(self, exitstatus: int) -> RunSummary | None:
         if self.progress is not None:
             self.progress.close()
-        engine, targets, traffic = self.asker.started, self.flow.targets, self.asker.traffic()
-        end = RunEnd(exitstatus, self.interrupted, self.command, engine.stop_reason if engine else None,
-                     self.planned, self.asker.notes(), self.worker_traffic if traffic is None else traffic,
-                     targets.reports() if targets is not None else None)
-        if self.judge_stage is not None:
-            self.judge_stage.close()
-        self.asker.close()
+        end = self.flow.end(exitstatus, interrupted=self.interrupted, command=self.command, planned=self.planned,
+                            worker_traffic=self.worker_traffic)
         self.store.flush()
         if not self.writer:
             return None
