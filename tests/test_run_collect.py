@@ -85,3 +85,30 @@ def test_options_that_cannot_work_together_are_one_usage_error(cli: dict[str, ob
     with pytest.raises(UsageError, match=message):
         check_settings(resolve(cli, environ={}))
     check_settings(resolve({}, environ={}))  # the defaults work together
+
+
+def test_the_runs_collector_checks_names_and_prompts_with_the_runs_own_lookups() -> None:
+    from pytest_llmbench._run.collect import collector_for
+    from pytest_llmbench.prompts import Template
+
+    looked_up: list[str] = []
+
+    def grader(name: str) -> object:
+        looked_up.append(f"grader {name}")
+        if name != "lenient":
+            raise UsageError(f"Unknown grader {name!r}.")
+        return name
+
+    def template(name: str) -> Template:
+        looked_up.append(f"template {name}")
+        return Template(name, "{clu}" if name == "typo" else "{clue}")
+
+    errors: list[str] = []
+    collector = collector_for(resolve({"models": "sim/strong"}, environ={}), Path("."), lambda name: QUESTIONS,
+                              grader=grader, template=template, usage_errors=errors, dataset_origins={})
+    assert len(collector.specs_for({"grader": "lenient", "sample": "all"})) == 20
+    assert looked_up == ["grader lenient", "template jeopardy", "template jeopardy"]  # names, then the prompts
+    assert collector.specs_for({"grader": "nonsense"}) == []
+    assert collector.specs_for({"template": "typo", "sample": "all"}) == []
+    assert errors[0] == "Unknown grader 'nonsense'." and "uses {clu}, which no question has" in errors[1]
+    assert collector.usage_errors is errors

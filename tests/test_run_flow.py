@@ -3,9 +3,11 @@ the target trackers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pytest_llmbench._run.ask import Asker
+from pytest_llmbench._run.finish import RunStore
 from pytest_llmbench._run.flow import ItemFlow
 from pytest_llmbench._run.grade import Grading
 from pytest_llmbench._run.items import ItemSpec, ItemState
@@ -13,9 +15,10 @@ from pytest_llmbench._run.result import ItemResult
 from pytest_llmbench._run.resume import StoredAnswer
 from pytest_llmbench._run.target import TargetStopping
 from pytest_llmbench.config import resolve
+from pytest_llmbench.engine.traffic import ModelTraffic
 from pytest_llmbench.errors import ServerError, StorageError
 from pytest_llmbench.storage.repository import Repository
-from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Outcome, Question
+from pytest_llmbench.types import ChatRequest, Completion, ErrorKind, Grade, Outcome, Question, ResultRecord
 
 QUESTION = Question(id="1", clue="This planet is red", answer="Mars", dataset="tiny")
 SPEC = ItemSpec(QUESTION, "sim/strong", "lenient", "jeopardy")
@@ -89,3 +92,49 @@ def test_each_recorded_item_feeds_its_models_target_tracker(tmp_path: Path) -> N
     flow.result(state, "t[1]")
     flow.record_for(state, "t[1]", Outcome.PASSED)
     assert flow.targets.reports()["sim/strong"].fed == 1
+
+
+class _Display:
+    def __init__(self) -> None:
+        self.started: list[dict[str, int]] = []
+
+    def start(self, totals: Mapping[str, int]) -> None:
+        self.started.append(dict(totals))
+
+    def update(self, record: ResultRecord) -> None:
+        raise AssertionError("the flow tells the display nothing per item")
+
+    def close(self) -> None:
+        raise AssertionError("the flow never closes the display")
+
+
+def test_a_reader_starts_its_asking_items_without_opening_a_run(tmp_path: Path) -> None:
+    flow = _flow(tmp_path)
+    settings = resolve({"cache": "off", "models": "sim/strong"}, environ={})
+    store = RunStore(settings, tmp_path, ("sim/strong",), {}, {}, on_failure=lambda reason: None)
+    display = _Display()
+    other = ItemSpec(Question(id="2", clue="This planet has rings", answer="Saturn", dataset="tiny"), "sim/strong",
+                     "lenient", "jeopardy")
+    items = [("t[1]", SPEC, True), ("t[2]", other, True), ("t[x]", SPEC, False)]
+    planned = flow.start(items, store, writer=False, resume_run_id=None, progress=display, target_ci=None,
+                         prefetch=True)
+    assert planned == {"sim/strong": 2} and display.started == [{"sim/strong": 2}]
+    assert flow.asker.started is not None and flow.targets is None
+    state = ItemState(other)
+    assert isinstance(flow.result(state, "t[2]"), ItemResult)
+    assert store.run_id is None and not (tmp_path / ".llmbench").exists()  # a reader opens no run
+    flow.asker.close()
+
+
+def test_the_end_of_the_flow_says_how_the_run_ended(tmp_path: Path) -> None:
+    flow = _flow(tmp_path)
+    workers = {"sim/strong": ModelTraffic(8, 8, 8, 0, 1, 0, 0, 0, 0.0, 0.0)}
+    before = flow.end(0, interrupted=False, command=("pytest",), planned={}, worker_traffic=workers)
+    assert before.traffic is workers and before.stop_reason is None  # no engine here: the workers' traffic
+    flow = _flow(tmp_path)
+    flow.begin([("t[1]", SPEC)], target_ci=0.1, prefetch=False)
+    flow.asker.stop("a signal")
+    end = flow.end(2, interrupted=True, command=("pytest", "-x"), planned={"sim/strong": 1}, worker_traffic=workers)
+    assert (end.exitstatus, end.interrupted, tuple(end.command)) == (2, True, ("pytest", "-x"))
+    assert end.stop_reason == "a signal" and end.planned == {"sim/strong": 1}
+    assert end.traffic is not workers and end.targets is not None and "sim/strong" in end.targets

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 
@@ -271,3 +272,24 @@ def test_the_jury_completion_leads_with_the_verdict_and_names_every_vote() -> No
     assert done.ok and done.text.startswith("CORRECT (jury 2/3: j/0 CORRECT; j/1 INCORRECT; j/2 CORRECT)")
     undecided = verdict_completion("j/0,j/1,j/2", _votes(C, W, None))
     assert not undecided.ok and "j/2 failed (down)" in (undecided.error or "")
+
+
+def test_the_runs_judge_stage_judges_through_the_askers_engine(tmp_path: Path) -> None:
+    from pytest_llmbench._run.ask import Asker
+    from pytest_llmbench._run.judge import stage_for
+    from pytest_llmbench.config import resolve
+    from pytest_llmbench.storage.repository import Repository
+
+    def no_repository() -> Repository:
+        raise AssertionError("the cache is off")
+
+    settings = resolve({"cache": "off", "models": "sim/strong"}, environ={})
+    asker = Asker(settings, tmp_path, lambda q, m, t: None, lambda: ("sim/strong", "sim/weak"), no_repository)
+    stage = stage_for(asker, "sim/weak", lambda q, c, g: None)
+    assert stage.jurors == ("sim/weak",) and asker.started is None  # the engine is made on first use
+    grader = get_grader("judge", judge=stage.judge, judge_model="sim/weak")
+    with pytest.raises(JudgeFailed, match="sim/weak gave no verdict"):  # a simulated model answers, not judges
+        grader.grade(MARS, "What is Mars?")
+    assert asker.started is not None and asker.started.traffic()["sim/weak"].attempts == 1  # the asker's engine
+    stage.close()
+    asker.close()

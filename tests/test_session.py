@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_llmbench._run.callers import Hooks
 from pytest_llmbench._run.items import ItemState
-from pytest_llmbench._run.session import BenchSession, Hooks
+from pytest_llmbench._run.session import BenchSession
 from pytest_llmbench.config import resolve
 from pytest_llmbench.errors import UsageError
 from pytest_llmbench.outcome.summary import RunSummary
@@ -45,15 +46,15 @@ def _session(tmp_path: Path, fake: FakeHooks, **cli: object) -> BenchSession:
 
 
 def _run(bench: BenchSession) -> list[ResultRecord]:
-    specs = bench.specs_for({"dataset": "tiny"})
+    specs = bench.collector.specs_for({"dataset": "tiny"})
     items = [(f"test_quiz[{spec.id}]", spec, True) for spec in specs]
     bench.start(items)
     records = []
     for nodeid, spec, _ in items:
         state = ItemState(spec)
-        result = bench.item_result(state, nodeid)
+        result = bench.flow.result(state, nodeid)
         assert not isinstance(result, Completion), result.error
-        record = bench.record_for(state, nodeid, Outcome.PASSED if result.correct else Outcome.FAILED)
+        record = bench.flow.record_for(state, nodeid, Outcome.PASSED if result.correct else Outcome.FAILED)
         bench.record(record)
         records.append(record)
     return records
@@ -91,7 +92,7 @@ def test_without_the_hook_the_named_grader_decides(tmp_path: Path) -> None:
 
 def test_a_collection_problem_is_raised_when_the_run_starts(tmp_path: Path) -> None:
     bench = _session(tmp_path, FakeHooks())
-    assert bench.specs_for({"dataset": "nowhere"}) == []
+    assert bench.collector.specs_for({"dataset": "nowhere"}) == []
     with pytest.raises(UsageError, match="No plugin could load dataset 'nowhere'"):
         bench.start([])
     bench.close()

@@ -38,7 +38,7 @@ def _state(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemState:
 
 def _outcome(request: pytest.FixtureRequest, spec: ItemSpec) -> ItemResult | Completion:
     bench = _bench(request.config)
-    result = bench.item_result(_state(request, spec), request.node.nodeid)
+    result = bench.flow.result(_state(request, spec), request.node.nodeid)
     if isinstance(result, Completion):
         # Not a wrong answer: the model was never asked or never answered. Skip or error, with the reason.
         message = f"{result.model}: {result.error}"
@@ -90,7 +90,7 @@ def llm_response(request: pytest.FixtureRequest, _llmbench_case: ItemSpec) -> Co
 def llm_grader(request: pytest.FixtureRequest) -> Callable[[Question, str], Grade]:
     """The configured grader as a callable ``(question, text) -> Grade``."""
     bench = _bench(request.config)
-    return bench.grader(bench.settings.grader).grade
+    return bench.grading.grader(bench.settings.grader).grade
 
 
 @dataclass
@@ -116,7 +116,7 @@ def llm_client(request: pytest.FixtureRequest) -> LlmClient:
     cache, budget): ``.ask(model, prompt)`` returns the text, ``.complete(model, messages)`` the ``Completion``.
     These calls are not prefetched."""
     bench = _bench(request.config)
-    return LlmClient(bench.engine_call, stream=bench.settings.stream)
+    return LlmClient(bench.asker.call, stream=bench.settings.stream)
 
 
 @dataclass

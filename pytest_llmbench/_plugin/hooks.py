@@ -31,8 +31,10 @@ from pytest_llmbench._plugin.fixtures import (  # noqa: F401 - registered as fix
     llm_result,
 )
 from pytest_llmbench._plugin.keys import ESTIMATE_KEY, PLAN_KEY, SESSION_KEY, STATE_KEY, SUMMARY_KEY
+from pytest_llmbench._run.callers import Hooks
+from pytest_llmbench._run.collect import check_settings
 from pytest_llmbench._run.items import ItemSpec, ItemState
-from pytest_llmbench._run.session import BenchSession, Hooks
+from pytest_llmbench._run.session import BenchSession
 from pytest_llmbench.config import OPTIONS, load_settings
 from pytest_llmbench.errors import LlmBenchError
 from pytest_llmbench.types import Outcome, ResultRecord
@@ -99,7 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
         budget_pool=pool,
     )
     try:
-        bench.check_available()
+        check_settings(bench.settings)
     except LlmBenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SESSION_KEY] = bench
@@ -129,7 +131,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_llmbench_load_dataset(name: str, config: pytest.Config) -> list[Any]:
-    return config.stash[SESSION_KEY].load_dataset(name)
+    return config.stash[SESSION_KEY].collector.load_dataset(name)
 
 
 # --- collection -----------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             f"@pytest.mark.llmbench takes keyword arguments only (dataset=, grader=, template=, ...): "
             f"{metafunc.definition.nodeid} gives {marker.args[0]!r} without a name (write dataset={marker.args[0]!r}).")
         return
-    specs = bench.specs_for(dict(marker.kwargs) if marker else {}, metafunc.definition.nodeid)
+    specs = bench.collector.specs_for(dict(marker.kwargs) if marker else {}, metafunc.definition.nodeid)
     if specs:
         metafunc.parametrize("_llmbench_case", specs, ids=[s.id for s in specs])
 
@@ -156,7 +158,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     bench = config.stash[SESSION_KEY]
     if bench.settings.shard is None:
         return
-    kept = [i for i in items if _spec(i) is None or bench.select_shard(i.nodeid)]
+    kept = [i for i in items if _spec(i) is None or bench.collector.select_shard(i.nodeid)]
     dropped = [i for i in items if i not in kept]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -247,7 +249,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         from pytest_llmbench.report.junit import properties
 
         bench = item.config.stash[SESSION_KEY]
-        record = bench.record_for(state, item.nodeid, outcome)
+        record = bench.flow.record_for(state, item.nodeid, outcome)
         state.recorded = True
         report.llmbench = record.to_dict()
         item.user_properties.extend(properties(record))
@@ -287,14 +289,14 @@ class _SessionHooks:
             try:
                 self.bench.record(ResultRecord.from_dict(data))
             except LlmBenchError as exc:
-                self.bench.stop(str(exc))
+                self.bench.asker.stop(str(exc))
                 raise pytest.UsageError(str(exc)) from None
         if self.session is not None and (self.session.shouldfail or self.session.shouldstop):
-            self.bench.stop("the session is stopping (-x / --maxfail)")
+            self.bench.asker.stop("the session is stopping (-x / --maxfail)")
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.bench.interrupted = True
-        self.bench.stop(signals.reason(excinfo.value))
+        self.bench.asker.stop(signals.reason(excinfo.value))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

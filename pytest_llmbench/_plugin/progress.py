@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from pytest_llmbench._run.session import ProgressDisplay
+    from pytest_llmbench._run.callers import ProgressDisplay
 
 PLAIN_EVERY = 500  # items between lines when the total is unknown
 PLAIN_STEPS = 10  # a line at each tenth of the known total

@@ -114,9 +114,9 @@ def check_early(bench: BenchSession) -> None:
 
         check_models(s.models, warn=lambda text: None)  # a worker warns; a wrong sim id is an error here
     if "grader" in s.sources:
-        bench.grader(s.grader)
+        bench.grading.grader(s.grader)
     if "template" in s.sources:
-        bench.template(s.template)
+        bench.asker.template(s.template)
     if "dataset" in s.sources and Path(s.dataset).suffix:
         resolve_path(s.dataset, bench.rootdir)
 
@@ -132,7 +132,7 @@ class ControllerHooks:
         try:
             check_early(self.bench)
             if in_play(self.bench.settings):
-                self.bench.open_run()
+                self.bench.flow.open_run(self.bench.store)
         except LlmBenchError as exc:
             raise pytest.UsageError(str(exc)) from None
 
@@ -195,7 +195,7 @@ class WorkerHooks:
         items = item.session.items
         ahead = [item] + ([nextitem] if nextitem is not None else [])
         ahead += [items[i] for i in self._pending() if 0 <= i < len(items)]
-        self.bench.prefetch_items(_asking(ahead, self.llm_item))
+        self.bench.flow.prefetch(_asking(ahead, self.llm_item))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output: dict[str, Any] = getattr(self.config, "workeroutput", {})
@@ -217,7 +217,7 @@ def lost_record(bench: BenchSession, nodeid: str, why: str) -> ResultRecord | No
 
     param = nodeid.rpartition("[")[2].removesuffix("]") if nodeid.endswith("]") else ""
     try:
-        specs = [s for s in bench.specs_for({}) if s.id in param] if param else []
+        specs = [s for s in bench.collector.specs_for({}) if s.id in param] if param else []
     except LlmBenchError:
         return None
     if not specs:

@@ -215,6 +215,11 @@ class Asker:
 
         return self._questions_by_prompt.get(prompt_key(request.messages))
 
+    def stop(self, reason: str) -> None:
+        """Stop asking (a signal, -x, storage that failed): the engine, if one was made, says ``reason``."""
+        if self._engine is not None:
+            self._engine.stop(reason)
+
     def close(self) -> None:
         """The end of the run: the engine's threads and connections, then the response cache's writer."""
         if self._engine is not None:

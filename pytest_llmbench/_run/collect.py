@@ -14,13 +14,16 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import OPTIONS, SIMULATED_PREFIX, Settings, default_models
 from pytest_llmbench.config.values import parse_csv
 from pytest_llmbench.errors import LlmBenchError, UsageError
 from pytest_llmbench.types import Question
+
+if TYPE_CHECKING:
+    from pytest_llmbench.prompts import Template
 
 #: Keyword arguments the ``llmbench`` marker accepts; each overrides the command-line setting for that test.
 MARKER_KEYS = frozenset(
@@ -191,3 +194,20 @@ class Collector:
     def select_shard(self, nodeid: str) -> bool:
         shard = self.settings.shard
         return shard is None or in_shard(nodeid, shard.index, shard.total)
+
+
+def collector_for(settings: Settings, rootdir: Path, load_hook: Callable[[str], list[Question] | None], *,
+                  grader: Callable[[str], object], template: Callable[[str], Template], usage_errors: list[str],
+                  dataset_origins: dict[str, str]) -> Collector:
+    """The run's collector, checking grader and template names with the run's own lookups (``grader``, ``template``)."""
+
+    def check_names(grader_name: str, template_name: str) -> None:
+        grader(grader_name)  # an unknown grader or template is a usage error now, not a failure per item
+        template(template_name)
+
+    def check_prompts(template_name: str, questions: Sequence[Question]) -> None:
+        from pytest_llmbench.prompts import check_fields
+
+        check_fields(template(template_name), questions)
+
+    return Collector(settings, rootdir, load_hook, check_names, usage_errors, dataset_origins, check_prompts)

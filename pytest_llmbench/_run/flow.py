@@ -7,21 +7,26 @@ the hooks; each item's own progress is its ``ItemState``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pytest_llmbench._run.finish import RunEnd
 from pytest_llmbench._run.items import ItemSpec, ItemState
 from pytest_llmbench.errors import ProviderError
 from pytest_llmbench.types import Completion, ErrorKind, Grade, Outcome, ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.ask import Asker
+    from pytest_llmbench._run.callers import ProgressDisplay
+    from pytest_llmbench._run.finish import RunStore
     from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench._run.resume import StoredAnswer
     from pytest_llmbench._run.target import TargetStopping
+    from pytest_llmbench.engine.traffic import ModelTraffic
 
 
 @dataclass
@@ -31,6 +36,35 @@ class ItemFlow:
     judge_stage: Callable[[], JudgeStage | None]
     resumed: dict[str, StoredAnswer] = field(default_factory=dict)
     targets: TargetStopping | None = None  # --llm-target-ci (target.py)
+
+    def start(self, items: Sequence[tuple[str, ItemSpec, bool]], store: RunStore, *, writer: bool,
+              resume_run_id: int | None, progress: ProgressDisplay | None, target_ci: float | None,
+              prefetch: bool) -> Counter[str]:
+        """Collection is final: open storage and prefetch every selected item that asks a model; returns the
+        planned items per model.
+
+        ``items`` are (node id, spec, needs a completion) in test order, at least one.
+        """
+        if writer:
+            store.repository()  # a database that cannot be opened fails the run before anything is asked
+        self.asker.check_models(spec.model for _, spec, asks in items if asks)
+        if writer:
+            store.load_baseline()
+            self.open_run(store)
+        elif resume_run_id is not None:
+            from pytest_llmbench._run import resume as resume_mod
+
+            self.resumed = resume_mod.stored_answers(store.repository(), resume_run_id)
+        planned = Counter(spec.model for _, spec, asks in items if asks)
+        if progress is not None:
+            progress.start(planned)
+        self.begin(((nodeid, spec) for nodeid, spec, asks in items if asks), target_ci=target_ci, prefetch=prefetch)
+        return planned
+
+    def open_run(self, store: RunStore) -> int:
+        """The writer's run row (a resumed run's answers are replayed); its id."""
+        self.resumed = store.open_run() or self.resumed
+        return store.ensure_run()
 
     def begin(self, items: Iterable[tuple[str, ItemSpec]], *, target_ci: float | None, prefetch: bool) -> None:
         """The asking items are known (node id, spec in test order): set the targets up and start the requests."""
@@ -99,3 +133,17 @@ class ItemFlow:
             self.targets.graded(spec.model, None if state.grade is None else state.grade.correct)
         return to_record(spec.question, spec.model, spec.grader, spec.repeat, state.completion, state.grade,
                          nodeid=nodeid, outcome=outcome, messages=self.asker.sent(nodeid), judges=state.judges)
+
+    def end(self, exitstatus: int, *, interrupted: bool, command: Sequence[str], planned: Mapping[str, int],
+            worker_traffic: Mapping[str, ModelTraffic]) -> RunEnd:
+        """The items are done: how the run ended, for the finish stage (``worker_traffic``: the xdist workers',
+        when this process made no engine); then the judge stage and the engine are closed."""
+        engine, targets, traffic = self.asker.started, self.targets, self.asker.traffic()
+        end = RunEnd(exitstatus, interrupted, command, engine.stop_reason if engine else None,
+                     planned, self.asker.notes(), worker_traffic if traffic is None else traffic,
+                     targets.reports() if targets is not None else None)
+        stage = self.judge_stage()
+        if stage is not None:
+            stage.close()
+        self.asker.close()
+        return end

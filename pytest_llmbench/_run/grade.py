@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Question
 
 if TYPE_CHECKING:
+    from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench.grading import Grader
 
 
@@ -62,3 +63,10 @@ class Grading:
     def grade_all(self, items: Sequence[tuple[Question, Completion, str]]) -> list[Grade]:
         """Grades of (question, completion, grader name) in order."""
         return [self.grade(q, c, g) for q, c, g in items]
+
+
+def grading_for(hook: Callable[[Question, Completion, str], Grade | None], judge_model: str | None,
+                stage: JudgeStage | None, engine_call: Callable[[ChatRequest], Completion]) -> Grading:
+    """The run's grading: judged through the judge stage when there is one, else one engine call at a time."""
+    return Grading(hook=hook, judge=stage.judge if stage else engine_call, judge_model=judge_model,
+                   hook_once=stage.hook_once if stage else None)

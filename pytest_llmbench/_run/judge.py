@@ -39,6 +39,7 @@ from pytest_llmbench.grading.jury import Vote, jury_models, verdict_completion, 
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Question
 
 if TYPE_CHECKING:
+    from pytest_llmbench._run.ask import Asker
     from pytest_llmbench.engine.core import Job
     from pytest_llmbench.grading import Grader
 
@@ -261,3 +262,11 @@ def judge_entries(votes: Iterable[Vote], rules: Grade | None, rules_name: str) -
         entries.append({"role": "rules", "model": rules_name, "verdict": rules.verdict.value,
                         "reason": rules.explanation[:200], "cost_usd": 0.0, "error": None})
     return entries
+
+
+def stage_for(asker: Asker, judge_model: str, hook: Callable[[Question, Completion, str], Grade | None]) -> JudgeStage:
+    """The run's judge stage over the asker's engine (made on first use), with the asker's request kinds."""
+    from pytest_llmbench.grading import get_grader
+
+    return JudgeStage(asker.engine, judge_model, hook=hook, prepare=lambda q, c: asker.kinds().annotate(q, c),
+                      make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))

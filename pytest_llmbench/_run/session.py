@@ -3,58 +3,35 @@
 collect (``collect.py``: marker x settings -> items) -> ask (``ask.py``: messages, requests, the engine) ->
 grade (``grade.py``, ``judge.py``) -> record (``record.py``: the stored row) -> finish (``finish.py``: storage,
 summary, gates, reports); ``flow.py`` takes each item through ask, grade and record. This module makes the
-stages and wires them to the hook callers; it decides nothing itself. Nothing is opened before the first item
+stages and wires them to the hook callers (``callers.py``); it decides nothing itself: the plugin's hooks call
+the stages it makes (``bench.collector``, ``bench.flow``, ``bench.asker``) directly. Nothing is opened before the first item
 that uses the plugin, and nothing heavy is imported at module level: a ``BenchSession`` is made in every pytest
 run where the plugin is installed.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from pytest_llmbench._run.ask import Asker
-from pytest_llmbench._run.collect import Collector, check_settings
-from pytest_llmbench._run.finish import RunEnd, RunStore
+from pytest_llmbench._run.callers import Hooks, ProgressDisplay
+from pytest_llmbench._run.collect import Collector, collector_for
+from pytest_llmbench._run.finish import RunStore
 from pytest_llmbench._run.flow import ItemFlow
-from pytest_llmbench._run.items import ItemSpec, ItemState
+from pytest_llmbench._run.items import ItemSpec
 from pytest_llmbench.config import Settings, default_models
 from pytest_llmbench.errors import LlmBenchError, UsageError
-from pytest_llmbench.types import ChatRequest, Completion, Grade, Message, Outcome, Question, ResultRecord
+from pytest_llmbench.types import ResultRecord
 
 if TYPE_CHECKING:
     from pytest_llmbench._run.grade import Grading
     from pytest_llmbench._run.judge import JudgeStage
-    from pytest_llmbench._run.result import ItemResult
     from pytest_llmbench.engine.traffic import ModelTraffic
-    from pytest_llmbench.grading import Grader
     from pytest_llmbench.outcome.summary import RunSummary
-    from pytest_llmbench.prompts import Template
-
-
-class ProgressDisplay(Protocol):
-    """What the session tells a progress display (``_plugin/progress.py`` draws one)."""
-
-    def start(self, totals: Mapping[str, int]) -> None: ...
-
-    def update(self, record: ResultRecord) -> None: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass
-class Hooks:
-    """The plugin's hook callers, injected so this module needs no pytest config."""
-
-    load_dataset: Callable[[str], list[Question] | None]
-    build_messages: Callable[[Question, str, str], list[Message] | None]
-    grade: Callable[[Question, Completion, str], Grade | None]
-    on_result: Callable[[ResultRecord], None]
-    on_summary: Callable[[RunSummary], None]
 
 
 @dataclass
@@ -79,8 +56,10 @@ class BenchSession:
 
     @cached_property
     def collector(self) -> Collector:
-        return Collector(self.settings, self.rootdir, self.hooks.load_dataset, self._check_names,
-                         self.usage_errors, self.dataset_origins, self._check_prompts)
+        return collector_for(self.settings, self.rootdir, self.hooks.load_dataset,
+                             grader=lambda name: self.grading.grader(name),
+                             template=lambda name: self.asker.template(name),
+                             usage_errors=self.usage_errors, dataset_origins=self.dataset_origins)
 
     @cached_property
     def asker(self) -> Asker:
@@ -97,23 +76,18 @@ class BenchSession:
 
     @cached_property
     def grading(self) -> Grading:
-        from pytest_llmbench._run.grade import Grading
+        from pytest_llmbench._run.grade import grading_for
 
-        stage = self.judge_stage
-        return Grading(hook=self.hooks.grade, judge=stage.judge if stage else self.engine_call,
-                       judge_model=self.settings.judge_model, hook_once=stage.hook_once if stage else None)
+        return grading_for(self.hooks.grade, self.settings.judge_model, self.judge_stage, lambda r: self.asker.call(r))
 
     @cached_property
     def judge_stage(self) -> JudgeStage | None:
         """The judge stage (``judge.py``) when a judge model is configured; its engine is made on first use."""
         if not self.settings.judge_model:
             return None
-        from pytest_llmbench._run.judge import JudgeStage
-        from pytest_llmbench.grading import get_grader
+        from pytest_llmbench._run.judge import stage_for
 
-        return JudgeStage(self.asker.engine, self.settings.judge_model, hook=self.hooks.grade,
-                          prepare=lambda q, c: self.asker.kinds().annotate(q, c),
-                          make_grader=lambda name, judge, model: get_grader(name, judge=judge, judge_model=model))
+        return stage_for(self.asker, self.settings.judge_model, self.hooks.grade)
 
     @cached_property
     def flow(self) -> ItemFlow:
@@ -122,7 +96,7 @@ class BenchSession:
     @cached_property
     def store(self) -> RunStore:
         return RunStore(self.settings, self.rootdir, self.models, self.dataset_origins, self.collector.benchmarks,
-                        on_failure=self.stop)
+                        on_failure=lambda reason: self.asker.stop(reason))
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -132,34 +106,7 @@ class BenchSession:
     def run_id(self) -> int | None:
         return self.store.run_id
 
-    def check_available(self) -> None:
-        check_settings(self.settings)
-
-    def _check_names(self, grader: str, template: str) -> None:
-        self.grader(grader)  # an unknown grader or template is a usage error now, not a failure per item
-        self.template(template)
-
-    def _check_prompts(self, template: str, questions: Sequence[Question]) -> None:
-        from pytest_llmbench.prompts import check_fields
-
-        check_fields(self.template(template), questions)
-
-    # --- collection ----------------------------------------------------------------------------------
-
-    def specs_for(self, marker: Mapping[str, Any], test: str = "") -> list[ItemSpec]:
-        return self.collector.specs_for(marker, test)
-
-    def load_dataset(self, name: str) -> list[Question]:
-        return self.collector.load_dataset(name)
-
-    def select_shard(self, nodeid: str) -> bool:
-        return self.collector.select_shard(nodeid)
-
-    def grader(self, name: str) -> Grader:
-        return self.grading.grader(name)
-
-    def template(self, name: str) -> Template:
-        return self.asker.template(name)
+    # --- before the run: --llm-estimate, --llm-plan --------------------------------------------------
 
     def estimate(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> str:
         """``--llm-estimate``: the expected cost of the items that would ask a model; sends and stores nothing."""
@@ -178,45 +125,13 @@ class BenchSession:
     # --- running items -------------------------------------------------------------------------------
 
     def start(self, items: Sequence[tuple[str, ItemSpec, bool]]) -> None:
-        """Collection is final: open storage and prefetch every selected item that asks a model.
-
-        ``items`` are (node id, spec, needs a completion) in test order.
-        """
+        """Collection is final: ``items`` are (node id, spec, needs a completion) in test order (``ItemFlow.start``)."""
         if self.usage_errors:
             raise UsageError(self.usage_errors[0])
-        if not items:
-            return
-        if self.writer:
-            self.store.repository()  # a database that cannot be opened fails the run before anything is asked
-        self.asker.check_models(spec.model for _, spec, asks in items if asks)
-        if self.writer:
-            self.store.load_baseline()
-            self.open_run()
-        elif self.resume_run_id is not None:
-            from pytest_llmbench._run import resume as resume_mod
-
-            self.flow.resumed = resume_mod.stored_answers(self.store.repository(), self.resume_run_id)
-        self.planned = Counter(spec.model for _, spec, asks in items if asks)
-        if self.progress is not None:
-            self.progress.start(self.planned)
-        self.flow.begin(((nodeid, spec) for nodeid, spec, asks in items if asks), target_ci=self.settings.target_ci,
-                        prefetch=self.prefetch)
-
-    def open_run(self) -> int:
-        self.flow.resumed = self.store.open_run() or self.flow.resumed
-        return self.store.ensure_run()
-
-    def prefetch_items(self, items: Iterable[tuple[str, ItemSpec]]) -> None:
-        self.flow.prefetch(items)
-
-    def engine_call(self, request: ChatRequest) -> Completion:
-        return self.asker.call(request)
-
-    def item_result(self, state: ItemState, nodeid: str) -> ItemResult | Completion:
-        return self.flow.result(state, nodeid)
-
-    def record_for(self, state: ItemState, nodeid: str, outcome: Outcome) -> ResultRecord:
-        return self.flow.record_for(state, nodeid, outcome)
+        if items:
+            self.planned = self.flow.start(items, self.store, writer=self.writer, resume_run_id=self.resume_run_id,
+                                           progress=self.progress, target_ci=self.settings.target_ci,
+                                           prefetch=self.prefetch)
 
     def record(self, record: ResultRecord) -> None:
         """A finished item reached the writer: keep it, store it now, tell observers."""
@@ -227,22 +142,13 @@ class BenchSession:
             self.store.write(record)
         self.hooks.on_result(record)
 
-    def stop(self, reason: str) -> None:
-        if self.asker.started is not None:
-            self.asker.started.stop(reason)
-
     # --- the end -------------------------------------------------------------------------------------
 
     def finish(self, exitstatus: int) -> RunSummary | None:
         if self.progress is not None:
             self.progress.close()
-        engine, targets, traffic = self.asker.started, self.flow.targets, self.asker.traffic()
-        end = RunEnd(exitstatus, self.interrupted, self.command, engine.stop_reason if engine else None,
-                     self.planned, self.asker.notes(), self.worker_traffic if traffic is None else traffic,
-                     targets.reports() if targets is not None else None)
-        if self.judge_stage is not None:
-            self.judge_stage.close()
-        self.asker.close()
+        end = self.flow.end(exitstatus, interrupted=self.interrupted, command=self.command, planned=self.planned,
+                            worker_traffic=self.worker_traffic)
         self.store.flush()
         if not self.writer:
             return None

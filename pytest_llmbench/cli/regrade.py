@@ -105,7 +105,8 @@ def _judging(spec: str | None, db: str) -> BenchSession | None:
     """A session that only judges: its engine and judge stage, built from the config like a run's."""
     if not spec:
         return None
-    from pytest_llmbench._run.session import BenchSession, Hooks
+    from pytest_llmbench._run.callers import Hooks
+    from pytest_llmbench._run.session import BenchSession
 
     hooks = Hooks(load_dataset=lambda name: None, build_messages=lambda q, m, t: None,
                   grade=lambda q, c, g: None, on_result=lambda r: None, on_summary=lambda s: None)
