@@ -4,9 +4,9 @@ collect (``collect.py``: marker x settings -> items) -> ask (``ask.py``: message
 grade (``grade.py``, ``judge.py``) -> record (``record.py``: the stored row) -> finish (``finish.py``: storage,
 summary, gates, reports); ``flow.py`` takes each item through ask, grade and record. This module makes the
 stages and wires them to the hook callers (``callers.py``); it decides nothing itself: the plugin's hooks call
-the stages it makes (``bench.collector``, ``bench.flow``, ``bench.asker``) directly. Nothing is opened before the first item
-that uses the plugin, and nothing heavy is imported at module level: a ``BenchSession`` is made in every pytest
-run where the plugin is installed.
+the stages it makes (``bench.collector``, ``bench.flow``, ``bench.asker``) directly. Nothing is opened before the
+first item that uses the plugin, and nothing heavy is imported at module level: a ``BenchSession`` is made in
+every pytest run where the plugin is installed.
 """
 
 from __future__ import annotations
