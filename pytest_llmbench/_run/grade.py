@@ -9,13 +9,20 @@ have asked an item's hook already: ``hook_once``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pytest_llmbench.types import ChatRequest, Completion, Grade, Question
 
 if TYPE_CHECKING:
-    from pytest_llmbench._run.judge import JudgeStage
     from pytest_llmbench.grading import Grader
+
+
+class JudgeSeam(Protocol):
+    """What grading needs of the judge stage (``judge.JudgeStage``); named here so the two import one way only."""
+
+    def judge(self, request: ChatRequest) -> Completion: ...
+
+    def hook_once(self, key: str, question: Question, completion: Completion, grader: str) -> Grade | None: ...
 
 
 def grade_completion(grader: Grader, question: Question, completion: Completion) -> Grade:
@@ -66,7 +73,7 @@ class Grading:
 
 
 def grading_for(hook: Callable[[Question, Completion, str], Grade | None], judge_model: str | None,
-                stage: JudgeStage | None, engine_call: Callable[[ChatRequest], Completion]) -> Grading:
+                stage: JudgeSeam | None, engine_call: Callable[[ChatRequest], Completion]) -> Grading:
     """The run's grading: judged through the judge stage when there is one, else one engine call at a time."""
     return Grading(hook=hook, judge=stage.judge if stage else engine_call, judge_model=judge_model,
                    hook_once=stage.hook_once if stage else None)
